@@ -1,0 +1,128 @@
+//! The one error type the domain speaks, in its own words.
+
+use std::time::Duration;
+
+/// Something a caller asked for did not happen.
+///
+/// Adapters translate their own failures into these variants where they occur
+/// (a unique violation becomes [`DomainError::Conflict`], a missing row
+/// [`DomainError::NotFound`]); everything unexpected becomes
+/// [`DomainError::Internal`] with its cause as text, so no infrastructure type
+/// crosses a port.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The thing does not exist, or the caller may not know that it does.
+    #[error("{0} not found")]
+    NotFound(Entity),
+    /// The caller is known but not allowed to do this.
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
+    /// The caller could not be identified, or their credentials are no good.
+    #[error("authentication failed: {0}")]
+    Unauthenticated(AuthFailure),
+    /// The change clashes with the current state.
+    #[error("conflict: {0}")]
+    Conflict(Conflict),
+    /// One or more fields are invalid.
+    #[error("invalid input: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// Too many attempts; try again after the given time.
+    #[error("too many attempts, retry in {}s", retry_after.as_secs())]
+    RateLimited {
+        /// How long the caller should wait.
+        retry_after: Duration,
+    },
+    /// The instance does not accept self-service registration.
+    #[error("registration is closed")]
+    RegistrationClosed,
+    /// A dependency is down or saturated; the request may succeed later.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// An unexpected failure; the text is for logs, never for clients.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    /// One invalid field.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// An unexpected failure with its cause.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+}
+
+/// The kinds of thing that can be missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Entity {
+    /// A user account.
+    #[error("user")]
+    User,
+    /// A workspace.
+    #[error("workspace")]
+    Workspace,
+    /// A member of a workspace.
+    #[error("member")]
+    Member,
+    /// A login session.
+    #[error("session")]
+    Session,
+    /// An API key.
+    #[error("api key")]
+    ApiKey,
+}
+
+/// Why authentication failed. Kept coarse on purpose: the client learns no more
+/// than it needs to retry correctly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthFailure {
+    /// No credentials were presented.
+    #[error("missing credentials")]
+    MissingCredentials,
+    /// Wrong email or password; never says which.
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    /// The access token or API key is malformed, forged, expired or revoked.
+    #[error("invalid token")]
+    InvalidToken,
+    /// The refresh token is unknown, expired, revoked or was already used.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+}
+
+/// What a change clashed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// Another account already uses this email.
+    #[error("email already registered")]
+    EmailTaken,
+    /// The user is already a member of the workspace.
+    #[error("already a member")]
+    AlreadyMember,
+    /// The change would leave the workspace without an owner.
+    #[error("a workspace must keep at least one owner")]
+    LastOwner,
+}
+
+/// One invalid field and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The field's name as the client sent it.
+    pub field: &'static str,
+    /// What is wrong with it, in words a person can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Domain events: the record of every change, persisted with the change itself.
+//!
+//! Each event has a stable, versioned type name (`workspace.renamed.v1`); its
+//! payload never holds a secret, so the event store can be read, exported and
+//! sent to webhooks as it is.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::actor::{ActorRef, Origin};
+use crate::ids::{ApiKeyId, SessionId, UserId, WorkspaceId};
+use crate::policy::Role;
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationReason {
+    /// The user signed out.
+    Logout,
+    /// The user revoked it from the session list.
+    RevokedByUser,
+    /// The password changed.
+    PasswordChanged,
+    /// A rotated refresh token was presented again.
+    RefreshTokenReused,
+}
+
+impl RevocationReason {
+    /// The stored name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RevocationReason::Logout => "logout",
+            RevocationReason::RevokedByUser => "revoked_by_user",
+            RevocationReason::PasswordChanged => "password_changed",
+            RevocationReason::RefreshTokenReused => "refresh_token_reused",
+        }
+    }
+}
+
+/// What happened. The variant decides the event type name and the aggregate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum EventPayload {
+    /// `user.registered.v1`
+    UserRegistered {
+        /// The new user.
+        user_id: UserId,
+        /// Their email.
+        email: String,
+        /// Their display name.
+        display_name: String,
+        /// Whether they administer the instance.
+        instance_admin: bool,
+    },
+    /// `user.password_changed.v1`
+    PasswordChanged {
+        /// The user.
+        user_id: UserId,
+        /// Sessions ended by the change.
+        revoked_sessions: Vec<SessionId>,
+    },
+    /// `auth.session_started.v1`
+    SessionStarted {
+        /// The user.
+        user_id: UserId,
+        /// The new session.
+        session_id: SessionId,
+    },
+    /// `auth.session_refreshed.v1`
+    SessionRefreshed {
+        /// The user.
+        user_id: UserId,
+        /// The session whose refresh token rotated.
+        session_id: SessionId,
+    },
+    /// `auth.session_revoked.v1`
+    SessionRevoked {
+        /// The user.
+        user_id: UserId,
+        /// The session.
+        session_id: SessionId,
+        /// Why.
+        reason: RevocationReason,
+    },
+    /// `auth.refresh_reuse_detected.v1`
+    RefreshReuseDetected {
+        /// The user.
+        user_id: UserId,
+        /// The family that was revoked.
+        session_id: SessionId,
+    },
+    /// `workspace.created.v1`
+    WorkspaceCreated {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// Its name.
+        name: String,
+        /// Its first owner.
+        owner_id: UserId,
+    },
+    /// `workspace.renamed.v1`
+    WorkspaceRenamed {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// `workspace.deleted.v1`
+    WorkspaceDeleted {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+    },
+    /// `member.added.v1`
+    MemberAdded {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The new member.
+        user_id: UserId,
+        /// Their role.
+        role: Role,
+    },
+    /// `member.role_changed.v1`
+    MemberRoleChanged {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The member.
+        user_id: UserId,
+        /// The old role.
+        from: Role,
+        /// The new role.
+        to: Role,
+    },
+    /// `member.removed.v1`
+    MemberRemoved {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The former member.
+        user_id: UserId,
+    },
+    /// `api_key.created.v1`
+    ApiKeyCreated {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The key.
+        key_id: ApiKeyId,
+        /// Its label.
+        name: String,
+        /// Its role.
+        role: Role,
+        /// Its visible prefix (never the secret).
+        prefix: String,
+    },
+    /// `api_key.revoked.v1`
+    ApiKeyRevoked {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The key.
+        key_id: ApiKeyId,
+    },
+}
+
+impl EventPayload {
+    /// The stable, versioned event type.
+    #[must_use]
+    pub const fn event_type(&self) -> &'static str {
+        match self {
+            EventPayload::UserRegistered { .. } => "user.registered.v1",
+            EventPayload::PasswordChanged { .. } => "user.password_changed.v1",
+            EventPayload::SessionStarted { .. } => "auth.session_started.v1",
+            EventPayload::SessionRefreshed { .. } => "auth.session_refreshed.v1",
+            EventPayload::SessionRevoked { .. } => "auth.session_revoked.v1",
+            EventPayload::RefreshReuseDetected { .. } => "auth.refresh_reuse_detected.v1",
+            EventPayload::WorkspaceCreated { .. } => "workspace.created.v1",
+            EventPayload::WorkspaceRenamed { .. } => "workspace.renamed.v1",
+            EventPayload::WorkspaceDeleted { .. } => "workspace.deleted.v1",
+            EventPayload::MemberAdded { .. } => "member.added.v1",
+            EventPayload::MemberRoleChanged { .. } => "member.role_changed.v1",
+            EventPayload::MemberRemoved { .. } => "member.removed.v1",
+            EventPayload::ApiKeyCreated { .. } => "api_key.created.v1",
+            EventPayload::ApiKeyRevoked { .. } => "api_key.revoked.v1",
+        }
+    }
+
+    /// The aggregate the event belongs to: its type name and id.
+    #[must_use]
+    pub fn aggregate(&self) -> (&'static str, Uuid) {
+        match self {
+            EventPayload::UserRegistered { user_id, .. } | EventPayload::PasswordChanged { user_id, .. } => {
+                ("user", user_id.as_uuid())
+            }
+            EventPayload::SessionStarted { session_id, .. }
+            | EventPayload::SessionRefreshed { session_id, .. }
+            | EventPayload::SessionRevoked { session_id, .. }
+            | EventPayload::RefreshReuseDetected { session_id, .. } => ("session", session_id.as_uuid()),
+            EventPayload::WorkspaceCreated { workspace_id, .. }
+            | EventPayload::WorkspaceRenamed { workspace_id, .. }
+            | EventPayload::WorkspaceDeleted { workspace_id } => ("workspace", workspace_id.as_uuid()),
+            EventPayload::MemberAdded { workspace_id, .. }
+            | EventPayload::MemberRoleChanged { workspace_id, .. }
+            | EventPayload::MemberRemoved { workspace_id, .. } => ("workspace", workspace_id.as_uuid()),
+            EventPayload::ApiKeyCreated { key_id, .. } | EventPayload::ApiKeyRevoked { key_id, .. } => {
+                ("api_key", key_id.as_uuid())
+            }
+        }
+    }
+
+    /// The workspace whose audit trail the event belongs to; account-level
+    /// events belong to none.
+    #[must_use]
+    pub fn workspace_id(&self) -> Option<WorkspaceId> {
+        match self {
+            EventPayload::WorkspaceCreated { workspace_id, .. }
+            | EventPayload::WorkspaceRenamed { workspace_id, .. }
+            | EventPayload::WorkspaceDeleted { workspace_id }
+            | EventPayload::MemberAdded { workspace_id, .. }
+            | EventPayload::MemberRoleChanged { workspace_id, .. }
+            | EventPayload::MemberRemoved { workspace_id, .. }
+            | EventPayload::ApiKeyCreated { workspace_id, .. }
+            | EventPayload::ApiKeyRevoked { workspace_id, .. } => Some(*workspace_id),
+            EventPayload::UserRegistered { .. }
+            | EventPayload::PasswordChanged { .. }
+            | EventPayload::SessionStarted { .. }
+            | EventPayload::SessionRefreshed { .. }
+            | EventPayload::SessionRevoked { .. }
+            | EventPayload::RefreshReuseDetected { .. } => None,
+        }
+    }
+}
+
+/// An event about to be appended, together with the change that produced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// The event id (UUIDv7).
+    pub id: Uuid,
+    /// What happened.
+    pub payload: EventPayload,
+    /// Who did it.
+    pub actor: ActorRef,
+    /// Where the request came from.
+    pub origin: Origin,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}

@@ -1,0 +1,76 @@
+//! Workspaces (tenants) and their members.
+
+use chrono::{DateTime, Utc};
+
+use super::values::{DisplayName, Email};
+use crate::error::DomainError;
+use crate::ids::{UserId, WorkspaceId};
+use crate::policy::Role;
+
+/// A workspace's name: 1 to 100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceName(String);
+
+impl WorkspaceName {
+    /// Validates a name.
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] on the field `name`.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        super::validated_name("name", raw, 100).map(Self)
+    }
+
+    /// The name.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A tenant: everything in Cabinet belongs to exactly one workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    /// The workspace id.
+    pub id: WorkspaceId,
+    /// Its name.
+    pub name: WorkspaceName,
+    /// Who created it.
+    pub created_by: UserId,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A workspace as seen by one member, with their role in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceSummary {
+    /// The workspace.
+    pub workspace: Workspace,
+    /// The caller's role in it.
+    pub role: Role,
+}
+
+/// A user's role in a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// The workspace.
+    pub workspace_id: WorkspaceId,
+    /// The member.
+    pub user_id: UserId,
+    /// Their role.
+    pub role: Role,
+    /// When they joined.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A membership with the member's public profile, for member lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The membership.
+    pub membership: Membership,
+    /// The member's email.
+    pub email: Email,
+    /// The member's display name.
+    pub display_name: DisplayName,
+}

@@ -1,0 +1,29 @@
+//! The traits through which the domain reaches the outside world.
+//!
+//! Every port is object-safe, `Send + Sync` and injected as `Arc<dyn Port>`.
+//! Each method documents, under `# Errors`, what an implementation must return,
+//! and every adapter of a port passes the same contract test suite. With the
+//! `mocks` feature each port also gets a mockall mock (`MockClock`, …).
+
+mod cache;
+mod credentials;
+mod health;
+mod repositories;
+mod system;
+
+pub use cache::{Counter, RateLimiter, RevocationList};
+pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
+pub use health::HealthCheck;
+pub use repositories::{ApiKeyRepository, SessionRepository, UserRepository, WorkspaceRepository};
+pub use system::{Clock, IdGenerator, SecretGenerator};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use cache::{MockRateLimiter, MockRevocationList};
+#[cfg(any(test, feature = "mocks"))]
+pub use credentials::{MockAccessTokenCodec, MockPasswordHasher};
+#[cfg(any(test, feature = "mocks"))]
+pub use health::MockHealthCheck;
+#[cfg(any(test, feature = "mocks"))]
+pub use repositories::{MockApiKeyRepository, MockSessionRepository, MockUserRepository, MockWorkspaceRepository};
+#[cfg(any(test, feature = "mocks"))]
+pub use system::{MockClock, MockIdGenerator, MockSecretGenerator};

@@ -1,0 +1,513 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use mockall::predicate::eq;
+use uuid::Uuid;
+
+use super::*;
+use crate::model::{PasswordHash, TokenHash};
+use crate::ports::{
+    Counter, MockAccessTokenCodec, MockApiKeyRepository, MockPasswordHasher, MockRateLimiter, MockRevocationList,
+    MockSecretGenerator, MockSessionRepository, MockUserRepository,
+};
+use crate::services::testkit::{self, block_on, now, user, user_actor};
+use crate::{Actor, Origin};
+
+struct Mocks {
+    users: MockUserRepository,
+    sessions: MockSessionRepository,
+    api_keys: MockApiKeyRepository,
+    hasher: MockPasswordHasher,
+    tokens: MockAccessTokenCodec,
+    secrets: MockSecretGenerator,
+    limiter: MockRateLimiter,
+    revocations: MockRevocationList,
+}
+
+impl Mocks {
+    /// Mocks with the harmless plumbing (secrets, token signing) answered.
+    fn new() -> Self {
+        let mut secrets = MockSecretGenerator::new();
+        secrets.expect_generate().returning(|prefix| format!("{prefix}{}", Uuid::new_v4().simple()));
+        secrets.expect_hash().returning(|s| TokenHash::from_hex(format!("h({s})")));
+        let mut tokens = MockAccessTokenCodec::new();
+        tokens.expect_issue().returning(|c| Ok(format!("jwt-for-{}", c.user_id)));
+        Self {
+            users: MockUserRepository::new(),
+            sessions: MockSessionRepository::new(),
+            api_keys: MockApiKeyRepository::new(),
+            hasher: MockPasswordHasher::new(),
+            tokens,
+            secrets,
+            limiter: MockRateLimiter::new(),
+            revocations: MockRevocationList::new(),
+        }
+    }
+
+    fn service(self) -> AuthService {
+        self.service_with(AuthSettings::default())
+    }
+
+    fn service_with(self, settings: AuthSettings) -> AuthService {
+        AuthService::new(
+            testkit::runtime(),
+            AuthPorts {
+                users: Arc::new(self.users),
+                sessions: Arc::new(self.sessions),
+                api_keys: Arc::new(self.api_keys),
+                hasher: Arc::new(self.hasher),
+                tokens: Arc::new(self.tokens),
+                secrets: Arc::new(self.secrets),
+                limiter: Arc::new(self.limiter),
+                revocations: Arc::new(self.revocations),
+            },
+            settings,
+        )
+    }
+
+    /// No throttling counters are running.
+    fn quiet_limiter(&mut self) {
+        self.limiter.expect_hit().returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
+        self.limiter.expect_peek().returning(|_| Ok(None));
+        self.limiter.expect_reset().returning(|_| Ok(()));
+    }
+}
+
+fn anonymous() -> Actor {
+    Actor::anonymous(Origin { request_id: None, ip: Some("127.0.0.9".parse().expect("ip")), user_agent: None })
+}
+
+fn registration(email: &str) -> Registration {
+    Registration { email: email.into(), password: "correct horse battery".into(), display_name: "Alice".into() }
+}
+
+fn session_of(user_id: UserId) -> Session {
+    Session {
+        id: SessionId::from_uuid(Uuid::new_v4()),
+        user_id,
+        created_at: now(),
+        last_used_at: now(),
+        expires_at: now() + TimeDelta::days(30),
+        revoked_at: None,
+        user_agent: None,
+        ip: None,
+    }
+}
+
+fn token_of(session: &Session, used: bool) -> RefreshToken {
+    RefreshToken {
+        hash: TokenHash::from_hex("h(cabr_old)".into()),
+        session_id: session.id,
+        created_at: now(),
+        expires_at: now() + TimeDelta::days(14),
+        used_at: used.then(now),
+    }
+}
+
+#[test]
+fn the_first_user_becomes_instance_admin() {
+    let mut m = Mocks::new();
+    m.users.expect_count().returning(|| Ok(0));
+    m.hasher.expect_hash().returning(|_| Ok(PasswordHash::from_phc("$argon2id$x".into())));
+    m.users
+        .expect_create()
+        .withf(|u, events| {
+            u.instance_admin && events.len() == 1 && events[0].payload.event_type() == "user.registered.v1"
+        })
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let user = block_on(m.service().register(&anonymous(), registration("alice@example.com"))).expect("registered");
+    assert!(user.instance_admin);
+    assert_eq!(user.email.as_str(), "alice@example.com");
+}
+
+#[test]
+fn later_users_are_not_admins() {
+    let mut m = Mocks::new();
+    m.users.expect_count().returning(|| Ok(3));
+    m.hasher.expect_hash().returning(|_| Ok(PasswordHash::from_phc("$argon2id$x".into())));
+    m.users.expect_create().withf(|u, _| !u.instance_admin).times(1).returning(|_, _| Ok(()));
+    let user = block_on(m.service().register(&anonymous(), registration("bob@example.com"))).expect("registered");
+    assert!(!user.instance_admin);
+}
+
+#[test]
+fn closed_registration_refuses_all_but_the_first_user() {
+    let mut m = Mocks::new();
+    m.users.expect_count().returning(|| Ok(1));
+    m.users.expect_create().never();
+    let settings = AuthSettings { allow_registration: false, ..AuthSettings::default() };
+    let err = block_on(m.service_with(settings).register(&anonymous(), registration("bob@example.com")));
+    assert!(matches!(err, Err(DomainError::RegistrationClosed)));
+}
+
+#[test]
+fn registration_reports_every_invalid_field_at_once() {
+    let mut m = Mocks::new();
+    m.users.expect_create().never();
+    let input = Registration { email: "nope".into(), password: "short".into(), display_name: " ".into() };
+    match block_on(m.service().register(&anonymous(), input)) {
+        Err(DomainError::Invalid(fields)) => {
+            let names: Vec<_> = fields.iter().map(|f| f.field).collect();
+            assert_eq!(names, ["email", "display_name", "password"]);
+        }
+        other => panic!("expected invalid fields, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_unknown_email_costs_a_dummy_verification_and_gets_the_generic_answer() {
+    let mut m = Mocks::new();
+    m.quiet_limiter();
+    m.users.expect_find_by_email().returning(|_| Ok(None));
+    m.hasher.expect_verify_dummy().times(1).returning(|_| Ok(()));
+    m.hasher.expect_verify().never();
+    let err = block_on(
+        m.service().login(&anonymous(), Credentials { email: "ghost@example.com".into(), password: "whatever1".into() }),
+    );
+    assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidCredentials))));
+}
+
+#[test]
+fn a_wrong_password_counts_a_failure_against_the_account() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    m.limiter.expect_hit().with(eq("login:ip:127.0.0.9"), mockall::predicate::always()).returning(|_, w| {
+        Ok(Counter { count: 1, resets_in: w })
+    });
+    m.limiter.expect_peek().returning(|_| Ok(None));
+    m.limiter
+        .expect_hit()
+        .with(eq("login:account:alice@example.com"), mockall::predicate::always())
+        .times(1)
+        .returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
+    m.users.expect_find_by_email().returning(move |_| Ok(Some(alice.clone())));
+    m.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Mismatch));
+    m.sessions.expect_create().never();
+    let err = block_on(
+        m.service().login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "wrong-pass".into() }),
+    );
+    assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidCredentials))));
+}
+
+#[test]
+fn a_locked_account_refuses_even_the_right_password() {
+    let mut m = Mocks::new();
+    m.limiter.expect_hit().returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
+    m.limiter
+        .expect_peek()
+        .returning(|_| Ok(Some(Counter { count: 20, resets_in: Duration::from_secs(1800) })));
+    m.hasher.expect_verify().never();
+    m.users.expect_find_by_email().never();
+    let err = block_on(
+        m.service().login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "right-pass".into() }),
+    );
+    match err {
+        Err(DomainError::RateLimited { retry_after }) => assert_eq!(retry_after, Duration::from_secs(1800)),
+        other => panic!("expected rate limited, got {other:?}"),
+    }
+}
+
+#[test]
+fn too_many_attempts_from_one_address_are_refused_before_any_hashing() {
+    let mut m = Mocks::new();
+    m.limiter.expect_hit().returning(|_, _| Ok(Counter { count: 101, resets_in: Duration::from_secs(60) }));
+    m.hasher.expect_verify().never();
+    m.hasher.expect_verify_dummy().never();
+    let err = block_on(
+        m.service().login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "anything1".into() }),
+    );
+    assert!(matches!(err, Err(DomainError::RateLimited { .. })));
+}
+
+#[test]
+fn a_successful_login_starts_a_session_and_clears_failures() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    let alice_id = alice.id;
+    m.limiter.expect_hit().returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
+    m.limiter.expect_peek().returning(|_| Ok(Some(Counter { count: 3, resets_in: Duration::from_secs(60) })));
+    m.limiter.expect_reset().with(eq("login:account:alice@example.com")).times(1).returning(|_| Ok(()));
+    m.users.expect_find_by_email().returning(move |_| Ok(Some(alice.clone())));
+    m.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Match));
+    m.users.expect_set_password().never();
+    m.sessions
+        .expect_create()
+        .withf(move |s, t, events| {
+            s.user_id == alice_id
+                && t.session_id == s.id
+                && t.used_at.is_none()
+                && events[0].payload.event_type() == "auth.session_started.v1"
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let pair = block_on(
+        m.service().login(&anonymous(), Credentials { email: "Alice@Example.com".into(), password: "right-pass".into() }),
+    )
+    .expect("signed in");
+    assert!(pair.refresh_token.starts_with(REFRESH_TOKEN_PREFIX));
+    assert_eq!(pair.expires_in, 600);
+}
+
+#[test]
+fn a_hash_with_old_parameters_is_replaced_on_login() {
+    let mut m = Mocks::new();
+    m.quiet_limiter();
+    let alice = user("alice@example.com");
+    m.users.expect_find_by_email().returning(move |_| Ok(Some(alice.clone())));
+    m.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::MatchNeedsRehash));
+    m.hasher.expect_hash().times(1).returning(|_| Ok(PasswordHash::from_phc("$argon2id$new".into())));
+    m.users
+        .expect_set_password()
+        .withf(|_, h, keep, _, events| h.as_phc() == "$argon2id$new" && keep.is_none() && events.is_empty())
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(vec![]));
+    m.sessions.expect_create().returning(|_, _, _| Ok(()));
+    block_on(m.service().login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "pw-123456".into() }))
+        .expect("signed in");
+}
+
+#[test]
+fn refreshing_rotates_the_token() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    let session = session_of(alice.id);
+    let token = token_of(&session, false);
+    let s = session.clone();
+    m.sessions.expect_find_refresh_token().returning(move |_| Ok(Some((token.clone(), s.clone()))));
+    m.users.expect_get().returning(move |_| Ok(Some(alice.clone())));
+    m.sessions
+        .expect_rotate_refresh_token()
+        .withf(|old, new, events| {
+            old.as_str() == "h(cabr_old)" && new.hash != *old && events[0].payload.event_type() == "auth.session_refreshed.v1"
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(true));
+    m.sessions.expect_revoke().never();
+    let pair = block_on(m.service().refresh(&anonymous(), "cabr_old")).expect("refreshed");
+    assert_ne!(pair.refresh_token, "cabr_old");
+    assert_eq!(pair.session_id, session.id);
+}
+
+#[test]
+fn a_reused_refresh_token_revokes_the_whole_family() {
+    let mut m = Mocks::new();
+    let session = session_of(UserId::from_uuid(Uuid::new_v4()));
+    let token = token_of(&session, true);
+    let s = session.clone();
+    m.sessions.expect_find_refresh_token().returning(move |_| Ok(Some((token.clone(), s.clone()))));
+    m.sessions
+        .expect_revoke()
+        .withf(move |id, reason, _, events| {
+            *id == session.id
+                && *reason == RevocationReason::RefreshTokenReused
+                && events.iter().any(|e| e.payload.event_type() == "auth.refresh_reuse_detected.v1")
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    m.sessions.expect_rotate_refresh_token().never();
+    let err = block_on(m.service().refresh(&anonymous(), "cabr_old"));
+    assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidRefreshToken))));
+}
+
+#[test]
+fn losing_a_concurrent_rotation_counts_as_reuse() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    let session = session_of(alice.id);
+    let token = token_of(&session, false);
+    let s = session.clone();
+    m.sessions.expect_find_refresh_token().returning(move |_| Ok(Some((token.clone(), s.clone()))));
+    m.users.expect_get().returning(move |_| Ok(Some(alice.clone())));
+    m.sessions.expect_rotate_refresh_token().returning(|_, _, _| Ok(false));
+    m.sessions.expect_revoke().times(1).returning(|_, _, _, _| Ok(true));
+    let err = block_on(m.service().refresh(&anonymous(), "cabr_old"));
+    assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidRefreshToken))));
+}
+
+#[test]
+fn expired_revoked_or_foreign_refresh_tokens_are_refused() {
+    let user_id = UserId::from_uuid(Uuid::new_v4());
+    let mut expired = token_of(&session_of(user_id), false);
+    expired.expires_at = now() - TimeDelta::seconds(1);
+    let mut revoked = session_of(user_id);
+    revoked.revoked_at = Some(now());
+    let cases = [(expired, session_of(user_id)), (token_of(&revoked, false), revoked)];
+    for (token, session) in cases {
+        let mut m = Mocks::new();
+        m.sessions.expect_find_refresh_token().returning(move |_| Ok(Some((token.clone(), session.clone()))));
+        m.sessions.expect_rotate_refresh_token().never();
+        let err = block_on(m.service().refresh(&anonymous(), "cabr_old"));
+        assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidRefreshToken))));
+    }
+    let mut m = Mocks::new();
+    m.sessions.expect_find_refresh_token().never();
+    let err = block_on(m.service().refresh(&anonymous(), "not-a-refresh-token"));
+    assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidRefreshToken))));
+}
+
+#[test]
+fn logout_revokes_the_session_and_the_access_token() {
+    let mut m = Mocks::new();
+    let actor = user_actor(UserId::from_uuid(Uuid::new_v4()));
+    let Principal::User { session_id, token_id, .. } = actor.principal else { unreachable!() };
+    m.revocations
+        .expect_revoke()
+        .withf(move |id, ttl| id == format!("jti:{token_id}") && *ttl >= Duration::from_secs(600))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    m.sessions
+        .expect_revoke()
+        .withf(move |id, reason, _, _| *id == session_id && *reason == RevocationReason::Logout)
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    block_on(m.service().logout(&actor)).expect("signed out");
+}
+
+#[test]
+fn a_user_cannot_revoke_someone_elses_session() {
+    let mut m = Mocks::new();
+    let actor = user_actor(UserId::from_uuid(Uuid::new_v4()));
+    let foreign = session_of(UserId::from_uuid(Uuid::new_v4()));
+    let id = foreign.id;
+    m.sessions.expect_get().returning(move |_| Ok(Some(foreign.clone())));
+    m.sessions.expect_revoke().never();
+    let err = block_on(m.service().revoke_session(&actor, id));
+    assert!(matches!(err, Err(DomainError::NotFound(Entity::Session))));
+}
+
+#[test]
+fn changing_the_password_needs_the_current_one() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    let actor = user_actor(alice.id);
+    m.users.expect_get().returning(move |_| Ok(Some(alice.clone())));
+    m.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Mismatch));
+    m.users.expect_set_password().never();
+    let err = block_on(m.service().change_password(&actor, "wrong-one".into(), "a new passphrase".into()));
+    match err {
+        Err(DomainError::Invalid(fields)) => assert_eq!(fields[0].field, "current_password"),
+        other => panic!("expected invalid current password, got {other:?}"),
+    }
+}
+
+#[test]
+fn changing_the_password_ends_every_other_session() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    let actor = user_actor(alice.id);
+    let Principal::User { session_id: current, .. } = actor.principal else { unreachable!() };
+    let mut this = session_of(alice.id);
+    this.id = current;
+    let other = session_of(alice.id);
+    let other_id = other.id;
+    m.users.expect_get().returning(move |_| Ok(Some(alice.clone())));
+    m.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Match));
+    m.hasher.expect_hash().returning(|_| Ok(PasswordHash::from_phc("$argon2id$new".into())));
+    m.sessions.expect_list_active().returning(move |_, _| Ok(vec![this.clone(), other.clone()]));
+    m.users
+        .expect_set_password()
+        .withf(move |_, _, keep, _, events| {
+            *keep == Some(current)
+                && events[0].payload.event_type() == "user.password_changed.v1"
+                && events.iter().any(|e| {
+                    matches!(e.payload, EventPayload::SessionRevoked { session_id, .. } if session_id == other_id)
+                })
+                && !events.iter().any(|e| {
+                    matches!(e.payload, EventPayload::SessionRevoked { session_id, .. } if session_id == current)
+                })
+        })
+        .times(1)
+        .returning(move |_, _, _, _, _| Ok(vec![other_id]));
+    block_on(m.service().change_password(&actor, "old-password".into(), "a new passphrase".into())).expect("changed");
+}
+
+fn claims_for(user_id: UserId, session_id: SessionId) -> AccessClaims {
+    AccessClaims {
+        user_id,
+        session_id,
+        token_id: Uuid::new_v4(),
+        issued_at: now(),
+        expires_at: now() + TimeDelta::minutes(10),
+    }
+}
+
+#[test]
+fn a_valid_access_token_authenticates_its_user() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    let session = session_of(alice.id);
+    let claims = claims_for(alice.id, session.id);
+    m.tokens.expect_verify().returning(move |_| Ok(claims.clone()));
+    m.revocations.expect_is_revoked().returning(|_| Ok(false));
+    m.sessions.expect_get().returning(move |_| Ok(Some(session.clone())));
+    let id = alice.id;
+    m.users.expect_get().returning(move |_| Ok(Some(alice.clone())));
+    let actor = block_on(m.service().authenticate("jwt", Origin::default())).expect("authenticated");
+    assert_eq!(actor.user_id(), Some(id));
+}
+
+#[test]
+fn revoked_tokens_revoked_sessions_and_disabled_users_do_not_authenticate() {
+    let alice = user("alice@example.com");
+    let session = session_of(alice.id);
+    let mut disabled = alice.clone();
+    disabled.disabled_at = Some(now());
+    let mut ended = session.clone();
+    ended.revoked_at = Some(now());
+    // (token revoked?, session, user)
+    let cases = [
+        (true, Some(session.clone()), Some(alice.clone())),
+        (false, Some(ended), Some(alice.clone())),
+        (false, None, Some(alice.clone())),
+        (false, Some(session.clone()), Some(disabled)),
+        (false, Some(session.clone()), None),
+    ];
+    for (revoked, session_row, user_row) in cases {
+        let mut m = Mocks::new();
+        let claims = claims_for(alice.id, session.id);
+        m.tokens.expect_verify().returning(move |_| Ok(claims.clone()));
+        m.revocations.expect_is_revoked().returning(move |_| Ok(revoked));
+        m.sessions.expect_get().returning(move |_| Ok(session_row.clone()));
+        m.users.expect_get().returning(move |_| Ok(user_row.clone()));
+        let err = block_on(m.service().authenticate("jwt", Origin::default()));
+        assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidToken))));
+    }
+}
+
+#[test]
+fn api_keys_authenticate_as_their_own_actor_until_they_expire() {
+    use crate::model::{ApiKey, ApiKeyName};
+    let workspace_id = crate::WorkspaceId::from_uuid(Uuid::new_v4());
+    let key = ApiKey {
+        id: crate::ApiKeyId::from_uuid(Uuid::new_v4()),
+        workspace_id,
+        name: ApiKeyName::parse("ci").expect("name"),
+        role: crate::Role::Editor,
+        prefix: "cab_abcdefgh".into(),
+        hash: TokenHash::from_hex("h(cab_secret)".into()),
+        created_by: UserId::from_uuid(Uuid::new_v4()),
+        created_at: now(),
+        expires_at: Some(now() + TimeDelta::days(1)),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let mut m = Mocks::new();
+    let active = key.clone();
+    m.api_keys.expect_find_by_hash().returning(move |_| Ok(Some(active.clone())));
+    m.api_keys.expect_touch().times(1).returning(|_, _| Ok(()));
+    let actor = block_on(m.service().authenticate("cab_secret", Origin::default())).expect("authenticated");
+    assert!(matches!(
+        actor.principal,
+        Principal::ApiKey { workspace_id: w, role: crate::Role::Editor, .. } if w == workspace_id
+    ));
+
+    let mut expired = key;
+    expired.expires_at = Some(now());
+    let mut m = Mocks::new();
+    m.api_keys.expect_find_by_hash().returning(move |_| Ok(Some(expired.clone())));
+    m.api_keys.expect_touch().never();
+    let err = block_on(m.service().authenticate("cab_secret", Origin::default()));
+    assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidToken))));
+}

@@ -1,0 +1,77 @@
+//! Builders shared by the service unit tests.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use uuid::Uuid;
+
+use super::Runtime;
+use crate::ids::{ApiKeyId, SessionId, UserId, WorkspaceId};
+use crate::model::{DisplayName, Email, Membership, PasswordHash, User, Workspace, WorkspaceName};
+use crate::ports::{MockClock, MockIdGenerator};
+use crate::{Actor, Origin, Principal, Role};
+
+/// The fixed "now" of every test.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().expect("valid date")
+}
+
+/// A runtime whose clock is stopped at [`now`] and whose ids are random.
+pub fn runtime() -> Runtime {
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(now);
+    let mut ids = MockIdGenerator::new();
+    ids.expect_new_id().returning(Uuid::new_v4);
+    Runtime { clock: Arc::new(clock), ids: Arc::new(ids) }
+}
+
+pub fn user(email: &str) -> User {
+    User {
+        id: UserId::from_uuid(Uuid::new_v4()),
+        email: Email::parse(email).expect("valid email"),
+        display_name: DisplayName::parse("Test User").expect("valid name"),
+        password_hash: PasswordHash::from_phc("$argon2id$stub".into()),
+        instance_admin: false,
+        disabled_at: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+pub fn user_actor(user_id: UserId) -> Actor {
+    Actor {
+        principal: Principal::User {
+            user_id,
+            session_id: SessionId::from_uuid(Uuid::new_v4()),
+            token_id: Uuid::new_v4(),
+            token_expires_at: now() + chrono::TimeDelta::minutes(10),
+            instance_admin: false,
+        },
+        origin: Origin { request_id: Some("req-1".into()), ip: Some("127.0.0.1".parse().expect("ip")), user_agent: None },
+    }
+}
+
+pub fn key_actor(workspace_id: WorkspaceId, role: Role) -> Actor {
+    Actor {
+        principal: Principal::ApiKey { key_id: ApiKeyId::from_uuid(Uuid::new_v4()), workspace_id, role },
+        origin: Origin::default(),
+    }
+}
+
+pub fn workspace(id: WorkspaceId) -> Workspace {
+    Workspace {
+        id,
+        name: WorkspaceName::parse("Acme").expect("valid name"),
+        created_by: UserId::from_uuid(Uuid::new_v4()),
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+pub fn membership(workspace_id: WorkspaceId, user_id: UserId, role: Role) -> Membership {
+    Membership { workspace_id, user_id, role, created_at: now() }
+}
+
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    futures::executor::block_on(f)
+}
