@@ -125,3 +125,7 @@ impl ApiKeyService {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "api_keys_tests.rs"]
+mod tests;

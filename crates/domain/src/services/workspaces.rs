@@ -232,3 +232,7 @@ impl WorkspaceService {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "workspaces_tests.rs"]
+mod tests;
