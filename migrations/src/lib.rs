@@ -1,0 +1,21 @@
+//! Cabinet's schema, as an ordered list of migrations that run on PostgreSQL and SQLite alike.
+//!
+//! Tables are declared with the portable schema builder; where the two
+//! databases need different SQL (auto-increment keys, triggers) the migration
+//! asks the manager which backend it runs on.
+
+use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::MigratorTrait;
+
+mod m20261125_000001_identity;
+
+/// Every migration, oldest first.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_identity::Migration)]
+    }
+}

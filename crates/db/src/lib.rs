@@ -1,0 +1,137 @@
+//! Cabinet's relational adapters: repositories and the event store on SeaORM,
+//! over PostgreSQL or SQLite, chosen by the connection URL.
+//!
+//! Every write that the domain hands over together with events runs in one
+//! transaction with the events' append, so a change is never stored without
+//! its record, nor a record without its change.
+
+mod api_keys;
+mod convert;
+mod entities;
+mod error;
+mod events;
+mod sessions;
+mod users;
+mod workspaces;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cabinet_domain::ports::HealthCheck;
+use cabinet_domain::{DomainError, DomainResult};
+use cabinet_migrations::Migrator;
+use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
+use cabinet_migrations::MigratorTrait;
+
+pub use api_keys::SqlApiKeyRepository;
+pub use sessions::SqlSessionRepository;
+pub use users::SqlUserRepository;
+pub use workspaces::SqlWorkspaceRepository;
+
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct DatabaseOptions {
+    /// `postgres://…` or `sqlite://path?mode=rwc`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// How long a request waits for a connection before failing as unavailable.
+    pub acquire_timeout: Duration,
+}
+
+/// A connection pool to Cabinet's database.
+#[derive(Debug, Clone)]
+pub struct Database {
+    conn: DatabaseConnection,
+}
+
+impl Database {
+    /// Connects and, for SQLite, turns on WAL and a busy timeout so readers
+    /// never block the writer and writers queue instead of failing.
+    ///
+    /// # Errors
+    /// `Unavailable` when the database cannot be reached.
+    pub async fn connect(options: &DatabaseOptions) -> DomainResult<Self> {
+        let mut opts = ConnectOptions::new(options.url.clone());
+        opts.max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_timeout(options.acquire_timeout)
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        let conn = sea_orm::Database::connect(opts)
+            .await
+            .map_err(|e| DomainError::Unavailable(format!("cannot connect to the database: {e}")))?;
+        Ok(Self { conn })
+    }
+
+    /// Applies every pending migration.
+    ///
+    /// # Errors
+    /// `Internal` when a migration fails.
+    pub async fn migrate(&self) -> DomainResult<()> {
+        Migrator::up(&self.conn, None)
+            .await
+            .map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
+    }
+
+    /// Which database this is.
+    #[must_use]
+    pub fn backend(&self) -> DatabaseBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// The underlying connection, for adapters in this crate and for tests.
+    #[must_use]
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// The user repository on this database.
+    #[must_use]
+    pub fn users(&self) -> SqlUserRepository {
+        SqlUserRepository::new(self.conn.clone())
+    }
+
+    /// The session repository on this database.
+    #[must_use]
+    pub fn sessions(&self) -> SqlSessionRepository {
+        SqlSessionRepository::new(self.conn.clone())
+    }
+
+    /// The workspace repository on this database.
+    #[must_use]
+    pub fn workspaces(&self) -> SqlWorkspaceRepository {
+        SqlWorkspaceRepository::new(self.conn.clone())
+    }
+
+    /// The API key repository on this database.
+    #[must_use]
+    pub fn api_keys(&self) -> SqlApiKeyRepository {
+        SqlApiKeyRepository::new(self.conn.clone())
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+}
+
+#[async_trait]
+impl HealthCheck for Database {
+    fn component(&self) -> &'static str {
+        "database"
+    }
+
+    async fn check(&self) -> DomainResult<()> {
+        self.conn
+            .ping()
+            .await
+            .map_err(|e| DomainError::Unavailable(format!("database: {e}")))
+    }
+}

@@ -1,0 +1,110 @@
+//! The API key repository.
+
+use async_trait::async_trait;
+use cabinet_domain::events::NewEvent;
+use cabinet_domain::model::{ApiKey, TokenHash};
+use cabinet_domain::page::{Page, PageRequest};
+use cabinet_domain::ports::ApiKeyRepository;
+use cabinet_domain::{ApiKeyId, DomainError, DomainResult, WorkspaceId};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+
+use crate::convert;
+use crate::entities::api_keys;
+use crate::error::{DbResultExt, db_err};
+use crate::events::{append, in_transaction};
+
+/// API keys in the SQL database.
+#[derive(Debug, Clone)]
+pub struct SqlApiKeyRepository {
+    db: DatabaseConnection,
+}
+
+impl SqlApiKeyRepository {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for SqlApiKeyRepository {
+    #[tracing::instrument(skip_all, fields(key_id = %key.id), err)]
+    async fn create(&self, key: &ApiKey, events: &[NewEvent]) -> DomainResult<()> {
+        in_transaction!(self.db, events, |txn| {
+            let row = api_keys::ActiveModel {
+                id: Set(key.id.as_uuid()),
+                workspace_id: Set(key.workspace_id.as_uuid()),
+                name: Set(key.name.as_str().to_owned()),
+                role: Set(key.role.as_str().to_owned()),
+                prefix: Set(key.prefix.clone()),
+                key_hash: Set(key.hash.as_str().to_owned()),
+                created_by: Set(key.created_by.as_uuid()),
+                created_at: Set(key.created_at),
+                expires_at: Set(key.expires_at),
+                last_used_at: Set(key.last_used_at),
+                revoked_at: Set(key.revoked_at),
+            };
+            api_keys::Entity::insert(row).exec_without_returning(&txn).await.or_domain()?;
+            Ok::<_, DomainError>(())
+        })
+    }
+
+    async fn find_by_hash(&self, hash: &TokenHash) -> DomainResult<Option<ApiKey>> {
+        api_keys::Entity::find()
+            .filter(api_keys::Column::KeyHash.eq(hash.as_str()))
+            .one(&self.db)
+            .await
+            .or_domain()?
+            .map(convert::api_key)
+            .transpose()
+    }
+
+    async fn list(&self, workspace: WorkspaceId, page: PageRequest) -> DomainResult<Page<ApiKey>> {
+        let mut query = api_keys::Entity::find()
+            .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .order_by_asc(api_keys::Column::Id)
+            .limit(u64::from(page.limit()) + 1);
+        if let Some(after) = page.after() {
+            query = query.filter(api_keys::Column::Id.gt(after));
+        }
+        let items = query
+            .all(&self.db)
+            .await
+            .or_domain()?
+            .into_iter()
+            .map(convert::api_key)
+            .collect::<DomainResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page, |k| k.id.as_uuid()))
+    }
+
+    #[tracing::instrument(skip_all, fields(key_id = %id), err)]
+    async fn revoke(&self, workspace: WorkspaceId, id: ApiKeyId, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let revoked = api_keys::Entity::update_many()
+            .col_expr(api_keys::Column::RevokedAt, Expr::value(now))
+            .filter(api_keys::Column::Id.eq(id.as_uuid()))
+            .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(api_keys::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .or_domain()?;
+        if revoked.rows_affected != 1 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        append(&txn, events).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn touch(&self, id: ApiKeyId, now: DateTime<Utc>) -> DomainResult<()> {
+        api_keys::Entity::update_many()
+            .col_expr(api_keys::Column::LastUsedAt, Expr::value(now))
+            .filter(api_keys::Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .or_domain()?;
+        Ok(())
+    }
+}

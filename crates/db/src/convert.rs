@@ -1,0 +1,89 @@
+//! Conversions from rows to domain types. Stored values were valid when
+//! written; a row that no longer parses is reported as corrupt, not skipped.
+
+use cabinet_domain::model::{
+    ApiKey, ApiKeyName, DisplayName, Email, Membership, PasswordHash, RefreshToken, Session, TokenHash, User, Workspace,
+    WorkspaceName,
+};
+use cabinet_domain::{ApiKeyId, DomainError, DomainResult, Role, SessionId, UserId, WorkspaceId};
+
+use crate::entities::{api_keys, memberships, refresh_tokens, sessions, users, workspaces};
+
+fn corrupt(table: &str, what: impl std::fmt::Display) -> DomainError {
+    DomainError::Internal(format!("corrupt {table} row: {what}"))
+}
+
+pub(crate) fn role(raw: &str) -> DomainResult<Role> {
+    Role::parse(raw).ok_or_else(|| corrupt("role", raw))
+}
+
+pub(crate) fn user(m: users::Model) -> DomainResult<User> {
+    Ok(User {
+        id: UserId::from_uuid(m.id),
+        email: Email::parse(&m.email).map_err(|e| corrupt("users", e))?,
+        display_name: DisplayName::parse(&m.display_name).map_err(|e| corrupt("users", e))?,
+        password_hash: PasswordHash::from_phc(m.password_hash),
+        instance_admin: m.instance_admin,
+        disabled_at: m.disabled_at,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub(crate) fn session(m: sessions::Model) -> Session {
+    Session {
+        id: SessionId::from_uuid(m.id),
+        user_id: UserId::from_uuid(m.user_id),
+        created_at: m.created_at,
+        last_used_at: m.last_used_at,
+        expires_at: m.expires_at,
+        revoked_at: m.revoked_at,
+        user_agent: m.user_agent,
+        ip: m.ip,
+    }
+}
+
+pub(crate) fn refresh_token(m: refresh_tokens::Model) -> RefreshToken {
+    RefreshToken {
+        hash: TokenHash::from_hex(m.token_hash),
+        session_id: SessionId::from_uuid(m.session_id),
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        used_at: m.used_at,
+    }
+}
+
+pub(crate) fn workspace(m: workspaces::Model) -> DomainResult<Workspace> {
+    Ok(Workspace {
+        id: WorkspaceId::from_uuid(m.id),
+        name: WorkspaceName::parse(&m.name).map_err(|e| corrupt("workspaces", e))?,
+        created_by: UserId::from_uuid(m.created_by),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub(crate) fn membership(m: memberships::Model) -> DomainResult<Membership> {
+    Ok(Membership {
+        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        user_id: UserId::from_uuid(m.user_id),
+        role: role(&m.role)?,
+        created_at: m.created_at,
+    })
+}
+
+pub(crate) fn api_key(m: api_keys::Model) -> DomainResult<ApiKey> {
+    Ok(ApiKey {
+        id: ApiKeyId::from_uuid(m.id),
+        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        name: ApiKeyName::parse(&m.name).map_err(|e| corrupt("api_keys", e))?,
+        role: role(&m.role)?,
+        prefix: m.prefix,
+        hash: TokenHash::from_hex(m.key_hash),
+        created_by: UserId::from_uuid(m.created_by),
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        last_used_at: m.last_used_at,
+        revoked_at: m.revoked_at,
+    })
+}
