@@ -1,0 +1,213 @@
+//! Cabinet's composition root: the one place that names concrete adapters.
+//!
+//! [`Settings`] says which database and cache to use; [`build`] connects
+//! them, migrates where configured, and hands back the domain services,
+//! ready for the API and the worker.
+
+mod settings;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtKey, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
+use cabinet_cache::{MemoryCache, RedisCache};
+use cabinet_db::{Database, DatabaseOptions};
+use cabinet_domain::ports::{HealthCheck, RateLimiter, RevocationList, SecretGenerator};
+use cabinet_domain::services::{
+    ApiKeyService, AuthPorts, AuthService, AuthSettings, Runtime, ThrottleSettings, WorkspaceService,
+};
+use secrecy::{ExposeSecret, SecretString};
+pub use settings::{
+    AuthConfig, CacheSettings, DatabaseBackend, DatabaseSettings, HttpSettings, JwtKeyConfig, LogSettings,
+    LoginThrottleConfig, Settings,
+};
+
+/// Everything the apps need, built once at start-up.
+#[derive(Clone)]
+pub struct App {
+    /// Identity use cases.
+    pub auth: Arc<AuthService>,
+    /// Workspace use cases.
+    pub workspaces: Arc<WorkspaceService>,
+    /// API key use cases.
+    pub api_keys: Arc<ApiKeyService>,
+    /// Dependencies probed by readiness checks.
+    pub health: Vec<Arc<dyn HealthCheck>>,
+    /// The database pool (for administrative commands).
+    pub database: Database,
+    /// The settings the app was built from.
+    pub settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// Connects to the configured database.
+///
+/// # Errors
+/// When the data folder cannot be created or the database cannot be reached.
+pub async fn connect_database(settings: &Settings) -> anyhow::Result<Database> {
+    let url = match settings.database_backend() {
+        DatabaseBackend::Sqlite(path) => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+        DatabaseBackend::Postgres(url) => url.expose_secret().to_owned(),
+    };
+    let options = DatabaseOptions {
+        url,
+        max_connections: settings.database.max_connections,
+        acquire_timeout: Duration::from_secs(settings.database.acquire_timeout),
+    };
+    Ok(Database::connect(&options).await?)
+}
+
+/// Builds the application from settings: connects, migrates where
+/// configured, and wires adapters into the domain services.
+///
+/// # Errors
+/// When a dependency cannot be reached or the configuration is unusable.
+pub async fn build(settings: Settings) -> anyhow::Result<App> {
+    let database = connect_database(&settings).await.context("connecting to the database")?;
+    let migrate = settings
+        .database
+        .migrate_on_start
+        .unwrap_or(matches!(settings.database_backend(), DatabaseBackend::Sqlite(_)));
+    if migrate {
+        database.migrate().await.context("migrating the database")?;
+    }
+
+    let (limiter, revocations, cache_health): (Arc<dyn RateLimiter>, Arc<dyn RevocationList>, Arc<dyn HealthCheck>) =
+        match &settings.cache.redis_url {
+            Some(url) => {
+                let redis = Arc::new(RedisCache::new(
+                    url.expose_secret(),
+                    &settings.cache.key_prefix,
+                    Duration::from_secs(settings.cache.timeout),
+                )?);
+                (redis.clone(), redis.clone(), redis)
+            }
+            None => {
+                let memory = Arc::new(MemoryCache::new());
+                (memory.clone(), memory.clone(), memory)
+            }
+        };
+
+    let rt = Runtime { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7Ids) };
+    let secrets: Arc<dyn SecretGenerator> = Arc::new(RandomSecrets);
+    let users = Arc::new(database.users());
+    let workspaces_repo = Arc::new(database.workspaces());
+    let api_key_repo = Arc::new(database.api_keys());
+    let auth_cfg = &settings.auth;
+    let jwt = JwtCodec::new(JwtSettings {
+        issuer: auth_cfg.issuer.clone(),
+        audience: auth_cfg.audience.clone(),
+        keys: signing_keys(&settings)?,
+    })?;
+    let hasher = Argon2Hasher::new(HasherLimits {
+        concurrency: auth_cfg.hasher_concurrency,
+        queue_timeout: Duration::from_secs(5),
+    })?;
+
+    let auth = AuthService::new(
+        rt.clone(),
+        AuthPorts {
+            users: users.clone(),
+            sessions: Arc::new(database.sessions()),
+            api_keys: api_key_repo.clone(),
+            hasher: Arc::new(hasher),
+            tokens: Arc::new(jwt),
+            secrets: secrets.clone(),
+            limiter,
+            revocations,
+        },
+        AuthSettings {
+            allow_registration: auth_cfg.allow_registration,
+            access_ttl: Duration::from_secs(auth_cfg.access_ttl),
+            refresh_idle_ttl: Duration::from_secs(auth_cfg.refresh_idle_ttl),
+            session_ttl: Duration::from_secs(auth_cfg.session_ttl),
+            throttle: ThrottleSettings {
+                account_failures: auth_cfg.login.account_failures,
+                account_window: Duration::from_secs(auth_cfg.login.account_window),
+                ip_attempts: auth_cfg.login.ip_attempts,
+                ip_window: Duration::from_secs(auth_cfg.login.ip_window),
+            },
+        },
+    );
+    let workspaces = WorkspaceService::new(rt.clone(), workspaces_repo.clone(), users);
+    let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo);
+
+    Ok(App {
+        auth: Arc::new(auth),
+        workspaces: Arc::new(workspaces),
+        api_keys: Arc::new(api_keys),
+        health: vec![Arc::new(database.clone()), cache_health],
+        database,
+        settings: Arc::new(settings),
+    })
+}
+
+/// The configured signing keys, or one generated once and kept in the data
+/// folder so that restarts do not sign everyone out.
+fn signing_keys(settings: &Settings) -> anyhow::Result<Vec<JwtKey>> {
+    if !settings.auth.jwt_keys.is_empty() {
+        return Ok(settings
+            .auth
+            .jwt_keys
+            .iter()
+            .map(|k| JwtKey { id: k.id.clone(), secret: k.secret.clone() })
+            .collect());
+    }
+    let path = settings.data_dir.join("jwt-signing.key");
+    let secret = load_or_create_secret(&path)?;
+    Ok(vec![JwtKey { id: "local".into(), secret }])
+}
+
+fn load_or_create_secret(path: &Path) -> anyhow::Result<SecretString> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim().to_owned();
+        anyhow::ensure!(existing.len() >= 32, "{} holds a key shorter than 32 bytes", path.display());
+        return Ok(SecretString::from(existing));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let secret = RandomSecrets.generate("");
+    write_private(path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    Ok(SecretString::from(secret))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_signing_key_is_kept_across_restarts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("keys").join("jwt-signing.key");
+        let first = load_or_create_secret(&path).expect("created");
+        let second = load_or_create_secret(&path).expect("read back");
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        assert!(first.expose_secret().len() >= 32);
+    }
+}

@@ -1,0 +1,253 @@
+//! Typed configuration: built-in defaults, then an optional file, then
+//! `CABINET__SECTION__KEY` environment variables. Secrets are
+//! [`SecretString`]s and never appear in `Debug` output or logs.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use ::config::{Config, Environment, File, FileFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("defaults.toml");
+
+/// Everything Cabinet can be told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Folder for the embedded database, generated keys and local files.
+    pub data_dir: PathBuf,
+    /// The HTTP server.
+    pub http: HttpSettings,
+    /// The relational database.
+    pub database: DatabaseSettings,
+    /// The shared cache.
+    pub cache: CacheSettings,
+    /// Identity and tokens.
+    pub auth: AuthConfig,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Exact origins allowed by CORS.
+    pub cors_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is trusted.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Largest JSON body in bytes.
+    pub json_limit: usize,
+    /// Seconds allowed for in-flight requests at shutdown.
+    pub shutdown_timeout: u64,
+}
+
+/// The relational database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://…`; unset means SQLite in the data folder.
+    pub url: Option<SecretString>,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Seconds to wait for a connection before answering 503.
+    pub acquire_timeout: u64,
+    /// Whether to migrate at start; unset means "for SQLite only".
+    pub migrate_on_start: Option<bool>,
+}
+
+/// The cache.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSettings {
+    /// `redis://…`; unset means the in-process cache.
+    pub redis_url: Option<SecretString>,
+    /// Namespace of every key, so instances can share one Redis.
+    pub key_prefix: String,
+    /// Seconds to wait for Redis before failing closed.
+    pub timeout: u64,
+}
+
+/// Identity and tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Whether anyone may sign up (the first user always may).
+    pub allow_registration: bool,
+    /// `iss` of access tokens.
+    pub issuer: String,
+    /// `aud` of access tokens.
+    pub audience: String,
+    /// Access token lifetime in seconds.
+    pub access_ttl: u64,
+    /// Seconds a refresh token may go unused.
+    pub refresh_idle_ttl: u64,
+    /// Absolute session lifetime in seconds.
+    pub session_ttl: u64,
+    /// Password hashes computed in parallel.
+    pub hasher_concurrency: usize,
+    /// Signing keys; the first signs.
+    #[serde(default)]
+    pub jwt_keys: Vec<JwtKeyConfig>,
+    /// Sign-in throttling.
+    pub login: LoginThrottleConfig,
+}
+
+/// A configured signing key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtKeyConfig {
+    /// The key id (`kid`).
+    pub id: String,
+    /// The secret, at least 32 bytes.
+    pub secret: SecretString,
+}
+
+/// Sign-in throttling.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginThrottleConfig {
+    /// Failures per account per window.
+    pub account_failures: u64,
+    /// Account window in seconds.
+    pub account_window: u64,
+    /// Attempts per address per window.
+    pub ip_attempts: u64,
+    /// Address window in seconds.
+    pub ip_window: u64,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// An `EnvFilter` directive.
+    pub level: String,
+    /// `json` or `pretty`.
+    pub format: String,
+}
+
+/// Which relational database to use, decided from the settings.
+#[derive(Debug, Clone)]
+pub enum DatabaseBackend {
+    /// The embedded SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server.
+    Postgres(SecretString),
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (or `$CABINET_CONFIG`) if given, then the
+    /// environment.
+    ///
+    /// # Errors
+    /// When a file cannot be read or a value has the wrong type or an unknown key.
+    pub fn load(file: Option<&Path>) -> Result<Self, ::config::ConfigError> {
+        Self::load_with(file, Environment::with_prefix("CABINET"))
+    }
+
+    /// As [`Settings::load`] with an explicit environment source (for tests).
+    ///
+    /// # Errors
+    /// As [`Settings::load`].
+    pub fn load_with(file: Option<&Path>, env: Environment) -> Result<Self, ::config::ConfigError> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        let from_env = std::env::var_os("CABINET_CONFIG").map(PathBuf::from);
+        if let Some(path) = file.map(Path::to_path_buf).or(from_env) {
+            builder = builder.add_source(File::from(path).required(true));
+        }
+        builder
+            .add_source(
+                env.prefix_separator("__")
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("http.cors_origins")
+                    .with_list_parse_key("http.trusted_proxies")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()
+    }
+
+    /// The database to use.
+    #[must_use]
+    pub fn database_backend(&self) -> DatabaseBackend {
+        match &self.database.url {
+            Some(url) => DatabaseBackend::Postgres(url.clone()),
+            None => DatabaseBackend::Sqlite(self.data_dir.join("cabinet.db")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Environment {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Environment::with_prefix("CABINET").source(Some(map))
+    }
+
+    #[test]
+    fn the_embedded_default_needs_no_configuration() {
+        let s = Settings::load_with(None, env(&[])).expect("defaults load");
+        assert_eq!(s.http.port, 8080);
+        assert!(matches!(s.database_backend(), DatabaseBackend::Sqlite(p) if p.ends_with("cabinet.db")));
+        assert!(s.cache.redis_url.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_switch_adapters() {
+        let s = Settings::load_with(
+            None,
+            env(&[
+                ("CABINET__DATABASE__URL", "postgres://u:hunter2@db/cabinet"),
+                ("CABINET__CACHE__REDIS_URL", "redis://:hunter2@cache:6379"),
+                ("CABINET__HTTP__PORT", "9090"),
+                ("CABINET__HTTP__CORS_ORIGINS", "https://a.example,https://b.example"),
+            ]),
+        )
+        .expect("load");
+        assert_eq!(s.http.port, 9090);
+        assert_eq!(s.http.cors_origins, ["https://a.example", "https://b.example"]);
+        match s.database_backend() {
+            DatabaseBackend::Postgres(url) => assert!(url.expose_secret().starts_with("postgres://")),
+            DatabaseBackend::Sqlite(_) => panic!("a URL selects PostgreSQL"),
+        }
+        assert!(s.cache.redis_url.is_some());
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let s = Settings::load_with(None, env(&[("CABINET__DATABASE__URL", "postgres://u:hunter2@db/x")]))
+            .expect("load");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_config_file_is_layered_between_defaults_and_environment() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cabinet.toml");
+        std::fs::write(&path, "[http]\nport = 7000\nhost = \"0.0.0.0\"\n").expect("write");
+        let s = Settings::load_with(Some(&path), env(&[("CABINET__HTTP__PORT", "7001")])).expect("load");
+        assert_eq!(s.http.host, "0.0.0.0", "from the file");
+        assert_eq!(s.http.port, 7001, "environment wins");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_not_silence() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cabinet.toml");
+        std::fs::write(&path, "[http]\nprot = 7000\n").expect("write");
+        assert!(Settings::load_with(Some(&path), env(&[])).is_err());
+    }
+}
