@@ -1,0 +1,141 @@
+//! Cabinet's HTTP API on actix-web: the middleware stack (request ids,
+//! security headers, CORS, body limits), the `/api/v1` routes, the OpenAPI
+//! document and the probes.
+//!
+//! [`Application::build`] binds the listener first, so tests can ask for
+//! port 0 and learn the port before serving.
+
+pub mod dto;
+pub mod extract;
+pub mod openapi;
+pub mod problem;
+pub mod request_id;
+pub mod routes;
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App as ActixApp, HttpResponse, HttpServer, ResponseError as _, web};
+use anyhow::Context as _;
+use cabinet_bootstrap::App;
+use utoipa::OpenApi as _;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::problem::ApiError;
+
+/// Headers on every response: no sniffing, no framing, no referrer leaks.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+/// API responses are data, never documents: nothing may run or be cached.
+fn api_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"))
+        .add((header::CACHE_CONTROL, "no-store"))
+}
+
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH])
+        .allowed_header("idempotency-key")
+        .expose_headers([header::LOCATION, header::ETAG, header::RETRY_AFTER])
+        .expose_headers(["x-request-id"])
+        .max_age(600)
+}
+
+async fn route_not_found() -> HttpResponse {
+    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "Not found", "no such route").error_response()
+}
+
+/// Registers everything on an actix `App`; shared by the server and tests.
+pub fn configure(app: web::Data<App>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        let json_limit = app.settings.http.json_limit;
+        cfg.app_data(app)
+            .app_data(web::JsonConfig::default().limit(json_limit).error_handler(|e, _| problem::json_error(e).into()))
+            .app_data(web::PayloadConfig::new(json_limit))
+            .app_data(web::PathConfig::default().error_handler(|e, _| {
+                ApiError::bad_request("invalid_path", format!("a path parameter is malformed: {e}")).into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                ApiError::bad_request("invalid_query", format!("the query string is malformed: {e}")).into()
+            }))
+            .service(
+                web::scope("/health")
+                    .route("/live", web::get().to(routes::health::live))
+                    .route("/ready", web::get().to(routes::health::ready)),
+            )
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()))
+            .service(web::scope("/api/v1").wrap(api_headers()).configure(routes::configure))
+            .default_service(web::to(route_not_found));
+    }
+}
+
+/// A bound, not yet running, API server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Binds the configured address and prepares the server.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub fn build(app: App) -> anyhow::Result<Self> {
+        let http = app.settings.http.clone();
+        let listener = TcpListener::bind((http.host.as_str(), http.port))
+            .with_context(|| format!("binding {}:{}", http.host, http.port))?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(app);
+        let server = HttpServer::new(move || {
+            ActixApp::new()
+                .configure(configure(data.clone()))
+                .wrap(cors(&http.cors_origins))
+                .wrap(security_headers())
+                .wrap(from_fn(request_id::middleware))
+        })
+        .shutdown_timeout(http.shutdown_timeout)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    /// The bound port (useful with port 0).
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully.
+    #[must_use]
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGINT/SIGTERM or the handle).
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+

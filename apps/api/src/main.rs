@@ -1,1 +1,133 @@
-fn main() {}
+//! The `cabinet` command: serve the product, or administer it.
+
+use std::io::{BufRead as _, IsTerminal as _};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use cabinet_api::Application;
+use cabinet_bootstrap::Settings;
+use cabinet_domain::Actor;
+use cabinet_domain::services::Registration;
+use cabinet_telemetry::LogFormat;
+use clap::{Parser, Subcommand};
+
+/// Cabinet, a self-hosted document hub for teams.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// A configuration file layered over the defaults (also `CABINET_CONFIG`).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the API and the worker in one process.
+    Serve,
+    /// Run only the API.
+    Api,
+    /// Run only the background worker.
+    Worker,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an instance administrator. The password is read from
+    /// `CABINET_ADMIN_PASSWORD` or, failing that, from standard input.
+    CreateAdmin {
+        /// The administrator's email.
+        #[arg(long)]
+        email: String,
+        /// The administrator's display name.
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    // Two TLS crypto providers are linked in (ring via sqlx, aws-lc via
+    // object_store and jsonwebtoken); rustls needs one chosen explicitly.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
+    cabinet_telemetry::init(&settings.log.level, LogFormat::parse(&settings.log.format));
+
+    match cli.command {
+        Command::Serve => serve(settings, true, true).await,
+        Command::Api => serve(settings, true, false).await,
+        Command::Worker => serve(settings, false, true).await,
+        Command::Migrate => {
+            let db = cabinet_bootstrap::connect_database(&settings).await?;
+            db.migrate().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin { email, display_name } => {
+            let password = admin_password()?;
+            let app = cabinet_bootstrap::build(settings).await?;
+            let user = app
+                .auth
+                .create_admin(&Actor::system(), Registration { email, password, display_name })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tracing::info!(user_id = %user.id, email = %user.email, "administrator created");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings, api: bool, worker: bool) -> anyhow::Result<()> {
+    let app = cabinet_bootstrap::build(settings).await?;
+    if !api {
+        return cabinet_worker::run(app, shutdown_signal()).await;
+    }
+    let server = Application::build(app.clone())?;
+    tracing::info!(host = %app.settings.http.host, port = server.port(), "cabinet is listening");
+    let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker_task = worker.then(|| {
+        let app = app.clone();
+        tokio::spawn(async move { cabinet_worker::run(app, async { let _ = stopped.await; }).await })
+    });
+    // actix stops the server on SIGINT/SIGTERM, draining in-flight requests.
+    server.run_until_stopped().await?;
+    let _ = stop_worker.send(());
+    if let Some(task) = worker_task {
+        task.await??;
+    }
+    app.database.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn admin_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("CABINET_ADMIN_PASSWORD") {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for the administrator: ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("reading the password")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}

@@ -1,0 +1,44 @@
+//! Route handlers, one module per resource. Handlers are thin: extract,
+//! convert to domain values, call one service, map the result.
+
+pub mod api_keys;
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod members;
+pub mod workspaces;
+
+use actix_web::web;
+
+/// Registers every `/api/v1` route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/auth")
+            .route("/register", web::post().to(auth::register))
+            .route("/login", web::post().to(auth::login))
+            .route("/refresh", web::post().to(auth::refresh))
+            .route("/logout", web::post().to(auth::logout)),
+    )
+    .service(
+        web::scope("/me")
+            .route("", web::get().to(me::get))
+            .route("/sessions", web::get().to(me::sessions))
+            .route("/sessions/{id}", web::delete().to(me::revoke_session))
+            .route("/password", web::put().to(me::change_password)),
+    )
+    .service(
+        web::scope("/workspaces")
+            .route("", web::post().to(workspaces::create))
+            .route("", web::get().to(workspaces::list))
+            .route("/{ws}", web::get().to(workspaces::get))
+            .route("/{ws}", web::patch().to(workspaces::rename))
+            .route("/{ws}", web::delete().to(workspaces::delete))
+            .route("/{ws}/members", web::get().to(members::list))
+            .route("/{ws}/members", web::post().to(members::add))
+            .route("/{ws}/members/{user_id}", web::patch().to(members::change_role))
+            .route("/{ws}/members/{user_id}", web::delete().to(members::remove))
+            .route("/{ws}/api-keys", web::get().to(api_keys::list))
+            .route("/{ws}/api-keys", web::post().to(api_keys::create))
+            .route("/{ws}/api-keys/{key_id}", web::delete().to(api_keys::revoke)),
+    );
+}
