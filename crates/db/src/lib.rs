@@ -14,6 +14,9 @@ mod sessions;
 mod users;
 mod workspaces;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 use std::time::Duration;
 
 use async_trait::async_trait;

@@ -1,0 +1,446 @@
+//! One contract for the SQL repositories, run against SQLite (a temporary
+//! file) and PostgreSQL (a fresh database per test on the server named by
+//! `CABINET_TEST_POSTGRES_URL`, by default the one on 127.0.0.1:5432).
+
+use std::sync::Arc;
+
+use cabinet_db::Database;
+use cabinet_db::testing::{self, TestDatabase};
+use cabinet_domain::actor::{ActorKind, ActorRef};
+use cabinet_domain::events::{EventPayload, NewEvent, RevocationReason};
+use cabinet_domain::model::{
+    ApiKey, ApiKeyName, DisplayName, Email, Membership, PasswordHash, RefreshToken, Session, TokenHash, User,
+    Workspace, WorkspaceName,
+};
+use cabinet_domain::page::PageRequest;
+use cabinet_domain::ports::{ApiKeyRepository, SessionRepository, UserRepository, WorkspaceRepository};
+use cabinet_domain::{ApiKeyId, Conflict, DomainError, Origin, Role, SessionId, UserId, WorkspaceId};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use sea_orm::{ConnectionTrait, Statement};
+use uuid::Uuid;
+
+fn now() -> DateTime<Utc> {
+    // Both databases keep microseconds; compare like with like.
+    Utc::now().trunc_subsecs(6)
+}
+
+fn event(payload: EventPayload) -> NewEvent {
+    NewEvent {
+        id: Uuid::now_v7(),
+        payload,
+        actor: ActorRef { kind: ActorKind::System, id: None },
+        origin: Origin { request_id: Some("req-test".into()), ip: Some("127.0.0.1".parse().expect("ip")), user_agent: None },
+        occurred_at: now(),
+    }
+}
+
+fn new_user(email: &str) -> User {
+    User {
+        id: UserId::from_uuid(Uuid::now_v7()),
+        email: Email::parse(email).expect("email"),
+        display_name: DisplayName::parse("Someone").expect("name"),
+        password_hash: PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        instance_admin: false,
+        disabled_at: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn registered(user: &User) -> NewEvent {
+    event(EventPayload::UserRegistered {
+        user_id: user.id,
+        email: user.email.as_str().into(),
+        display_name: user.display_name.as_str().into(),
+        instance_admin: false,
+    })
+}
+
+async fn count(db: &Database, sql: &str) -> i64 {
+    let conn = db.connection();
+    let row = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned()))
+        .await
+        .expect("query")
+        .expect("a row");
+    row.try_get_by_index::<i64>(0).expect("a count")
+}
+
+async fn events_of_type(db: &Database, event_type: &str) -> i64 {
+    count(db, &format!("SELECT COUNT(*) FROM events WHERE event_type = '{event_type}'")).await
+}
+
+async fn user_in(db: &Database, email: &str) -> User {
+    let user = new_user(email);
+    db.users().create(&user, &[registered(&user)]).await.expect("user created");
+    user
+}
+
+fn session_for(user: UserId) -> (Session, RefreshToken) {
+    let session = Session {
+        id: SessionId::from_uuid(Uuid::now_v7()),
+        user_id: user,
+        created_at: now(),
+        last_used_at: now(),
+        expires_at: now() + TimeDelta::days(30),
+        revoked_at: None,
+        user_agent: Some("test".into()),
+        ip: Some("127.0.0.1".into()),
+    };
+    let token = refresh_token(session.id);
+    (session, token)
+}
+
+fn refresh_token(session: SessionId) -> RefreshToken {
+    RefreshToken {
+        hash: TokenHash::from_hex(Uuid::new_v4().simple().to_string()),
+        session_id: session,
+        created_at: now(),
+        expires_at: now() + TimeDelta::days(14),
+        used_at: None,
+    }
+}
+
+async fn workspace_owned_by(db: &Database, owner: UserId) -> Workspace {
+    let ws = Workspace {
+        id: WorkspaceId::from_uuid(Uuid::now_v7()),
+        name: WorkspaceName::parse("Acme").expect("name"),
+        created_by: owner,
+        created_at: now(),
+        updated_at: now(),
+    };
+    let owner_membership = Membership { workspace_id: ws.id, user_id: owner, role: Role::Owner, created_at: now() };
+    let created = event(EventPayload::WorkspaceCreated { workspace_id: ws.id, name: "Acme".into(), owner_id: owner });
+    db.workspaces().create(&ws, &owner_membership, &[created]).await.expect("workspace created");
+    ws
+}
+
+async fn member_of(db: &Database, ws: WorkspaceId, email: &str, role: Role) -> User {
+    let user = user_in(db, email).await;
+    let m = Membership { workspace_id: ws, user_id: user.id, role, created_at: now() };
+    db.workspaces()
+        .add_member(&m, &[event(EventPayload::MemberAdded { workspace_id: ws, user_id: user.id, role })])
+        .await
+        .expect("member added");
+    user
+}
+
+// ---------------------------------------------------------------- users
+
+async fn users_round_trip_and_emails_are_unique(db: &Database) {
+    let repo = db.users();
+    assert_eq!(repo.count().await.expect("count"), 0);
+    let alice = user_in(db, "alice@example.com").await;
+    assert_eq!(repo.get(alice.id).await.expect("get"), Some(alice.clone()));
+    let by_email = repo.find_by_email(&Email::parse("ALICE@example.com").expect("email")).await.expect("find");
+    assert_eq!(by_email.map(|u| u.id), Some(alice.id));
+    assert_eq!(repo.get(UserId::from_uuid(Uuid::now_v7())).await.expect("get"), None);
+
+    let twin = new_user("alice@example.com");
+    let err = repo.create(&twin, &[registered(&twin)]).await.expect_err("duplicate email");
+    assert!(matches!(err, DomainError::Conflict(Conflict::EmailTaken)), "{err:?}");
+    assert_eq!(repo.count().await.expect("count"), 1);
+    assert_eq!(events_of_type(db, "user.registered.v1").await, 1, "the failed create stored no event");
+}
+
+async fn a_failed_event_append_rolls_back_the_change(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let bob = new_user("bob@example.com");
+    // Reusing an event id violates the event store's unique key after the
+    // user row was written in the same transaction.
+    let mut clash = registered(&bob);
+    let first = count(db, "SELECT COUNT(*) FROM events").await;
+    let existing: Uuid = {
+        let conn = db.connection();
+        let row = conn
+            .query_one_raw(Statement::from_string(conn.get_database_backend(), "SELECT id FROM events".to_owned()))
+            .await
+            .expect("query")
+            .expect("row");
+        row.try_get_by_index(0).expect("id")
+    };
+    clash.id = existing;
+    assert!(db.users().create(&bob, &[clash]).await.is_err());
+    assert_eq!(db.users().get(bob.id).await.expect("get"), None, "no user without its event");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM events").await, first);
+    assert!(db.users().get(alice.id).await.expect("get").is_some());
+}
+
+async fn events_are_append_only(db: &Database) {
+    user_in(db, "alice@example.com").await;
+    let conn = db.connection();
+    for sql in ["UPDATE events SET event_type = 'forged'", "DELETE FROM events"] {
+        let result = conn.execute_unprepared(sql).await;
+        assert!(result.is_err(), "{sql} must be refused");
+    }
+    assert_eq!(events_of_type(db, "user.registered.v1").await, 1);
+}
+
+async fn setting_a_password_revokes_other_sessions(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let sessions = db.sessions();
+    let (keep, keep_token) = session_for(alice.id);
+    let (other, other_token) = session_for(alice.id);
+    sessions.create(&keep, &keep_token, &[]).await.expect("session");
+    sessions.create(&other, &other_token, &[]).await.expect("session");
+    let new_hash = PasswordHash::from_phc("$argon2id$new".into());
+    let changed = event(EventPayload::PasswordChanged { user_id: alice.id, revoked_sessions: vec![other.id] });
+    let revoked = db.users().set_password(alice.id, &new_hash, Some(keep.id), now(), &[changed]).await.expect("set");
+    assert_eq!(revoked, vec![other.id]);
+    let active: Vec<SessionId> = sessions.list_active(alice.id, now()).await.expect("list").iter().map(|s| s.id).collect();
+    assert_eq!(active, vec![keep.id]);
+    assert_eq!(db.users().get(alice.id).await.expect("get").expect("user").password_hash, new_hash);
+    assert_eq!(events_of_type(db, "user.password_changed.v1").await, 1);
+
+    let missing = db.users().set_password(UserId::from_uuid(Uuid::now_v7()), &new_hash, None, now(), &[]).await;
+    assert!(matches!(missing, Err(DomainError::NotFound(_))));
+}
+
+// ------------------------------------------------------------- sessions
+
+async fn refresh_tokens_rotate_exactly_once(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let repo = db.sessions();
+    let (session, first) = session_for(alice.id);
+    repo.create(&session, &first, &[]).await.expect("session");
+    let (found, found_session) = repo.find_refresh_token(&first.hash).await.expect("find").expect("token exists");
+    assert_eq!(found, first);
+    assert_eq!(found_session, session);
+
+    let second = refresh_token(session.id);
+    let refreshed = event(EventPayload::SessionRefreshed { user_id: alice.id, session_id: session.id });
+    assert!(repo.rotate_refresh_token(&first.hash, &second, &[refreshed]).await.expect("rotate"));
+    let third = refresh_token(session.id);
+    assert!(!repo.rotate_refresh_token(&first.hash, &third, &[]).await.expect("rotate"), "a used token does not rotate");
+    assert!(repo.find_refresh_token(&third.hash).await.expect("find").is_none(), "the loser stored nothing");
+    let (used, _) = repo.find_refresh_token(&first.hash).await.expect("find").expect("kept");
+    assert!(used.used_at.is_some());
+    assert_eq!(events_of_type(db, "auth.session_refreshed.v1").await, 1);
+}
+
+async fn concurrent_rotations_of_one_token_have_one_winner(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let repo = Arc::new(db.sessions());
+    let (session, first) = session_for(alice.id);
+    repo.create(&session, &first, &[]).await.expect("session");
+    let attempts = (0..20).map(|_| {
+        let repo = repo.clone();
+        let old = first.hash.clone();
+        let new = refresh_token(session.id);
+        tokio::spawn(async move { repo.rotate_refresh_token(&old, &new, &[]).await })
+    });
+    let results = futures::future::join_all(attempts).await;
+    let wins = results.into_iter().filter(|r| matches!(r, Ok(Ok(true)))).count();
+    assert_eq!(wins, 1);
+}
+
+async fn sessions_revoke_once_and_leave_the_active_list(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let repo = db.sessions();
+    let (session, token) = session_for(alice.id);
+    repo.create(&session, &token, &[]).await.expect("session");
+    let (expired, expired_token) = {
+        let (mut s, t) = session_for(alice.id);
+        s.expires_at = now() - TimeDelta::seconds(1);
+        (s, t)
+    };
+    repo.create(&expired, &expired_token, &[]).await.expect("session");
+    assert_eq!(repo.list_active(alice.id, now()).await.expect("list").len(), 1, "expired sessions are not active");
+
+    let revoked = event(EventPayload::SessionRevoked {
+        user_id: alice.id,
+        session_id: session.id,
+        reason: RevocationReason::Logout,
+    });
+    assert!(repo.revoke(session.id, RevocationReason::Logout, now(), &[revoked.clone()]).await.expect("revoke"));
+    assert!(!repo.revoke(session.id, RevocationReason::Logout, now(), &[revoked]).await.expect("revoke"));
+    assert_eq!(events_of_type(db, "auth.session_revoked.v1").await, 1, "a repeated revoke records nothing");
+    assert!(repo.list_active(alice.id, now()).await.expect("list").is_empty());
+    assert!(repo.get(session.id).await.expect("get").expect("kept").revoked_at.is_some());
+}
+
+// ----------------------------------------------------------- workspaces
+
+async fn workspaces_list_their_members_and_paginate(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let mut created = Vec::new();
+    for _ in 0..3 {
+        created.push(workspace_owned_by(db, alice.id).await.id);
+    }
+    let repo = db.workspaces();
+    let first = repo.list_for_user(alice.id, PageRequest::new(Some(2), None)).await.expect("page 1");
+    assert_eq!(first.items.len(), 2);
+    assert!(first.items.iter().all(|s| s.role == Role::Owner));
+    let after = first.next_after.expect("a second page");
+    let second = repo.list_for_user(alice.id, PageRequest::new(Some(2), Some(after))).await.expect("page 2");
+    assert_eq!(second.items.len(), 1);
+    assert_eq!(second.next_after, None);
+    let mut seen: Vec<WorkspaceId> = first.items.iter().chain(&second.items).map(|s| s.workspace.id).collect();
+    seen.sort();
+    created.sort();
+    assert_eq!(seen, created);
+
+    let bob = member_of(db, created[0], "bob@example.com", Role::Viewer).await;
+    let members = repo.list_members(created[0], PageRequest::first()).await.expect("members");
+    assert_eq!(members.items.len(), 2);
+    let bobs = members.items.iter().find(|m| m.membership.user_id == bob.id).expect("bob is listed");
+    assert_eq!(bobs.membership.role, Role::Viewer);
+    assert_eq!(bobs.email.as_str(), "bob@example.com");
+    assert_eq!(repo.list_for_user(bob.id, PageRequest::first()).await.expect("bob's").items.len(), 1);
+}
+
+async fn members_are_unique_and_the_last_owner_stays(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let repo = db.workspaces();
+    let again = Membership { workspace_id: ws.id, user_id: alice.id, role: Role::Viewer, created_at: now() };
+    let err = repo.add_member(&again, &[]).await.expect_err("already a member");
+    assert!(matches!(err, DomainError::Conflict(Conflict::AlreadyMember)));
+
+    let demote = event(EventPayload::MemberRoleChanged { workspace_id: ws.id, user_id: alice.id, from: Role::Owner, to: Role::Admin });
+    let err = repo.change_role(ws.id, alice.id, Role::Admin, &[demote]).await.expect_err("last owner");
+    assert!(matches!(err, DomainError::Conflict(Conflict::LastOwner)));
+    let err = repo.remove_member(ws.id, alice.id, &[]).await.expect_err("last owner");
+    assert!(matches!(err, DomainError::Conflict(Conflict::LastOwner)));
+    assert_eq!(repo.membership(ws.id, alice.id).await.expect("get").map(|m| m.role), Some(Role::Owner));
+    assert_eq!(events_of_type(db, "member.role_changed.v1").await, 0, "the refused change left no event");
+
+    let bob = member_of(db, ws.id, "bob@example.com", Role::Editor).await;
+    repo.change_role(ws.id, bob.id, Role::Owner, &[]).await.expect("promote");
+    repo.change_role(ws.id, alice.id, Role::Viewer, &[]).await.expect("alice may step down now");
+    let missing = repo.change_role(ws.id, UserId::from_uuid(Uuid::now_v7()), Role::Viewer, &[]).await;
+    assert!(matches!(missing, Err(DomainError::NotFound(_))));
+}
+
+async fn two_owners_demoting_each_other_at_once_leave_one_owner(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let bob = member_of(db, ws.id, "bob@example.com", Role::Owner).await;
+    let repo = Arc::new(db.workspaces());
+    let tasks = [alice.id, bob.id].map(|user| {
+        let repo = repo.clone();
+        tokio::spawn(async move { repo.change_role(ws.id, user, Role::Admin, &[]).await })
+    });
+    let results = futures::future::join_all(tasks).await;
+    let ok = results.iter().filter(|r| matches!(r, Ok(Ok(())))).count();
+    assert_eq!(ok, 1, "{results:?}");
+    let owners = repo
+        .list_members(ws.id, PageRequest::first())
+        .await
+        .expect("members")
+        .items
+        .into_iter()
+        .filter(|m| m.membership.role == Role::Owner)
+        .count();
+    assert_eq!(owners, 1);
+}
+
+async fn deleting_a_workspace_removes_it_but_keeps_its_events(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let repo = db.workspaces();
+    repo.rename(ws.id, &WorkspaceName::parse("Renamed").expect("name"), now(), &[]).await.expect("rename");
+    assert_eq!(repo.get(ws.id).await.expect("get").expect("ws").name.as_str(), "Renamed");
+    repo.delete(ws.id, &[event(EventPayload::WorkspaceDeleted { workspace_id: ws.id })]).await.expect("delete");
+    assert_eq!(repo.get(ws.id).await.expect("get"), None);
+    assert_eq!(repo.membership(ws.id, alice.id).await.expect("get"), None, "memberships go with it");
+    assert_eq!(events_of_type(db, "workspace.created.v1").await, 1, "the trail outlives the workspace");
+    assert_eq!(events_of_type(db, "workspace.deleted.v1").await, 1);
+    assert!(matches!(repo.delete(ws.id, &[]).await, Err(DomainError::NotFound(_))));
+    assert!(matches!(
+        repo.rename(ws.id, &WorkspaceName::parse("x").expect("name"), now(), &[]).await,
+        Err(DomainError::NotFound(_))
+    ));
+}
+
+// ------------------------------------------------------------- api keys
+
+fn api_key(ws: WorkspaceId, creator: UserId, n: u32) -> ApiKey {
+    ApiKey {
+        id: ApiKeyId::from_uuid(Uuid::now_v7()),
+        workspace_id: ws,
+        name: ApiKeyName::parse(&format!("key {n}")).expect("name"),
+        role: Role::Editor,
+        prefix: format!("cab_{n:08}"),
+        hash: TokenHash::from_hex(format!("hash-{}", Uuid::new_v4())),
+        created_by: creator,
+        created_at: now(),
+        expires_at: Some(now() + TimeDelta::days(1)),
+        last_used_at: None,
+        revoked_at: None,
+    }
+}
+
+async fn api_keys_are_found_by_hash_listed_and_revoked(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let other = workspace_owned_by(db, alice.id).await;
+    let repo = db.api_keys();
+    let keys: Vec<ApiKey> = (0..3).map(|n| api_key(ws.id, alice.id, n)).collect();
+    for key in &keys {
+        repo.create(key, &[]).await.expect("create");
+    }
+    repo.create(&api_key(other.id, alice.id, 9), &[]).await.expect("create");
+    assert_eq!(repo.find_by_hash(&keys[1].hash).await.expect("find"), Some(keys[1].clone()));
+    assert_eq!(repo.find_by_hash(&TokenHash::from_hex("nope".into())).await.expect("find"), None);
+
+    let page = repo.list(ws.id, PageRequest::new(Some(2), None)).await.expect("list");
+    assert_eq!(page.items.len(), 2);
+    let rest = repo.list(ws.id, PageRequest::new(Some(2), page.next_after)).await.expect("list");
+    assert_eq!(rest.items.len(), 1, "keys of other workspaces are not listed");
+
+    let at = now();
+    repo.touch(keys[0].id, at).await.expect("touch");
+    assert_eq!(repo.find_by_hash(&keys[0].hash).await.expect("find").expect("key").last_used_at, Some(at));
+
+    assert!(!repo.revoke(other.id, keys[0].id, now(), &[]).await.expect("revoke"), "not from another workspace");
+    let revoked = event(EventPayload::ApiKeyRevoked { workspace_id: ws.id, key_id: keys[0].id });
+    assert!(repo.revoke(ws.id, keys[0].id, now(), &[revoked]).await.expect("revoke"));
+    assert!(!repo.revoke(ws.id, keys[0].id, now(), &[]).await.expect("revoke"), "only once");
+    assert!(repo.find_by_hash(&keys[0].hash).await.expect("find").expect("kept").revoked_at.is_some());
+    assert_eq!(events_of_type(db, "api_key.revoked.v1").await, 1);
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let dir = tempfile::tempdir().expect("tempdir");
+                    let db = super::testing::sqlite(dir.path()).await.expect("sqlite");
+                    super::$name(&db).await;
+                    db.close().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (handle, db) = super::TestDatabase::postgres(&super::testing::postgres_admin_url())
+                        .await
+                        .expect("a PostgreSQL server for tests");
+                    super::$name(&db).await;
+                    db.close().await;
+                    handle.drop_database().await.expect("drop");
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    users_round_trip_and_emails_are_unique,
+    a_failed_event_append_rolls_back_the_change,
+    events_are_append_only,
+    setting_a_password_revokes_other_sessions,
+    refresh_tokens_rotate_exactly_once,
+    concurrent_rotations_of_one_token_have_one_winner,
+    sessions_revoke_once_and_leave_the_active_list,
+    workspaces_list_their_members_and_paginate,
+    members_are_unique_and_the_last_owner_stays,
+    two_owners_demoting_each_other_at_once_leave_one_owner,
+    deleting_a_workspace_removes_it_but_keeps_its_events,
+    api_keys_are_found_by_hash_listed_and_revoked,
+);
