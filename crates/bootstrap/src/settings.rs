@@ -174,6 +174,14 @@ impl Settings {
             .try_deserialize()
     }
 
+    /// The built-in defaults alone, ignoring the environment (for tests and tools).
+    ///
+    /// # Errors
+    /// Only if the built-in defaults were broken.
+    pub fn defaults() -> Result<Self, ::config::ConfigError> {
+        Self::load_with(None, Environment::with_prefix("CABINET").source(Some(Default::default())))
+    }
+
     /// The database to use.
     #[must_use]
     pub fn database_backend(&self) -> DatabaseBackend {

@@ -29,7 +29,7 @@ impl SqlApiKeyRepository {
 
 #[async_trait]
 impl ApiKeyRepository for SqlApiKeyRepository {
-    #[tracing::instrument(skip_all, fields(key_id = %key.id), err)]
+    #[tracing::instrument(skip_all, fields(key_id = %key.id), err(level = "debug"))]
     async fn create(&self, key: &ApiKey, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             let row = api_keys::ActiveModel {
@@ -78,7 +78,7 @@ impl ApiKeyRepository for SqlApiKeyRepository {
         Ok(Page::from_overfetch(items, page, |k| k.id.as_uuid()))
     }
 
-    #[tracing::instrument(skip_all, fields(key_id = %id), err)]
+    #[tracing::instrument(skip_all, fields(key_id = %id), err(level = "debug"))]
     async fn revoke(&self, workspace: WorkspaceId, id: ApiKeyId, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool> {
         let txn = self.db.begin().await.map_err(db_err)?;
         let revoked = api_keys::Entity::update_many()

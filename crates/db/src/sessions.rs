@@ -38,7 +38,7 @@ fn token_row(token: &RefreshToken) -> refresh_tokens::ActiveModel {
 
 #[async_trait]
 impl SessionRepository for SqlSessionRepository {
-    #[tracing::instrument(skip_all, fields(session_id = %session.id), err)]
+    #[tracing::instrument(skip_all, fields(session_id = %session.id), err(level = "debug"))]
     async fn create(&self, session: &Session, token: &RefreshToken, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             let row = sessions::ActiveModel {
@@ -74,7 +74,7 @@ impl SessionRepository for SqlSessionRepository {
         Ok(session.map(|s| (convert::refresh_token(token), convert::session(s))))
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "debug"))]
     async fn rotate_refresh_token(&self, old: &TokenHash, new: &RefreshToken, events: &[NewEvent]) -> DomainResult<bool> {
         let txn = self.db.begin().await.map_err(db_err)?;
         // The conditional update is the arbiter: of concurrent rotations of
@@ -102,7 +102,7 @@ impl SessionRepository for SqlSessionRepository {
         Ok(true)
     }
 
-    #[tracing::instrument(skip_all, fields(session_id = %id), err)]
+    #[tracing::instrument(skip_all, fields(session_id = %id), err(level = "debug"))]
     async fn revoke(
         &self,
         id: SessionId,

@@ -28,7 +28,7 @@ impl SqlUserRepository {
 
 #[async_trait]
 impl UserRepository for SqlUserRepository {
-    #[tracing::instrument(skip_all, fields(user_id = %user.id), err)]
+    #[tracing::instrument(skip_all, fields(user_id = %user.id), err(level = "debug"))]
     async fn create(&self, user: &User, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             let row = users::ActiveModel {
@@ -67,7 +67,7 @@ impl UserRepository for SqlUserRepository {
         users::Entity::find().count(&self.db).await.or_domain()
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %id), err)]
+    #[tracing::instrument(skip_all, fields(user_id = %id), err(level = "debug"))]
     async fn set_password(
         &self,
         id: UserId,

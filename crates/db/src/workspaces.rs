@@ -67,7 +67,7 @@ fn membership_filter(workspace: WorkspaceId, user: UserId) -> sea_orm::Condition
 
 #[async_trait]
 impl WorkspaceRepository for SqlWorkspaceRepository {
-    #[tracing::instrument(skip_all, fields(workspace_id = %workspace.id), err)]
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace.id), err(level = "debug"))]
     async fn create(&self, workspace: &Workspace, owner: &Membership, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             let row = workspaces::ActiveModel {
@@ -110,7 +110,7 @@ impl WorkspaceRepository for SqlWorkspaceRepository {
         Ok(Page::from_overfetch(items, page, |s| s.workspace.id.as_uuid()))
     }
 
-    #[tracing::instrument(skip_all, fields(workspace_id = %id), err)]
+    #[tracing::instrument(skip_all, fields(workspace_id = %id), err(level = "debug"))]
     async fn rename(&self, id: WorkspaceId, name: &WorkspaceName, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             let updated = workspaces::Entity::update_many()
@@ -127,7 +127,7 @@ impl WorkspaceRepository for SqlWorkspaceRepository {
         })
     }
 
-    #[tracing::instrument(skip_all, fields(workspace_id = %id), err)]
+    #[tracing::instrument(skip_all, fields(workspace_id = %id), err(level = "debug"))]
     async fn delete(&self, id: WorkspaceId, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             let deleted = workspaces::Entity::delete_by_id(id.as_uuid()).exec(&txn).await.or_domain()?;
@@ -169,7 +169,7 @@ impl WorkspaceRepository for SqlWorkspaceRepository {
         Ok(Page::from_overfetch(items, page, |m| m.membership.user_id.as_uuid()))
     }
 
-    #[tracing::instrument(skip_all, fields(workspace_id = %membership.workspace_id), err)]
+    #[tracing::instrument(skip_all, fields(workspace_id = %membership.workspace_id), err(level = "debug"))]
     async fn add_member(&self, membership: &Membership, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             lock_workspace(&txn, membership.workspace_id).await?;
@@ -181,7 +181,7 @@ impl WorkspaceRepository for SqlWorkspaceRepository {
         })
     }
 
-    #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err)]
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
     async fn change_role(&self, workspace: WorkspaceId, user: UserId, role: Role, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             lock_workspace(&txn, workspace).await?;
@@ -201,7 +201,7 @@ impl WorkspaceRepository for SqlWorkspaceRepository {
         })
     }
 
-    #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err)]
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
     async fn remove_member(&self, workspace: WorkspaceId, user: UserId, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             lock_workspace(&txn, workspace).await?;

@@ -1,0 +1,168 @@
+//! Registration, sign-in, refresh rotation, reuse detection, sign-out,
+//! sessions and password change.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, json_of, problem, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn register_login_refresh_reuse_logout_flow() {
+    let app = spawn_app().await;
+
+    let created = app.register("alice@example.com").await;
+    assert_eq!(created.headers()["location"], "/api/v1/me");
+    let user = json_of(created, StatusCode::CREATED).await;
+    assert_eq!(user["email"], "alice@example.com");
+    assert_eq!(user["instance_admin"], true, "the first user administers the instance");
+    assert!(user.get("password_hash").is_none());
+
+    let login = app.login("Alice@Example.com", PASSWORD).await;
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    let tokens = json_of(login, StatusCode::OK).await;
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 600);
+    let access = tokens["access_token"].as_str().expect("access");
+    let rt1 = tokens["refresh_token"].as_str().expect("refresh").to_owned();
+
+    let me = json_of(app.get("/api/v1/me", access).await, StatusCode::OK).await;
+    assert_eq!(me["id"], user["id"]);
+
+    let refreshed = json_of(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rt1})).await, StatusCode::OK).await;
+    let rt2 = refreshed["refresh_token"].as_str().expect("refresh").to_owned();
+    let access2 = refreshed["access_token"].as_str().expect("access").to_owned();
+    assert_ne!(rt1, rt2, "refresh tokens rotate");
+    json_of(app.get("/api/v1/me", &access2).await, StatusCode::OK).await;
+
+    // An attacker replays the rotated token: refused, and the family dies.
+    problem(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rt1})).await, StatusCode::UNAUTHORIZED, "invalid_grant").await;
+    problem(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rt2})).await, StatusCode::UNAUTHORIZED, "invalid_grant").await;
+    problem(app.get("/api/v1/me", &access2).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+
+    // A new sign-in works, and signing out ends it.
+    let fresh = app.user("alice@example.com").await;
+    let out = app.post("/api/v1/auth/logout", Some(&fresh.access), json!({})).await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    problem(app.get("/api/v1/me", &fresh.access).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    problem(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": fresh.refresh})).await, StatusCode::UNAUTHORIZED, "invalid_grant").await;
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_with_one_token_succeed_once() {
+    let app = spawn_app().await;
+    let tokens = app.user("alice@example.com").await;
+    let attempts = (0..10).map(|_| app.post("/api/v1/auth/refresh", None, json!({"refresh_token": tokens.refresh})));
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts).await.iter().map(|r| r.status()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(), 9, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn registration_validates_every_field_and_refuses_taken_emails() {
+    let app = spawn_app().await;
+    let body = problem(
+        app.post("/api/v1/auth/register", None, json!({"email": "nope", "password": "short", "display_name": ""})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let fields: Vec<&str> = body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(fields, ["email", "display_name", "password"]);
+
+    let common = app
+        .post("/api/v1/auth/register", None, json!({"email": "a@example.com", "password": "password1", "display_name": "A"}))
+        .await;
+    problem(common, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    app.register("alice@example.com").await;
+    problem(app.register("ALICE@example.com").await, StatusCode::CONFLICT, "email_taken").await;
+}
+
+#[tokio::test]
+async fn closed_registration_still_lets_the_first_user_in() {
+    let app = spawn_app_with(|s| s.auth.allow_registration = false).await;
+    json_of(app.register("admin@example.com").await, StatusCode::CREATED).await;
+    problem(app.register("bob@example.com").await, StatusCode::FORBIDDEN, "registration_closed").await;
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_account_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.register("alice@example.com").await;
+    let wrong = app.login("alice@example.com", "not the password").await;
+    assert_eq!(wrong.headers()["www-authenticate"], r#"Bearer realm="cabinet""#);
+    let a = problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    let b = problem(app.login("ghost@example.com", "not the password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    assert_eq!(a["detail"], b["detail"]);
+    assert_eq!(a["title"], b["title"]);
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+    let app = spawn_app_with(|s| s.auth.login.account_failures = 3).await;
+    app.register("alice@example.com").await;
+    for _ in 0..3 {
+        problem(app.login("alice@example.com", "wrong password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    let locked = app.login("alice@example.com", PASSWORD).await;
+    let retry_after: u64 = locked.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!(retry_after > 0 && retry_after <= 3600);
+    problem(locked, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn too_many_attempts_from_one_address_are_throttled() {
+    let app = spawn_app_with(|s| s.auth.login.ip_attempts = 5).await;
+    for i in 0..5 {
+        let r = app.login(&format!("user{i}@example.com"), "whatever-pass").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let throttled = app.login("someone@example.com", "whatever-pass").await;
+    assert!(throttled.headers().contains_key("retry-after"));
+    problem(throttled, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_revocable() {
+    let app = spawn_app().await;
+    let laptop = app.user("alice@example.com").await;
+    let phone = app.user("alice@example.com").await;
+    let list = json_of(app.get("/api/v1/me/sessions", &laptop.access).await, StatusCode::OK).await;
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items.iter().filter(|s| s["current"] == true).count(), 1);
+    let phone_id = items.iter().find(|s| s["current"] == false).expect("the other")["id"].as_str().expect("id").to_owned();
+
+    let revoked = app.delete(&format!("/api/v1/me/sessions/{phone_id}"), &laptop.access).await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    problem(app.get("/api/v1/me", &phone.access).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    problem(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": phone.refresh})).await, StatusCode::UNAUTHORIZED, "invalid_grant").await;
+    problem(app.delete(&format!("/api/v1/me/sessions/{phone_id}"), &laptop.access).await, StatusCode::NOT_FOUND, "session_not_found").await;
+
+    // Nobody revokes another user's session.
+    let bob = app.user("bob@example.com").await;
+    let bobs = json_of(app.get("/api/v1/me/sessions", &bob.access).await, StatusCode::OK).await;
+    let bob_session = bobs["items"][0]["id"].as_str().expect("id").to_owned();
+    problem(app.delete(&format!("/api/v1/me/sessions/{bob_session}"), &laptop.access).await, StatusCode::NOT_FOUND, "session_not_found").await;
+    json_of(app.get("/api/v1/me", &bob.access).await, StatusCode::OK).await;
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_other_sessions() {
+    let app = spawn_app().await;
+    let here = app.user("alice@example.com").await;
+    let elsewhere = app.user("alice@example.com").await;
+    let wrong = app
+        .request(reqwest::Method::PUT, "/api/v1/me/password", Some(&here.access), Some(json!({"current_password": "nope-nope", "new_password": "a brand new passphrase"})))
+        .await;
+    problem(wrong, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    let changed = app
+        .request(reqwest::Method::PUT, "/api/v1/me/password", Some(&here.access), Some(json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"})))
+        .await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    json_of(app.get("/api/v1/me", &here.access).await, StatusCode::OK).await;
+    problem(app.get("/api/v1/me", &elsewhere.access).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    problem(app.login("alice@example.com", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    json_of(app.login("alice@example.com", "a brand new passphrase").await, StatusCode::OK).await;
+}

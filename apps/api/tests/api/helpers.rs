@@ -1,0 +1,198 @@
+//! `spawn_app()` and typed helpers for requests.
+
+use std::time::Duration;
+
+use cabinet_api::Application;
+use cabinet_bootstrap::{JwtKeyConfig, Settings};
+use cabinet_db::testing::{TestDatabase, postgres_admin_url};
+use reqwest::{Method, Response, StatusCode};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+/// The HMAC key tests sign their own tokens with.
+pub const JWT_SECRET: &str = "test-signing-key-0123456789abcdef0123456789";
+pub const JWT_KID: &str = "test";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    _data: tempfile::TempDir,
+    database: Option<TestDatabase>,
+    server: actix_web::dev::ServerHandle,
+}
+
+/// Signed-in tokens.
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+}
+
+fn postgres_selected() -> bool {
+    std::env::var("CABINET_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut settings = Settings::defaults().expect("defaults");
+    settings.data_dir = data.path().to_path_buf();
+    settings.http.port = 0;
+    settings.http.cors_origins = vec!["https://app.example.com".into()];
+    settings.auth.jwt_keys = vec![JwtKeyConfig { id: JWT_KID.into(), secret: SecretString::from(JWT_SECRET) }];
+    settings.log.level = "warn".into();
+    settings.database.max_connections = 5;
+    let mut database = None;
+    if postgres_selected() {
+        let (handle, db) = TestDatabase::postgres(&postgres_admin_url()).await.expect("a PostgreSQL for tests");
+        db.close().await;
+        settings.database.url = Some(SecretString::from(handle.url.clone()));
+        settings.database.migrate_on_start = Some(false);
+        let redis = std::env::var("CABINET_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        settings.cache.redis_url = Some(SecretString::from(redis));
+        settings.cache.key_prefix = format!("cabinet-test-{}", uuid::Uuid::new_v4());
+        database = Some(handle);
+    }
+    tweak(&mut settings);
+    cabinet_telemetry::init(&settings.log.level, cabinet_telemetry::LogFormat::Json);
+
+    let app = cabinet_bootstrap::build(settings).await.expect("app builds");
+    let server = Application::build(app).expect("server binds");
+    let address = format!("http://127.0.0.1:{}", server.port());
+    let handle = server.handle();
+    // The server runs on a thread of its own, so it outlives nothing: the
+    // test's runtime can end while Drop stops the server deterministically.
+    std::thread::spawn(move || actix_web::rt::System::new().block_on(server.run_until_stopped()));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    TestApp { address, client, _data: data, database, server: handle }
+}
+
+impl Drop for TestApp {
+    /// Stops the server (closing its pools) and drops the test database, on a
+    /// helper thread so it works whatever runtime the test used.
+    fn drop(&mut self) {
+        let server = self.server.clone();
+        let database = self.database.take();
+        let cleanup = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                server.stop(false).await;
+                if let Some(db) = database {
+                    let _ = db.drop_database().await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn register(&self, email: &str) -> Response {
+        self.post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": email, "password": PASSWORD, "display_name": email.split('@').next()}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await
+    }
+
+    /// Registers `email` (if new) and signs in.
+    pub async fn user(&self, email: &str) -> Tokens {
+        let registered = self.register(email).await;
+        assert!(
+            registered.status() == StatusCode::CREATED || registered.status() == StatusCode::CONFLICT,
+            "register {email}: {}",
+            registered.status()
+        );
+        let body = json_of(self.login(email, PASSWORD).await, StatusCode::OK).await;
+        Tokens {
+            access: body["access_token"].as_str().expect("access token").to_owned(),
+            refresh: body["refresh_token"].as_str().expect("refresh token").to_owned(),
+        }
+    }
+
+    /// Creates a workspace as `token`'s user and returns its id.
+    pub async fn workspace(&self, token: &str, name: &str) -> String {
+        let body = json_of(self.post("/api/v1/workspaces", Some(token), json!({"name": name})).await, StatusCode::CREATED).await;
+        body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Adds `email` to the workspace with `role`, as the owner `owner`.
+    pub async fn add_member(&self, owner: &str, ws: &str, email: &str, role: &str) -> String {
+        let body = json_of(
+            self.post(&format!("/api/v1/workspaces/{ws}/members"), Some(owner), json!({"email": email, "role": role})).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        body["user_id"].as_str().expect("user id").to_owned()
+    }
+}
+
+/// Asserts the status and returns the JSON body.
+pub async fn json_of(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.expect("body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Asserts an RFC 9457 problem with `status` and `code`, and returns it.
+pub async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body = json_of(response, status).await;
+    assert_eq!(content_type, "application/problem+json", "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string(), "{body}");
+    assert_eq!(body["request_id"].as_str(), request_id.as_deref(), "the problem names the request");
+    body
+}

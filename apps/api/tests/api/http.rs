@@ -1,0 +1,145 @@
+//! The HTTP edge: malformed bodies, limits, media types, request ids, CORS,
+//! headers, probes and the OpenAPI document.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{json_of, problem, spawn_app};
+
+#[tokio::test]
+async fn malformed_json_wrong_types_and_unknown_fields_are_problems() {
+    let app = spawn_app().await;
+    let send = |body: &'static str, content_type: &'static str| {
+        app.client.post(app.url("/api/v1/auth/register")).header("content-type", content_type).body(body).send()
+    };
+    problem(send("{\"email\": ", "application/json").await.expect("sent"), StatusCode::BAD_REQUEST, "malformed_json").await;
+    problem(send("not json at all", "application/json").await.expect("sent"), StatusCode::BAD_REQUEST, "malformed_json").await;
+    problem(send("{\"email\": 42}", "application/json").await.expect("sent"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    problem(
+        send(r#"{"email":"a@example.com","password":"long enough pw","display_name":"A","is_admin":true}"#, "application/json")
+            .await
+            .expect("sent"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    )
+    .await;
+    problem(send("email=a", "application/x-www-form-urlencoded").await.expect("sent"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    problem(send("{}", "text/plain").await.expect("sent"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_without_reading_them_whole() {
+    let app = spawn_app().await;
+    let huge = format!(r#"{{"email":"a@example.com","password":"{}","display_name":"A"}}"#, "x".repeat(200_000));
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/register"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("sent");
+    problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}
+
+#[tokio::test]
+async fn request_ids_are_kept_when_sane_and_minted_otherwise() {
+    let app = spawn_app().await;
+    let sane = app.client.get(app.url("/health/live")).header("x-request-id", "trace-abc_123").send().await.expect("sent");
+    assert_eq!(sane.headers()["x-request-id"], "trace-abc_123");
+    let insane = app.client.get(app.url("/health/live")).header("x-request-id", "bad id with spaces").send().await.expect("sent");
+    let minted = insane.headers()["x-request-id"].to_str().expect("ascii").to_owned();
+    assert_ne!(minted, "bad id with spaces");
+    assert!(uuid::Uuid::parse_str(&minted).is_ok());
+    let problem_body = problem(
+        app.client.get(app.url("/api/v1/me")).header("x-request-id", "req-42").send().await.expect("sent"),
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    assert_eq!(problem_body["request_id"], "req-42");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_malformed_ids_are_problems() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    problem(app.get("/api/v1/nothing-here", &alice.access).await, StatusCode::NOT_FOUND, "route_not_found").await;
+    problem(app.get("/api/v1/workspaces/not-a-uuid", &alice.access).await, StatusCode::BAD_REQUEST, "invalid_path").await;
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let app = spawn_app().await;
+    let response = app.request(reqwest::Method::GET, "/api/v1/me", None, None).await;
+    let h = response.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(h["content-security-policy"].to_str().expect("ascii").contains("default-src 'none'"));
+}
+
+#[tokio::test]
+async fn cors_allows_exactly_the_configured_origins() {
+    let app = spawn_app().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/workspaces"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization,content-type")
+            .send()
+    };
+    let allowed = preflight("https://app.example.com").await.expect("sent");
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://app.example.com");
+    for evil in ["https://evil.example", "null", "https://app.example.com.evil.example"] {
+        let refused = preflight(evil).await.expect("sent");
+        assert!(!refused.headers().contains_key("access-control-allow-origin"), "{evil}");
+    }
+    let simple = app.client.get(app.url("/health/live")).header("origin", "https://app.example.com").send().await.expect("sent");
+    assert_eq!(simple.headers()["access-control-allow-origin"], "https://app.example.com");
+    assert!(simple.headers()["vary"].to_str().expect("ascii").contains("Origin"));
+}
+
+#[tokio::test]
+async fn probes_report_liveness_and_readiness() {
+    let app = spawn_app().await;
+    let live = json_of(app.client.get(app.url("/health/live")).send().await.expect("sent"), StatusCode::OK).await;
+    assert_eq!(live["status"], "ok");
+    let ready = json_of(app.client.get(app.url("/health/ready")).send().await.expect("sent"), StatusCode::OK).await;
+    assert_eq!(ready["status"], "ok");
+    let components: Vec<&str> = ready["checks"].as_array().expect("checks").iter().filter_map(|c| c["component"].as_str()).collect();
+    assert_eq!(components, ["database", "cache"]);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_and_its_problems() {
+    let app = spawn_app().await;
+    let doc = json_of(app.client.get(app.url("/api/v1/openapi.json")).send().await.expect("sent"), StatusCode::OK).await;
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
+    let paths = doc["paths"].as_object().expect("paths");
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/me/sessions",
+        "/api/v1/me/sessions/{id}",
+        "/api/v1/me/password",
+        "/api/v1/workspaces",
+        "/api/v1/workspaces/{ws}",
+        "/api/v1/workspaces/{ws}/members",
+        "/api/v1/workspaces/{ws}/members/{user_id}",
+        "/api/v1/workspaces/{ws}/api-keys",
+        "/api/v1/workspaces/{ws}/api-keys/{key_id}",
+    ] {
+        assert!(paths.contains_key(path), "{path} is documented");
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    let docs = app.client.get(app.url("/api/docs/")).send().await.expect("sent");
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(docs.text().await.expect("html").contains("swagger"));
+    let _ = json!({});
+}

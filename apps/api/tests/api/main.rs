@@ -1,0 +1,14 @@
+//! Black-box tests of the HTTP API: each test starts the real application on
+//! port 0 with its own database and data folder and talks HTTP to it.
+//!
+//! `CABINET_TEST_BACKEND=postgres` runs the same suite on PostgreSQL (a fresh
+//! database per test) and Redis instead of SQLite and the in-process cache.
+
+mod helpers;
+
+mod api_keys;
+mod auth;
+mod http;
+mod members;
+mod tokens;
+mod workspaces;
