@@ -4,8 +4,8 @@
 //! databases need different SQL (auto-increment keys, triggers) the migration
 //! asks the manager which backend it runs on.
 
-use sea_orm_migration::prelude::*;
 pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_identity;
 

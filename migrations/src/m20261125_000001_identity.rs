@@ -158,7 +158,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("sessions_user_id").table(Sessions::Table).col(Sessions::UserId).to_owned())
+            .create_index(
+                Index::create().name("sessions_user_id").table(Sessions::Table).col(Sessions::UserId).to_owned(),
+            )
             .await?;
 
         manager
@@ -263,7 +265,12 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("api_keys_workspace_id").table(ApiKeys::Table).col(ApiKeys::WorkspaceId).col(ApiKeys::Id).to_owned(),
+                Index::create()
+                    .name("api_keys_workspace_id")
+                    .table(ApiKeys::Table)
+                    .col(ApiKeys::WorkspaceId)
+                    .col(ApiKeys::Id)
+                    .to_owned(),
             )
             .await?;
 
@@ -296,7 +303,12 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("events_workspace_seq").table(Events::Table).col(Events::WorkspaceId).col(Events::Seq).to_owned(),
+                Index::create()
+                    .name("events_workspace_seq")
+                    .table(Events::Table)
+                    .col(Events::WorkspaceId)
+                    .col(Events::Seq)
+                    .to_owned(),
             )
             .await?;
         manager

@@ -155,7 +155,12 @@ pub struct TokenResponse {
 
 impl From<TokenPair> for TokenResponse {
     fn from(p: TokenPair) -> Self {
-        Self { access_token: p.access_token, refresh_token: p.refresh_token, token_type: "Bearer", expires_in: p.expires_in }
+        Self {
+            access_token: p.access_token,
+            refresh_token: p.refresh_token,
+            token_type: "Bearer",
+            expires_in: p.expires_in,
+        }
     }
 }
 

@@ -36,10 +36,8 @@ fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
 }
 
 fn origin_of(req: &HttpRequest) -> Origin {
-    let trusted = req
-        .app_data::<web::Data<App>>()
-        .map(|app| app.settings.http.trusted_proxies.clone())
-        .unwrap_or_default();
+    let trusted =
+        req.app_data::<web::Data<App>>().map(|app| app.settings.http.trusted_proxies.clone()).unwrap_or_default();
     Origin {
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         ip: client_ip(req, &trusted),

@@ -87,7 +87,12 @@ async fn serve(settings: Settings, api: bool, worker: bool) -> anyhow::Result<()
     let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker_task = worker.then(|| {
         let app = app.clone();
-        tokio::spawn(async move { cabinet_worker::run(app, async { let _ = stopped.await; }).await })
+        tokio::spawn(async move {
+            cabinet_worker::run(app, async {
+                let _ = stopped.await;
+            })
+            .await
+        })
     });
     // actix stops the server on SIGINT/SIGTERM, draining in-flight requests.
     server.run_until_stopped().await?;

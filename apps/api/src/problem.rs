@@ -41,9 +41,13 @@ pub struct ProblemField {
     pub message: String,
 }
 
-/// An error on its way to becoming a problem response.
+/// An error on its way to becoming a problem response. Boxed, so that
+/// `Result<T, ApiError>` stays small on the happy path.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<Parts>);
+
+#[derive(Debug)]
+struct Parts {
     status: StatusCode,
     code: &'static str,
     title: &'static str,
@@ -56,7 +60,7 @@ pub struct ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(f, "{} {}: {}", self.0.status.as_u16(), self.0.code, self.0.detail)
     }
 }
 
@@ -64,7 +68,15 @@ impl ApiError {
     /// A problem with the given status, code, title and detail.
     #[must_use]
     pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, title, detail: detail.into(), errors: Vec::new(), retry_after: None, cause: None }
+        Self(Box::new(Parts {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            cause: None,
+        }))
     }
 
     /// 400 for a request that cannot be parsed.
@@ -76,13 +88,13 @@ impl ApiError {
     /// The status this error answers with.
     #[must_use]
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// The stable code.
     #[must_use]
     pub fn code(&self) -> &'static str {
-        self.code
+        self.0.code
     }
 }
 
@@ -125,7 +137,7 @@ impl From<DomainError> for ApiError {
             }
             DomainError::Invalid(fields) => {
                 let mut e = Self::new(S::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid input", detail);
-                e.errors = fields
+                e.0.errors = fields
                     .into_iter()
                     .map(|f| ProblemField { field: f.field.to_owned(), message: f.message })
                     .collect();
@@ -133,7 +145,7 @@ impl From<DomainError> for ApiError {
             }
             DomainError::RateLimited { retry_after } => {
                 let mut e = Self::new(S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests", detail);
-                e.retry_after = Some(retry_after.as_secs().max(1));
+                e.0.retry_after = Some(retry_after.as_secs().max(1));
                 e
             }
             DomainError::RegistrationClosed => {
@@ -146,8 +158,8 @@ impl From<DomainError> for ApiError {
                     "Service unavailable",
                     "a dependency is unavailable; retry shortly",
                 );
-                e.retry_after = Some(2);
-                e.cause = Some(cause);
+                e.0.retry_after = Some(2);
+                e.0.cause = Some(cause);
                 e
             }
             DomainError::Internal(cause) => {
@@ -157,7 +169,7 @@ impl From<DomainError> for ApiError {
                     "Internal error",
                     "something went wrong on our side; quote the request id when reporting it",
                 );
-                e.cause = Some(cause);
+                e.0.cause = Some(cause);
                 e
             }
         }
@@ -166,29 +178,30 @@ impl From<DomainError> for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error() {
-            tracing::error!(code = self.code, cause = self.cause.as_deref().unwrap_or(""), "request failed");
+        let this = &self.0;
+        if this.status.is_server_error() {
+            tracing::error!(code = this.code, cause = this.cause.as_deref().unwrap_or(""), "request failed");
         }
         let body = Problem {
-            kind: format!("https://cabinet.dev/problems/{}", self.code.replace('_', "-")),
-            title: self.title.to_owned(),
-            status: self.status.as_u16(),
-            detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            kind: format!("https://cabinet.dev/problems/{}", this.code.replace('_', "-")),
+            title: this.title.to_owned(),
+            status: this.status.as_u16(),
+            detail: this.detail.clone(),
+            code: this.code.to_owned(),
             request_id: request_id::current(),
-            errors: self.errors.clone(),
+            errors: this.errors.clone(),
         };
-        let mut response = HttpResponse::build(self.status);
+        let mut response = HttpResponse::build(this.status);
         response.content_type("application/problem+json");
-        if let Some(seconds) = self.retry_after {
+        if let Some(seconds) = this.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        if self.status == StatusCode::UNAUTHORIZED {
-            let challenge = match self.code {
+        if this.status == StatusCode::UNAUTHORIZED {
+            let challenge = match this.code {
                 "invalid_token" => r#"Bearer realm="cabinet", error="invalid_token""#,
                 _ => r#"Bearer realm="cabinet""#,
             };

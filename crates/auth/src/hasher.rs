@@ -58,12 +58,7 @@ impl Argon2Hasher {
             .hash_password(b"cabinet dummy password for unknown accounts")
             .map_err(DomainError::internal)?
             .to_string();
-        Ok(Self {
-            params,
-            permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
-            limits,
-            dummy: dummy.into(),
-        })
+        Ok(Self { params, permits: Arc::new(Semaphore::new(limits.concurrency.max(1))), limits, dummy: dummy.into() })
     }
 
     fn argon(&self) -> Argon2<'static> {
@@ -94,7 +89,9 @@ impl Argon2Hasher {
         }
         let current = parsed.algorithm.as_str() == "argon2id"
             && Params::try_from(&parsed).is_ok_and(|p| {
-                p.m_cost() >= self.params.m_cost() && p.t_cost() >= self.params.t_cost() && p.p_cost() >= self.params.p_cost()
+                p.m_cost() >= self.params.m_cost()
+                    && p.t_cost() >= self.params.t_cost()
+                    && p.p_cost() >= self.params.p_cost()
             });
         Ok(if current { PasswordCheck::Match } else { PasswordCheck::MatchNeedsRehash })
     }

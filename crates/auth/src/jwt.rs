@@ -234,7 +234,8 @@ mod tests {
 
     #[test]
     fn short_keys_are_refused_at_start() {
-        let err = JwtCodec::new(JwtSettings { issuer: "i".into(), audience: "a".into(), keys: vec![key("k", "short")] });
+        let err =
+            JwtCodec::new(JwtSettings { issuer: "i".into(), audience: "a".into(), keys: vec![key("k", "short")] });
         assert!(err.is_err());
     }
 }

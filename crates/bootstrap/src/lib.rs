@@ -76,10 +76,8 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<Database> {
 /// When a dependency cannot be reached or the configuration is unusable.
 pub async fn build(settings: Settings) -> anyhow::Result<App> {
     let database = connect_database(&settings).await.context("connecting to the database")?;
-    let migrate = settings
-        .database
-        .migrate_on_start
-        .unwrap_or(matches!(settings.database_backend(), DatabaseBackend::Sqlite(_)));
+    let migrate =
+        settings.database.migrate_on_start.unwrap_or(matches!(settings.database_backend(), DatabaseBackend::Sqlite(_)));
     if migrate {
         database.migrate().await.context("migrating the database")?;
     }

@@ -236,8 +236,8 @@ mod tests {
 
     #[test]
     fn secrets_never_appear_in_debug_output() {
-        let s = Settings::load_with(None, env(&[("CABINET__DATABASE__URL", "postgres://u:hunter2@db/x")]))
-            .expect("load");
+        let s =
+            Settings::load_with(None, env(&[("CABINET__DATABASE__URL", "postgres://u:hunter2@db/x")])).expect("load");
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 

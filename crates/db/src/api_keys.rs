@@ -8,7 +8,9 @@ use cabinet_domain::ports::ApiKeyRepository;
 use cabinet_domain::{ApiKeyId, DomainError, DomainResult, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 
 use crate::convert;
 use crate::entities::api_keys;
@@ -79,7 +81,13 @@ impl ApiKeyRepository for SqlApiKeyRepository {
     }
 
     #[tracing::instrument(skip_all, fields(key_id = %id), err(level = "debug"))]
-    async fn revoke(&self, workspace: WorkspaceId, id: ApiKeyId, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool> {
+    async fn revoke(
+        &self,
+        workspace: WorkspaceId,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<bool> {
         let txn = self.db.begin().await.map_err(db_err)?;
         let revoked = api_keys::Entity::update_many()
             .col_expr(api_keys::Column::RevokedAt, Expr::value(now))

@@ -2,8 +2,8 @@
 //! written; a row that no longer parses is reported as corrupt, not skipped.
 
 use cabinet_domain::model::{
-    ApiKey, ApiKeyName, DisplayName, Email, Membership, PasswordHash, RefreshToken, Session, TokenHash, User, Workspace,
-    WorkspaceName,
+    ApiKey, ApiKeyName, DisplayName, Email, Membership, PasswordHash, RefreshToken, Session, TokenHash, User,
+    Workspace, WorkspaceName,
 };
 use cabinet_domain::{ApiKeyId, DomainError, DomainResult, Role, SessionId, UserId, WorkspaceId};
 

@@ -50,4 +50,3 @@ macro_rules! in_transaction {
     }};
 }
 pub(crate) use in_transaction;
-

@@ -23,14 +23,13 @@ use async_trait::async_trait;
 use cabinet_domain::ports::HealthCheck;
 use cabinet_domain::{DomainError, DomainResult};
 use cabinet_migrations::Migrator;
-use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
 use cabinet_migrations::MigratorTrait;
+use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
 
 pub use api_keys::SqlApiKeyRepository;
 pub use sessions::SqlSessionRepository;
 pub use users::SqlUserRepository;
 pub use workspaces::SqlWorkspaceRepository;
-
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -78,9 +77,7 @@ impl Database {
     /// # Errors
     /// `Internal` when a migration fails.
     pub async fn migrate(&self) -> DomainResult<()> {
-        Migrator::up(&self.conn, None)
-            .await
-            .map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
+        Migrator::up(&self.conn, None).await.map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
     }
 
     /// Which database this is.
@@ -132,9 +129,6 @@ impl HealthCheck for Database {
     }
 
     async fn check(&self) -> DomainResult<()> {
-        self.conn
-            .ping()
-            .await
-            .map_err(|e| DomainError::Unavailable(format!("database: {e}")))
+        self.conn.ping().await.map_err(|e| DomainError::Unavailable(format!("database: {e}")))
     }
 }

@@ -63,10 +63,8 @@ impl SessionRepository for SqlSessionRepository {
     }
 
     async fn find_refresh_token(&self, hash: &TokenHash) -> DomainResult<Option<(RefreshToken, Session)>> {
-        let Some(token) = refresh_tokens::Entity::find_by_id(hash.as_str().to_owned())
-            .one(&self.db)
-            .await
-            .or_domain()?
+        let Some(token) =
+            refresh_tokens::Entity::find_by_id(hash.as_str().to_owned()).one(&self.db).await.or_domain()?
         else {
             return Ok(None);
         };
@@ -75,7 +73,12 @@ impl SessionRepository for SqlSessionRepository {
     }
 
     #[tracing::instrument(skip_all, err(level = "debug"))]
-    async fn rotate_refresh_token(&self, old: &TokenHash, new: &RefreshToken, events: &[NewEvent]) -> DomainResult<bool> {
+    async fn rotate_refresh_token(
+        &self,
+        old: &TokenHash,
+        new: &RefreshToken,
+        events: &[NewEvent],
+    ) -> DomainResult<bool> {
         let txn = self.db.begin().await.map_err(db_err)?;
         // The conditional update is the arbiter: of concurrent rotations of
         // one token exactly one sees `used_at IS NULL` and changes a row.

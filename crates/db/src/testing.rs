@@ -61,9 +61,7 @@ impl TestDatabase {
             }
         }
         let name = format!("{PREFIX}{now}_{}", uuid::Uuid::new_v4().simple());
-        conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .map_err(DomainError::internal)?;
+        conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.map_err(DomainError::internal)?;
         admin.close().await;
         let url = with_database(admin_url, &name);
         let db = Database::connect(&options(&url)).await?;

@@ -100,10 +100,7 @@ impl UserRepository for SqlUserRepository {
             if !ids.is_empty() {
                 sessions::Entity::update_many()
                     .col_expr(sessions::Column::RevokedAt, Expr::value(now))
-                    .col_expr(
-                        sessions::Column::RevokedReason,
-                        Expr::value(RevocationReason::PasswordChanged.as_str()),
-                    )
+                    .col_expr(sessions::Column::RevokedReason, Expr::value(RevocationReason::PasswordChanged.as_str()))
                     .filter(sessions::Column::Id.is_in(ids.clone()))
                     .exec(&txn)
                     .await

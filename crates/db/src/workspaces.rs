@@ -9,8 +9,8 @@ use cabinet_domain::{Conflict, DomainError, DomainResult, Entity, Role, UserId, 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::convert;
@@ -111,7 +111,13 @@ impl WorkspaceRepository for SqlWorkspaceRepository {
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id = %id), err(level = "debug"))]
-    async fn rename(&self, id: WorkspaceId, name: &WorkspaceName, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<()> {
+    async fn rename(
+        &self,
+        id: WorkspaceId,
+        name: &WorkspaceName,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             let updated = workspaces::Entity::update_many()
                 .col_expr(workspaces::Column::Name, Expr::value(name.as_str()))
@@ -182,7 +188,13 @@ impl WorkspaceRepository for SqlWorkspaceRepository {
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
-    async fn change_role(&self, workspace: WorkspaceId, user: UserId, role: Role, events: &[NewEvent]) -> DomainResult<()> {
+    async fn change_role(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        role: Role,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             lock_workspace(&txn, workspace).await?;
             let updated = memberships::Entity::update_many()
@@ -229,4 +241,3 @@ fn membership_row(m: &Membership) -> memberships::ActiveModel {
         created_at: Set(m.created_at),
     }
 }
-

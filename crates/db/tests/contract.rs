@@ -29,7 +29,11 @@ fn event(payload: EventPayload) -> NewEvent {
         id: Uuid::now_v7(),
         payload,
         actor: ActorRef { kind: ActorKind::System, id: None },
-        origin: Origin { request_id: Some("req-test".into()), ip: Some("127.0.0.1".parse().expect("ip")), user_agent: None },
+        origin: Origin {
+            request_id: Some("req-test".into()),
+            ip: Some("127.0.0.1".parse().expect("ip")),
+            user_agent: None,
+        },
         occurred_at: now(),
     }
 }
@@ -187,7 +191,8 @@ async fn setting_a_password_revokes_other_sessions(db: &Database) {
     let changed = event(EventPayload::PasswordChanged { user_id: alice.id, revoked_sessions: vec![other.id] });
     let revoked = db.users().set_password(alice.id, &new_hash, Some(keep.id), now(), &[changed]).await.expect("set");
     assert_eq!(revoked, vec![other.id]);
-    let active: Vec<SessionId> = sessions.list_active(alice.id, now()).await.expect("list").iter().map(|s| s.id).collect();
+    let active: Vec<SessionId> =
+        sessions.list_active(alice.id, now()).await.expect("list").iter().map(|s| s.id).collect();
     assert_eq!(active, vec![keep.id]);
     assert_eq!(db.users().get(alice.id).await.expect("get").expect("user").password_hash, new_hash);
     assert_eq!(events_of_type(db, "user.password_changed.v1").await, 1);
@@ -211,7 +216,10 @@ async fn refresh_tokens_rotate_exactly_once(db: &Database) {
     let refreshed = event(EventPayload::SessionRefreshed { user_id: alice.id, session_id: session.id });
     assert!(repo.rotate_refresh_token(&first.hash, &second, &[refreshed]).await.expect("rotate"));
     let third = refresh_token(session.id);
-    assert!(!repo.rotate_refresh_token(&first.hash, &third, &[]).await.expect("rotate"), "a used token does not rotate");
+    assert!(
+        !repo.rotate_refresh_token(&first.hash, &third, &[]).await.expect("rotate"),
+        "a used token does not rotate"
+    );
     assert!(repo.find_refresh_token(&third.hash).await.expect("find").is_none(), "the loser stored nothing");
     let (used, _) = repo.find_refresh_token(&first.hash).await.expect("find").expect("kept");
     assert!(used.used_at.is_some());
@@ -252,7 +260,7 @@ async fn sessions_revoke_once_and_leave_the_active_list(db: &Database) {
         session_id: session.id,
         reason: RevocationReason::Logout,
     });
-    assert!(repo.revoke(session.id, RevocationReason::Logout, now(), &[revoked.clone()]).await.expect("revoke"));
+    assert!(repo.revoke(session.id, RevocationReason::Logout, now(), std::slice::from_ref(&revoked)).await.expect("revoke"));
     assert!(!repo.revoke(session.id, RevocationReason::Logout, now(), &[revoked]).await.expect("revoke"));
     assert_eq!(events_of_type(db, "auth.session_revoked.v1").await, 1, "a repeated revoke records nothing");
     assert!(repo.list_active(alice.id, now()).await.expect("list").is_empty());
@@ -297,7 +305,12 @@ async fn members_are_unique_and_the_last_owner_stays(db: &Database) {
     let err = repo.add_member(&again, &[]).await.expect_err("already a member");
     assert!(matches!(err, DomainError::Conflict(Conflict::AlreadyMember)));
 
-    let demote = event(EventPayload::MemberRoleChanged { workspace_id: ws.id, user_id: alice.id, from: Role::Owner, to: Role::Admin });
+    let demote = event(EventPayload::MemberRoleChanged {
+        workspace_id: ws.id,
+        user_id: alice.id,
+        from: Role::Owner,
+        to: Role::Admin,
+    });
     let err = repo.change_role(ws.id, alice.id, Role::Admin, &[demote]).await.expect_err("last owner");
     assert!(matches!(err, DomainError::Conflict(Conflict::LastOwner)));
     let err = repo.remove_member(ws.id, alice.id, &[]).await.expect_err("last owner");

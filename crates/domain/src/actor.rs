@@ -64,19 +64,13 @@ impl Actor {
     /// An anonymous caller from `origin`.
     #[must_use]
     pub fn anonymous(origin: Origin) -> Self {
-        Self {
-            principal: Principal::Anonymous,
-            origin,
-        }
+        Self { principal: Principal::Anonymous, origin }
     }
 
     /// Cabinet acting on its own behalf.
     #[must_use]
     pub fn system() -> Self {
-        Self {
-            principal: Principal::System,
-            origin: Origin::default(),
-        }
+        Self { principal: Principal::System, origin: Origin::default() }
     }
 
     /// The user behind the call, if it is a signed-in person.
@@ -93,14 +87,8 @@ impl Actor {
     pub fn reference(&self) -> ActorRef {
         match &self.principal {
             Principal::Anonymous => ActorRef { kind: ActorKind::Anonymous, id: None },
-            Principal::User { user_id, .. } => ActorRef {
-                kind: ActorKind::User,
-                id: Some(user_id.as_uuid()),
-            },
-            Principal::ApiKey { key_id, .. } => ActorRef {
-                kind: ActorKind::ApiKey,
-                id: Some(key_id.as_uuid()),
-            },
+            Principal::User { user_id, .. } => ActorRef { kind: ActorKind::User, id: Some(user_id.as_uuid()) },
+            Principal::ApiKey { key_id, .. } => ActorRef { kind: ActorKind::ApiKey, id: Some(key_id.as_uuid()) },
             Principal::System => ActorRef { kind: ActorKind::System, id: None },
         }
     }

@@ -120,9 +120,6 @@ pub struct FieldError {
 impl FieldError {
     /// A field error.
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
+        Self { field, message: message.into() }
     }
 }

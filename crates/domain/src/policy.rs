@@ -138,10 +138,8 @@ mod tests {
     #[test]
     fn every_role_and_action_matches_the_matrix() {
         for action in Action::ALL {
-            let (_, expected) = MATRIX
-                .iter()
-                .find(|(a, _)| *a == action)
-                .expect("every action has a row in the matrix");
+            let (_, expected) =
+                MATRIX.iter().find(|(a, _)| *a == action).expect("every action has a row in the matrix");
             for (role, allowed) in Role::ALL.into_iter().zip(expected) {
                 assert_eq!(permits(role, action), *allowed, "{role} × {action:?}");
             }

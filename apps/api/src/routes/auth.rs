@@ -59,10 +59,8 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let pair = app
-        .auth
-        .login(&Actor::anonymous(origin.0), Credentials { email: body.email, password: body.password })
-        .await?;
+    let pair =
+        app.auth.login(&Actor::anonymous(origin.0), Credentials { email: body.email, password: body.password }).await?;
     Ok(tokens(pair))
 }
 

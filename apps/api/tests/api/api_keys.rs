@@ -14,7 +14,12 @@ async fn a_key_authenticates_as_itself_within_its_workspace_until_revoked() {
     let keys = format!("/api/v1/workspaces/{ws}/api-keys");
 
     let created = json_of(
-        app.post(&keys, Some(&alice.access), json!({"name": "deploy", "role": "editor", "expires_at": "2099-01-01T00:00:00Z"})).await,
+        app.post(
+            &keys,
+            Some(&alice.access),
+            json!({"name": "deploy", "role": "editor", "expires_at": "2099-01-01T00:00:00Z"}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
@@ -33,19 +38,40 @@ async fn a_key_authenticates_as_itself_within_its_workspace_until_revoked() {
     assert_eq!(seen["role"], "editor");
     let mine = json_of(app.get("/api/v1/workspaces", &secret).await, StatusCode::OK).await;
     assert_eq!(mine["items"].as_array().expect("items").len(), 1);
-    problem(app.get(&format!("/api/v1/workspaces/{other}"), &secret).await, StatusCode::NOT_FOUND, "workspace_not_found").await;
+    problem(
+        app.get(&format!("/api/v1/workspaces/{other}"), &secret).await,
+        StatusCode::NOT_FOUND,
+        "workspace_not_found",
+    )
+    .await;
     problem(app.get("/api/v1/me", &secret).await, StatusCode::FORBIDDEN, "forbidden").await;
-    problem(app.patch(&format!("/api/v1/workspaces/{ws}"), &secret, json!({"name": "x"})).await, StatusCode::FORBIDDEN, "forbidden").await;
-    problem(app.post("/api/v1/workspaces", Some(&secret), json!({"name": "x"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+    problem(
+        app.patch(&format!("/api/v1/workspaces/{ws}"), &secret, json!({"name": "x"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    problem(
+        app.post("/api/v1/workspaces", Some(&secret), json!({"name": "x"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
 
     let used = json_of(app.get(&keys, &alice.access).await, StatusCode::OK).await;
     assert!(used["items"][0]["last_used_at"].is_string(), "use is recorded");
 
     let id = created["id"].as_str().expect("id");
     assert_eq!(app.delete(&format!("{keys}/{id}"), &alice.access).await.status(), StatusCode::NO_CONTENT);
-    problem(app.get(&format!("/api/v1/workspaces/{ws}"), &secret).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    problem(app.get(&format!("/api/v1/workspaces/{ws}"), &secret).await, StatusCode::UNAUTHORIZED, "invalid_token")
+        .await;
     problem(app.delete(&format!("{keys}/{id}"), &alice.access).await, StatusCode::NOT_FOUND, "api_key_not_found").await;
-    problem(app.get(&format!("/api/v1/workspaces/{ws}"), "cab_forged-key").await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    problem(
+        app.get(&format!("/api/v1/workspaces/{ws}"), "cab_forged-key").await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -59,11 +85,27 @@ async fn key_roles_are_capped_and_only_admins_manage_keys() {
     app.add_member(&owner.access, &ws, "editor@example.com", "editor").await;
     let keys = format!("/api/v1/workspaces/{ws}/api-keys");
 
-    problem(app.post(&keys, Some(&admin.access), json!({"name": "k", "role": "owner"})).await, StatusCode::FORBIDDEN, "forbidden").await;
-    json_of(app.post(&keys, Some(&admin.access), json!({"name": "k", "role": "admin"})).await, StatusCode::CREATED).await;
-    problem(app.post(&keys, Some(&editor.access), json!({"name": "k", "role": "viewer"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+    problem(
+        app.post(&keys, Some(&admin.access), json!({"name": "k", "role": "owner"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    json_of(app.post(&keys, Some(&admin.access), json!({"name": "k", "role": "admin"})).await, StatusCode::CREATED)
+        .await;
+    problem(
+        app.post(&keys, Some(&editor.access), json!({"name": "k", "role": "viewer"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
     let past = problem(
-        app.post(&keys, Some(&owner.access), json!({"name": "k", "role": "viewer", "expires_at": "2001-01-01T00:00:00Z"})).await,
+        app.post(
+            &keys,
+            Some(&owner.access),
+            json!({"name": "k", "role": "viewer", "expires_at": "2001-01-01T00:00:00Z"}),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
@@ -71,7 +113,16 @@ async fn key_roles_are_capped_and_only_admins_manage_keys() {
     assert_eq!(past["errors"][0]["field"], "expires_at");
 
     // A key cannot mint keys, whatever its role.
-    let owner_key = json_of(app.post(&keys, Some(&owner.access), json!({"name": "root", "role": "owner"})).await, StatusCode::CREATED).await;
+    let owner_key = json_of(
+        app.post(&keys, Some(&owner.access), json!({"name": "root", "role": "owner"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
     let secret = owner_key["secret"].as_str().expect("secret");
-    problem(app.post(&keys, Some(secret), json!({"name": "child", "role": "viewer"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+    problem(
+        app.post(&keys, Some(secret), json!({"name": "child", "role": "viewer"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
 }

@@ -28,15 +28,26 @@ async fn register_login_refresh_reuse_logout_flow() {
     let me = json_of(app.get("/api/v1/me", access).await, StatusCode::OK).await;
     assert_eq!(me["id"], user["id"]);
 
-    let refreshed = json_of(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rt1})).await, StatusCode::OK).await;
+    let refreshed =
+        json_of(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rt1})).await, StatusCode::OK).await;
     let rt2 = refreshed["refresh_token"].as_str().expect("refresh").to_owned();
     let access2 = refreshed["access_token"].as_str().expect("access").to_owned();
     assert_ne!(rt1, rt2, "refresh tokens rotate");
     json_of(app.get("/api/v1/me", &access2).await, StatusCode::OK).await;
 
     // An attacker replays the rotated token: refused, and the family dies.
-    problem(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rt1})).await, StatusCode::UNAUTHORIZED, "invalid_grant").await;
-    problem(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rt2})).await, StatusCode::UNAUTHORIZED, "invalid_grant").await;
+    problem(
+        app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rt1})).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_grant",
+    )
+    .await;
+    problem(
+        app.post("/api/v1/auth/refresh", None, json!({"refresh_token": rt2})).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_grant",
+    )
+    .await;
     problem(app.get("/api/v1/me", &access2).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
 
     // A new sign-in works, and signing out ends it.
@@ -44,7 +55,12 @@ async fn register_login_refresh_reuse_logout_flow() {
     let out = app.post("/api/v1/auth/logout", Some(&fresh.access), json!({})).await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
     problem(app.get("/api/v1/me", &fresh.access).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
-    problem(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": fresh.refresh})).await, StatusCode::UNAUTHORIZED, "invalid_grant").await;
+    problem(
+        app.post("/api/v1/auth/refresh", None, json!({"refresh_token": fresh.refresh})).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_grant",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -61,16 +77,22 @@ async fn concurrent_refreshes_with_one_token_succeed_once() {
 async fn registration_validates_every_field_and_refuses_taken_emails() {
     let app = spawn_app().await;
     let body = problem(
-        app.post("/api/v1/auth/register", None, json!({"email": "nope", "password": "short", "display_name": ""})).await,
+        app.post("/api/v1/auth/register", None, json!({"email": "nope", "password": "short", "display_name": ""}))
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
     .await;
-    let fields: Vec<&str> = body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    let fields: Vec<&str> =
+        body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
     assert_eq!(fields, ["email", "display_name", "password"]);
 
     let common = app
-        .post("/api/v1/auth/register", None, json!({"email": "a@example.com", "password": "password1", "display_name": "A"}))
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "a@example.com", "password": "password1", "display_name": "A"}),
+        )
         .await;
     problem(common, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
@@ -92,7 +114,12 @@ async fn wrong_password_and_unknown_account_get_the_same_answer() {
     let wrong = app.login("alice@example.com", "not the password").await;
     assert_eq!(wrong.headers()["www-authenticate"], r#"Bearer realm="cabinet""#);
     let a = problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-    let b = problem(app.login("ghost@example.com", "not the password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    let b = problem(
+        app.login("ghost@example.com", "not the password").await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
     assert_eq!(a["detail"], b["detail"]);
     assert_eq!(a["title"], b["title"]);
 }
@@ -102,7 +129,12 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
     let app = spawn_app_with(|s| s.auth.login.account_failures = 3).await;
     app.register("alice@example.com").await;
     for _ in 0..3 {
-        problem(app.login("alice@example.com", "wrong password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+        problem(
+            app.login("alice@example.com", "wrong password").await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
     }
     let locked = app.login("alice@example.com", PASSWORD).await;
     let retry_after: u64 = locked.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
@@ -131,19 +163,35 @@ async fn sessions_are_listed_and_revocable() {
     let items = list["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
     assert_eq!(items.iter().filter(|s| s["current"] == true).count(), 1);
-    let phone_id = items.iter().find(|s| s["current"] == false).expect("the other")["id"].as_str().expect("id").to_owned();
+    let phone_id =
+        items.iter().find(|s| s["current"] == false).expect("the other")["id"].as_str().expect("id").to_owned();
 
     let revoked = app.delete(&format!("/api/v1/me/sessions/{phone_id}"), &laptop.access).await;
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
     problem(app.get("/api/v1/me", &phone.access).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
-    problem(app.post("/api/v1/auth/refresh", None, json!({"refresh_token": phone.refresh})).await, StatusCode::UNAUTHORIZED, "invalid_grant").await;
-    problem(app.delete(&format!("/api/v1/me/sessions/{phone_id}"), &laptop.access).await, StatusCode::NOT_FOUND, "session_not_found").await;
+    problem(
+        app.post("/api/v1/auth/refresh", None, json!({"refresh_token": phone.refresh})).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_grant",
+    )
+    .await;
+    problem(
+        app.delete(&format!("/api/v1/me/sessions/{phone_id}"), &laptop.access).await,
+        StatusCode::NOT_FOUND,
+        "session_not_found",
+    )
+    .await;
 
     // Nobody revokes another user's session.
     let bob = app.user("bob@example.com").await;
     let bobs = json_of(app.get("/api/v1/me/sessions", &bob.access).await, StatusCode::OK).await;
     let bob_session = bobs["items"][0]["id"].as_str().expect("id").to_owned();
-    problem(app.delete(&format!("/api/v1/me/sessions/{bob_session}"), &laptop.access).await, StatusCode::NOT_FOUND, "session_not_found").await;
+    problem(
+        app.delete(&format!("/api/v1/me/sessions/{bob_session}"), &laptop.access).await,
+        StatusCode::NOT_FOUND,
+        "session_not_found",
+    )
+    .await;
     json_of(app.get("/api/v1/me", &bob.access).await, StatusCode::OK).await;
 }
 
@@ -153,12 +201,22 @@ async fn changing_the_password_ends_other_sessions() {
     let here = app.user("alice@example.com").await;
     let elsewhere = app.user("alice@example.com").await;
     let wrong = app
-        .request(reqwest::Method::PUT, "/api/v1/me/password", Some(&here.access), Some(json!({"current_password": "nope-nope", "new_password": "a brand new passphrase"})))
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/me/password",
+            Some(&here.access),
+            Some(json!({"current_password": "nope-nope", "new_password": "a brand new passphrase"})),
+        )
         .await;
     problem(wrong, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
     let changed = app
-        .request(reqwest::Method::PUT, "/api/v1/me/password", Some(&here.access), Some(json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"})))
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/me/password",
+            Some(&here.access),
+            Some(json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"})),
+        )
         .await;
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
     json_of(app.get("/api/v1/me", &here.access).await, StatusCode::OK).await;

@@ -156,14 +156,17 @@ impl TestApp {
 
     /// Creates a workspace as `token`'s user and returns its id.
     pub async fn workspace(&self, token: &str, name: &str) -> String {
-        let body = json_of(self.post("/api/v1/workspaces", Some(token), json!({"name": name})).await, StatusCode::CREATED).await;
+        let body =
+            json_of(self.post("/api/v1/workspaces", Some(token), json!({"name": name})).await, StatusCode::CREATED)
+                .await;
         body["id"].as_str().expect("id").to_owned()
     }
 
     /// Adds `email` to the workspace with `role`, as the owner `owner`.
     pub async fn add_member(&self, owner: &str, ws: &str, email: &str, role: &str) -> String {
         let body = json_of(
-            self.post(&format!("/api/v1/workspaces/{ws}/members"), Some(owner), json!({"email": email, "role": role})).await,
+            self.post(&format!("/api/v1/workspaces/{ws}/members"), Some(owner), json!({"email": email, "role": role}))
+                .await,
             StatusCode::CREATED,
         )
         .await;
@@ -181,12 +184,8 @@ pub async fn json_of(response: Response, status: StatusCode) -> Value {
 
 /// Asserts an RFC 9457 problem with `status` and `code`, and returns it.
 pub async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = json_of(response, status).await;
     assert_eq!(content_type, "application/problem+json", "{body}");

@@ -12,19 +12,43 @@ async fn malformed_json_wrong_types_and_unknown_fields_are_problems() {
     let send = |body: &'static str, content_type: &'static str| {
         app.client.post(app.url("/api/v1/auth/register")).header("content-type", content_type).body(body).send()
     };
-    problem(send("{\"email\": ", "application/json").await.expect("sent"), StatusCode::BAD_REQUEST, "malformed_json").await;
-    problem(send("not json at all", "application/json").await.expect("sent"), StatusCode::BAD_REQUEST, "malformed_json").await;
-    problem(send("{\"email\": 42}", "application/json").await.expect("sent"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    problem(send("{\"email\": ", "application/json").await.expect("sent"), StatusCode::BAD_REQUEST, "malformed_json")
+        .await;
     problem(
-        send(r#"{"email":"a@example.com","password":"long enough pw","display_name":"A","is_admin":true}"#, "application/json")
-            .await
-            .expect("sent"),
+        send("not json at all", "application/json").await.expect("sent"),
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+    )
+    .await;
+    problem(
+        send("{\"email\": 42}", "application/json").await.expect("sent"),
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_body",
     )
     .await;
-    problem(send("email=a", "application/x-www-form-urlencoded").await.expect("sent"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
-    problem(send("{}", "text/plain").await.expect("sent"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    problem(
+        send(
+            r#"{"email":"a@example.com","password":"long enough pw","display_name":"A","is_admin":true}"#,
+            "application/json",
+        )
+        .await
+        .expect("sent"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    )
+    .await;
+    problem(
+        send("email=a", "application/x-www-form-urlencoded").await.expect("sent"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    problem(
+        send("{}", "text/plain").await.expect("sent"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -45,9 +69,16 @@ async fn oversized_bodies_are_refused_without_reading_them_whole() {
 #[tokio::test]
 async fn request_ids_are_kept_when_sane_and_minted_otherwise() {
     let app = spawn_app().await;
-    let sane = app.client.get(app.url("/health/live")).header("x-request-id", "trace-abc_123").send().await.expect("sent");
+    let sane =
+        app.client.get(app.url("/health/live")).header("x-request-id", "trace-abc_123").send().await.expect("sent");
     assert_eq!(sane.headers()["x-request-id"], "trace-abc_123");
-    let insane = app.client.get(app.url("/health/live")).header("x-request-id", "bad id with spaces").send().await.expect("sent");
+    let insane = app
+        .client
+        .get(app.url("/health/live"))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .expect("sent");
     let minted = insane.headers()["x-request-id"].to_str().expect("ascii").to_owned();
     assert_ne!(minted, "bad id with spaces");
     assert!(uuid::Uuid::parse_str(&minted).is_ok());
@@ -65,7 +96,8 @@ async fn unknown_routes_and_malformed_ids_are_problems() {
     let app = spawn_app().await;
     let alice = app.user("alice@example.com").await;
     problem(app.get("/api/v1/nothing-here", &alice.access).await, StatusCode::NOT_FOUND, "route_not_found").await;
-    problem(app.get("/api/v1/workspaces/not-a-uuid", &alice.access).await, StatusCode::BAD_REQUEST, "invalid_path").await;
+    problem(app.get("/api/v1/workspaces/not-a-uuid", &alice.access).await, StatusCode::BAD_REQUEST, "invalid_path")
+        .await;
 }
 
 #[tokio::test]
@@ -97,7 +129,8 @@ async fn cors_allows_exactly_the_configured_origins() {
         let refused = preflight(evil).await.expect("sent");
         assert!(!refused.headers().contains_key("access-control-allow-origin"), "{evil}");
     }
-    let simple = app.client.get(app.url("/health/live")).header("origin", "https://app.example.com").send().await.expect("sent");
+    let simple =
+        app.client.get(app.url("/health/live")).header("origin", "https://app.example.com").send().await.expect("sent");
     assert_eq!(simple.headers()["access-control-allow-origin"], "https://app.example.com");
     assert!(simple.headers()["vary"].to_str().expect("ascii").contains("Origin"));
 }
@@ -109,14 +142,16 @@ async fn probes_report_liveness_and_readiness() {
     assert_eq!(live["status"], "ok");
     let ready = json_of(app.client.get(app.url("/health/ready")).send().await.expect("sent"), StatusCode::OK).await;
     assert_eq!(ready["status"], "ok");
-    let components: Vec<&str> = ready["checks"].as_array().expect("checks").iter().filter_map(|c| c["component"].as_str()).collect();
+    let components: Vec<&str> =
+        ready["checks"].as_array().expect("checks").iter().filter_map(|c| c["component"].as_str()).collect();
     assert_eq!(components, ["database", "cache"]);
 }
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_route_and_its_problems() {
     let app = spawn_app().await;
-    let doc = json_of(app.client.get(app.url("/api/v1/openapi.json")).send().await.expect("sent"), StatusCode::OK).await;
+    let doc =
+        json_of(app.client.get(app.url("/api/v1/openapi.json")).send().await.expect("sent"), StatusCode::OK).await;
     assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
     let paths = doc["paths"].as_object().expect("paths");
     for path in [

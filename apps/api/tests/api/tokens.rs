@@ -68,7 +68,12 @@ async fn expired_tampered_and_forged_tokens_are_refused() {
     refused(&app, &sign(&good, Algorithm::HS256, Some(JWT_KID), Some("JWT"), JWT_SECRET), "wrong typ").await;
     refused(&app, &sign(&good, Algorithm::HS256, Some(JWT_KID), None, JWT_SECRET), "no typ").await;
     refused(&app, &sign(&good, Algorithm::HS512, Some(JWT_KID), Some("at+jwt"), JWT_SECRET), "HS512").await;
-    refused(&app, &sign(&good, Algorithm::HS256, Some(JWT_KID), Some("at+jwt"), "another-secret-0123456789abcdef012"), "foreign key").await;
+    refused(
+        &app,
+        &sign(&good, Algorithm::HS256, Some(JWT_KID), Some("at+jwt"), "another-secret-0123456789abcdef012"),
+        "foreign key",
+    )
+    .await;
     for kid in ["../../../../dev/null", "' OR '1'='1", &"k".repeat(10_000), "unknown"] {
         refused(&app, &sign(&good, Algorithm::HS256, Some(kid), Some("at+jwt"), JWT_SECRET), "unknown kid").await;
     }

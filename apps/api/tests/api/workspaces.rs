@@ -21,7 +21,8 @@ async fn a_workspace_is_created_listed_renamed_and_deleted_by_its_owner() {
     assert_eq!(listed["items"].as_array().expect("items").len(), 1);
     assert!(listed["next_cursor"].is_null());
 
-    let renamed = json_of(app.patch(&location, &alice.access, json!({"name": "Acme Corp"})).await, StatusCode::OK).await;
+    let renamed =
+        json_of(app.patch(&location, &alice.access, json!({"name": "Acme Corp"})).await, StatusCode::OK).await;
     assert_eq!(renamed["name"], "Acme Corp");
     assert_eq!(json_of(app.get(&location, &alice.access).await, StatusCode::OK).await["name"], "Acme Corp");
 
@@ -50,9 +51,17 @@ async fn a_user_of_workspace_a_gets_404_for_everything_of_workspace_b() {
     let alice = app.user("alice@example.com").await;
     let bob = app.user("bob@example.com").await;
     let a = app.workspace(&alice.access, "A").await;
-    let alice_id = json_of(app.get("/api/v1/me", &alice.access).await, StatusCode::OK).await["id"].as_str().expect("id").to_owned();
+    let alice_id = json_of(app.get("/api/v1/me", &alice.access).await, StatusCode::OK).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let key = json_of(
-        app.post(&format!("/api/v1/workspaces/{a}/api-keys"), Some(&alice.access), json!({"name": "ci", "role": "viewer"})).await,
+        app.post(
+            &format!("/api/v1/workspaces/{a}/api-keys"),
+            Some(&alice.access),
+            json!({"name": "ci", "role": "viewer"}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await["id"]
@@ -66,7 +75,11 @@ async fn a_user_of_workspace_a_gets_404_for_everything_of_workspace_b() {
         (Method::PATCH, format!("/api/v1/workspaces/{a}"), Some(json!({"name": "mine now"}))),
         (Method::DELETE, format!("/api/v1/workspaces/{a}"), None),
         (Method::GET, format!("/api/v1/workspaces/{a}/members"), None),
-        (Method::POST, format!("/api/v1/workspaces/{a}/members"), Some(json!({"email": "bob@example.com", "role": "owner"}))),
+        (
+            Method::POST,
+            format!("/api/v1/workspaces/{a}/members"),
+            Some(json!({"email": "bob@example.com", "role": "owner"})),
+        ),
         (Method::PATCH, format!("/api/v1/workspaces/{a}/members/{alice_id}"), Some(json!({"role": "viewer"}))),
         (Method::DELETE, format!("/api/v1/workspaces/{a}/members/{alice_id}"), None),
         (Method::GET, format!("/api/v1/workspaces/{a}/api-keys"), None),
@@ -75,16 +88,27 @@ async fn a_user_of_workspace_a_gets_404_for_everything_of_workspace_b() {
     ];
     let random = uuid::Uuid::new_v4();
     for (method, path, body) in cases {
-        let foreign = problem(app.request(method.clone(), &path, Some(&bob.access), body.clone()).await, StatusCode::NOT_FOUND, "workspace_not_found").await;
+        let foreign = problem(
+            app.request(method.clone(), &path, Some(&bob.access), body.clone()).await,
+            StatusCode::NOT_FOUND,
+            "workspace_not_found",
+        )
+        .await;
         // A workspace that does not exist answers exactly the same.
         let missing_path = path.replace(&a, &random.to_string());
-        let missing = problem(app.request(method, &missing_path, Some(&bob.access), body).await, StatusCode::NOT_FOUND, "workspace_not_found").await;
+        let missing = problem(
+            app.request(method, &missing_path, Some(&bob.access), body).await,
+            StatusCode::NOT_FOUND,
+            "workspace_not_found",
+        )
+        .await;
         assert_eq!(foreign["detail"], missing["detail"]);
     }
     // Alice's workspace is untouched.
     let still = json_of(app.get(&format!("/api/v1/workspaces/{a}"), &alice.access).await, StatusCode::OK).await;
     assert_eq!(still["name"], "A");
-    let members = json_of(app.get(&format!("/api/v1/workspaces/{a}/members"), &alice.access).await, StatusCode::OK).await;
+    let members =
+        json_of(app.get(&format!("/api/v1/workspaces/{a}/members"), &alice.access).await, StatusCode::OK).await;
     assert_eq!(members["items"].as_array().expect("items").len(), 1);
     let bobs = json_of(app.get("/api/v1/workspaces", &bob.access).await, StatusCode::OK).await;
     assert_eq!(bobs["items"].as_array().expect("items").len(), 1, "bob lists only his own");
@@ -112,8 +136,10 @@ async fn workspace_lists_paginate_with_an_opaque_cursor() {
     }
     assert_eq!(seen, created, "every workspace once, in creation order");
 
-    problem(app.get("/api/v1/workspaces?cursor=!!!", &alice.access).await, StatusCode::BAD_REQUEST, "invalid_cursor").await;
-    problem(app.get("/api/v1/workspaces?limit=lots", &alice.access).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+    problem(app.get("/api/v1/workspaces?cursor=!!!", &alice.access).await, StatusCode::BAD_REQUEST, "invalid_cursor")
+        .await;
+    problem(app.get("/api/v1/workspaces?limit=lots", &alice.access).await, StatusCode::BAD_REQUEST, "invalid_query")
+        .await;
     let clamped = json_of(app.get("/api/v1/workspaces?limit=1000000", &alice.access).await, StatusCode::OK).await;
     assert_eq!(clamped["items"].as_array().expect("items").len(), 5);
 }

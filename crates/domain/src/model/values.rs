@@ -34,9 +34,7 @@ impl Email {
         if local.is_empty() || local.len() > 64 || local.contains('@') {
             return invalid("has an invalid part before @");
         }
-        let labels_ok = domain
-            .split('.')
-            .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+        let labels_ok = domain.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
         if !domain.contains('.') || !labels_ok {
             return invalid("has an invalid domain");
         }
@@ -101,16 +99,10 @@ impl Password {
     pub fn new_checked(field: &'static str, raw: String) -> Result<Self, DomainError> {
         let chars = raw.chars().count();
         if chars < Self::MIN_CHARS {
-            return Err(DomainError::invalid(
-                field,
-                format!("must be at least {} characters", Self::MIN_CHARS),
-            ));
+            return Err(DomainError::invalid(field, format!("must be at least {} characters", Self::MIN_CHARS)));
         }
         if chars > Self::MAX_CHARS {
-            return Err(DomainError::invalid(
-                field,
-                format!("must be at most {} characters", Self::MAX_CHARS),
-            ));
+            return Err(DomainError::invalid(field, format!("must be at most {} characters", Self::MAX_CHARS)));
         }
         if is_common_password(&raw) {
             return Err(DomainError::invalid(field, "is too common; choose another"));
@@ -187,7 +179,16 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_rejected() {
-        for bad in ["", "alice", "@example.com", "alice@", "alice@localhost", "a b@example.com", "alice@-x.com", "alice@x..com"] {
+        for bad in [
+            "",
+            "alice",
+            "@example.com",
+            "alice@",
+            "alice@localhost",
+            "a b@example.com",
+            "alice@-x.com",
+            "alice@x..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         let long = format!("{}@example.com", "a".repeat(250));
@@ -209,10 +210,7 @@ mod tests {
     #[test]
     fn common_passwords_are_rejected_whatever_their_case() {
         for common in ["password", "12345678", "iloveyou", "Baseball", "QWERTYUIOP"] {
-            assert!(
-                Password::new_checked("password", common.to_owned()).is_err(),
-                "{common} is on the list"
-            );
+            assert!(Password::new_checked("password", common.to_owned()).is_err(), "{common} is on the list");
         }
     }
 

@@ -11,8 +11,8 @@ use crate::DomainResult;
 use crate::events::{NewEvent, RevocationReason};
 use crate::ids::{ApiKeyId, SessionId, UserId, WorkspaceId};
 use crate::model::{
-    ApiKey, Email, Member, Membership, PasswordHash, RefreshToken, Session, TokenHash, User, Workspace,
-    WorkspaceName, WorkspaceSummary,
+    ApiKey, Email, Member, Membership, PasswordHash, RefreshToken, Session, TokenHash, User, Workspace, WorkspaceName,
+    WorkspaceSummary,
 };
 use crate::page::{Page, PageRequest};
 use crate::policy::Role;
@@ -91,7 +91,12 @@ pub trait SessionRepository: Send + Sync {
     ///
     /// # Errors
     /// `Internal`/`Unavailable` on storage failures.
-    async fn rotate_refresh_token(&self, old: &TokenHash, new: &RefreshToken, events: &[NewEvent]) -> DomainResult<bool>;
+    async fn rotate_refresh_token(
+        &self,
+        old: &TokenHash,
+        new: &RefreshToken,
+        events: &[NewEvent],
+    ) -> DomainResult<bool>;
 
     /// Revokes an active session; returns `false` (and stores nothing) when it
     /// was already revoked or does not exist.
@@ -139,7 +144,13 @@ pub trait WorkspaceRepository: Send + Sync {
     ///
     /// # Errors
     /// [`crate::DomainError::NotFound`] when it does not exist; storage failures.
-    async fn rename(&self, id: WorkspaceId, name: &WorkspaceName, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<()>;
+    async fn rename(
+        &self,
+        id: WorkspaceId,
+        name: &WorkspaceName,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
 
     /// Deletes a workspace and everything it holds (events are kept).
     ///
@@ -172,7 +183,13 @@ pub trait WorkspaceRepository: Send + Sync {
     /// # Errors
     /// [`crate::DomainError::NotFound`] (member) when not a member;
     /// [`crate::Conflict::LastOwner`] when it would leave no owner; storage failures.
-    async fn change_role(&self, workspace: WorkspaceId, user: UserId, role: Role, events: &[NewEvent]) -> DomainResult<()>;
+    async fn change_role(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        role: Role,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
 
     /// Removes a member, with the same serialisation and owner guard as
     /// [`WorkspaceRepository::change_role`].
@@ -209,7 +226,13 @@ pub trait ApiKeyRepository: Send + Sync {
     ///
     /// # Errors
     /// Storage failures.
-    async fn revoke(&self, workspace: WorkspaceId, id: ApiKeyId, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool>;
+    async fn revoke(
+        &self,
+        workspace: WorkspaceId,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<bool>;
 
     /// Records that the key authenticated a request at `now`.
     ///

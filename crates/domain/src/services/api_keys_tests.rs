@@ -12,10 +12,7 @@ use crate::services::testkit::{self, block_on, key_actor, membership, now, user_
 
 fn service(role: Option<Role>, me: UserId, ws: WorkspaceId, keys: MockApiKeyRepository) -> ApiKeyService {
     let mut workspaces = MockWorkspaceRepository::new();
-    workspaces
-        .expect_membership()
-        .with(eq(ws), eq(me))
-        .returning(move |w, u| Ok(role.map(|r| membership(w, u, r))));
+    workspaces.expect_membership().with(eq(ws), eq(me)).returning(move |w, u| Ok(role.map(|r| membership(w, u, r))));
     let mut secrets = MockSecretGenerator::new();
     secrets.expect_generate().returning(|p| format!("{p}0123456789abcdefSECRET"));
     secrets.expect_hash().returning(|s| TokenHash::from_hex(format!("h({s})")));

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Runtime;
+use crate::actor::{ActorKind, ActorRef};
 use crate::error::{AuthFailure, DomainError, Entity};
 use crate::events::{EventPayload, RevocationReason};
 use crate::ids::{SessionId, UserId};
@@ -16,7 +17,6 @@ use crate::ports::{
     AccessClaims, AccessTokenCodec, ApiKeyRepository, PasswordCheck, PasswordHasher, RateLimiter, RevocationList,
     SecretGenerator, SessionRepository, UserRepository,
 };
-use crate::actor::{ActorKind, ActorRef};
 use crate::{Actor, DomainResult, Principal};
 
 /// The prefix of every API key secret, so keys are recognisable in configs and leaks.
@@ -325,7 +325,12 @@ impl AuthService {
         self.token_pair(user_id, session.id, refresh_token, now)
     }
 
-    fn new_refresh_token(&self, session_id: SessionId, now: DateTime<Utc>, session_end: DateTime<Utc>) -> (String, RefreshToken) {
+    fn new_refresh_token(
+        &self,
+        session_id: SessionId,
+        now: DateTime<Utc>,
+        session_end: DateTime<Utc>,
+    ) -> (String, RefreshToken) {
         let token = self.secrets.generate(REFRESH_TOKEN_PREFIX);
         let record = RefreshToken {
             hash: self.secrets.hash(&token),
@@ -337,7 +342,13 @@ impl AuthService {
         (token, record)
     }
 
-    fn token_pair(&self, user_id: UserId, session_id: SessionId, refresh_token: String, now: DateTime<Utc>) -> DomainResult<TokenPair> {
+    fn token_pair(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        refresh_token: String,
+        now: DateTime<Utc>,
+    ) -> DomainResult<TokenPair> {
         let claims = AccessClaims {
             user_id,
             session_id,
@@ -414,9 +425,7 @@ impl AuthService {
         ];
         // Only the first detection revokes and records; later presentations of
         // the same stolen token find the family already revoked.
-        self.sessions
-            .revoke(session.id, RevocationReason::RefreshTokenReused, self.rt.clock.now(), &events)
-            .await?;
+        self.sessions.revoke(session.id, RevocationReason::RefreshTokenReused, self.rt.clock.now(), &events).await?;
         Ok(())
     }
 
@@ -435,7 +444,13 @@ impl AuthService {
         Ok(())
     }
 
-    async fn end_session(&self, actor: &Actor, user_id: UserId, session_id: SessionId, reason: RevocationReason) -> DomainResult<bool> {
+    async fn end_session(
+        &self,
+        actor: &Actor,
+        user_id: UserId,
+        session_id: SessionId,
+        reason: RevocationReason,
+    ) -> DomainResult<bool> {
         let event = self.rt.event(actor, EventPayload::SessionRevoked { user_id, session_id, reason });
         self.sessions.revoke(session_id, reason, self.rt.clock.now(), &[event]).await
     }
@@ -447,10 +462,7 @@ impl AuthService {
     pub async fn list_sessions(&self, actor: &Actor) -> DomainResult<Vec<SessionView>> {
         let (user_id, current) = signed_in(actor)?;
         let sessions = self.sessions.list_active(user_id, self.rt.clock.now()).await?;
-        Ok(sessions
-            .into_iter()
-            .map(|session| SessionView { current: session.id == current, session })
-            .collect())
+        Ok(sessions.into_iter().map(|session| SessionView { current: session.id == current, session }).collect())
     }
 
     /// Revokes one of the caller's own sessions.
@@ -487,10 +499,8 @@ impl AuthService {
         let hash = self.hasher.hash(&new).await?;
         let active = self.sessions.list_active(user_id, self.rt.clock.now()).await?;
         let revoked: Vec<SessionId> = active.iter().map(|s| s.id).filter(|id| *id != session_id).collect();
-        let mut events = vec![self.rt.event(
-            actor,
-            EventPayload::PasswordChanged { user_id, revoked_sessions: revoked.clone() },
-        )];
+        let mut events =
+            vec![self.rt.event(actor, EventPayload::PasswordChanged { user_id, revoked_sessions: revoked.clone() })];
         events.extend(revoked.iter().map(|&id| {
             self.rt.event(
                 actor,
@@ -590,11 +600,7 @@ fn user_actor(actor: &Actor, user_id: UserId) -> ActorRef {
 }
 
 /// Gathers every field error of a form instead of stopping at the first.
-fn collect_fields<A, B, C>(
-    a: DomainResult<A>,
-    b: DomainResult<B>,
-    c: DomainResult<C>,
-) -> DomainResult<(A, B, C)> {
+fn collect_fields<A, B, C>(a: DomainResult<A>, b: DomainResult<B>, c: DomainResult<C>) -> DomainResult<(A, B, C)> {
     match (a, b, c) {
         (Ok(a), Ok(b), Ok(c)) => Ok((a, b, c)),
         (a, b, c) => {

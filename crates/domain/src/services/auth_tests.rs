@@ -164,7 +164,8 @@ fn an_unknown_email_costs_a_dummy_verification_and_gets_the_generic_answer() {
     m.hasher.expect_verify_dummy().times(1).returning(|_| Ok(()));
     m.hasher.expect_verify().never();
     let err = block_on(
-        m.service().login(&anonymous(), Credentials { email: "ghost@example.com".into(), password: "whatever1".into() }),
+        m.service()
+            .login(&anonymous(), Credentials { email: "ghost@example.com".into(), password: "whatever1".into() }),
     );
     assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidCredentials))));
 }
@@ -173,9 +174,10 @@ fn an_unknown_email_costs_a_dummy_verification_and_gets_the_generic_answer() {
 fn a_wrong_password_counts_a_failure_against_the_account() {
     let mut m = Mocks::new();
     let alice = user("alice@example.com");
-    m.limiter.expect_hit().with(eq("login:ip:127.0.0.9"), mockall::predicate::always()).returning(|_, w| {
-        Ok(Counter { count: 1, resets_in: w })
-    });
+    m.limiter
+        .expect_hit()
+        .with(eq("login:ip:127.0.0.9"), mockall::predicate::always())
+        .returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
     m.limiter.expect_peek().returning(|_| Ok(None));
     m.limiter
         .expect_hit()
@@ -186,7 +188,8 @@ fn a_wrong_password_counts_a_failure_against_the_account() {
     m.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Mismatch));
     m.sessions.expect_create().never();
     let err = block_on(
-        m.service().login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "wrong-pass".into() }),
+        m.service()
+            .login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "wrong-pass".into() }),
     );
     assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidCredentials))));
 }
@@ -195,13 +198,12 @@ fn a_wrong_password_counts_a_failure_against_the_account() {
 fn a_locked_account_refuses_even_the_right_password() {
     let mut m = Mocks::new();
     m.limiter.expect_hit().returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
-    m.limiter
-        .expect_peek()
-        .returning(|_| Ok(Some(Counter { count: 20, resets_in: Duration::from_secs(1800) })));
+    m.limiter.expect_peek().returning(|_| Ok(Some(Counter { count: 20, resets_in: Duration::from_secs(1800) })));
     m.hasher.expect_verify().never();
     m.users.expect_find_by_email().never();
     let err = block_on(
-        m.service().login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "right-pass".into() }),
+        m.service()
+            .login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "right-pass".into() }),
     );
     match err {
         Err(DomainError::RateLimited { retry_after }) => assert_eq!(retry_after, Duration::from_secs(1800)),
@@ -216,7 +218,8 @@ fn too_many_attempts_from_one_address_are_refused_before_any_hashing() {
     m.hasher.expect_verify().never();
     m.hasher.expect_verify_dummy().never();
     let err = block_on(
-        m.service().login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "anything1".into() }),
+        m.service()
+            .login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "anything1".into() }),
     );
     assert!(matches!(err, Err(DomainError::RateLimited { .. })));
 }
@@ -243,7 +246,8 @@ fn a_successful_login_starts_a_session_and_clears_failures() {
         .times(1)
         .returning(|_, _, _| Ok(()));
     let pair = block_on(
-        m.service().login(&anonymous(), Credentials { email: "Alice@Example.com".into(), password: "right-pass".into() }),
+        m.service()
+            .login(&anonymous(), Credentials { email: "Alice@Example.com".into(), password: "right-pass".into() }),
     )
     .expect("signed in");
     assert!(pair.refresh_token.starts_with(REFRESH_TOKEN_PREFIX));
@@ -264,8 +268,11 @@ fn a_hash_with_old_parameters_is_replaced_on_login() {
         .times(1)
         .returning(|_, _, _, _, _| Ok(vec![]));
     m.sessions.expect_create().returning(|_, _, _| Ok(()));
-    block_on(m.service().login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "pw-123456".into() }))
-        .expect("signed in");
+    block_on(
+        m.service()
+            .login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "pw-123456".into() }),
+    )
+    .expect("signed in");
 }
 
 #[test]
@@ -280,7 +287,9 @@ fn refreshing_rotates_the_token() {
     m.sessions
         .expect_rotate_refresh_token()
         .withf(|old, new, events| {
-            old.as_str() == "h(cabr_old)" && new.hash != *old && events[0].payload.event_type() == "auth.session_refreshed.v1"
+            old.as_str() == "h(cabr_old)"
+                && new.hash != *old
+                && events[0].payload.event_type() == "auth.session_refreshed.v1"
         })
         .times(1)
         .returning(|_, _, _| Ok(true));
@@ -411,12 +420,12 @@ fn changing_the_password_ends_every_other_session() {
         .withf(move |_, _, keep, _, events| {
             *keep == Some(current)
                 && events[0].payload.event_type() == "user.password_changed.v1"
-                && events.iter().any(|e| {
-                    matches!(e.payload, EventPayload::SessionRevoked { session_id, .. } if session_id == other_id)
-                })
-                && !events.iter().any(|e| {
-                    matches!(e.payload, EventPayload::SessionRevoked { session_id, .. } if session_id == current)
-                })
+                && events.iter().any(
+                    |e| matches!(e.payload, EventPayload::SessionRevoked { session_id, .. } if session_id == other_id),
+                )
+                && !events.iter().any(
+                    |e| matches!(e.payload, EventPayload::SessionRevoked { session_id, .. } if session_id == current),
+                )
         })
         .times(1)
         .returning(move |_, _, _, _, _| Ok(vec![other_id]));

@@ -9,18 +9,20 @@ mod workspaces;
 #[cfg(test)]
 mod testkit;
 
-
 pub use access::WorkspaceAccess;
 pub use api_keys::{ApiKeyService, CreateApiKey};
-pub use auth::{API_KEY_PREFIX, AuthPorts, REFRESH_TOKEN_PREFIX, AuthService, AuthSettings, Credentials, Registration, SessionView, ThrottleSettings, TokenPair};
+pub use auth::{
+    API_KEY_PREFIX, AuthPorts, AuthService, AuthSettings, Credentials, REFRESH_TOKEN_PREFIX, Registration, SessionView,
+    ThrottleSettings, TokenPair,
+};
 pub use workspaces::WorkspaceService;
 
 use std::sync::Arc;
 
-use crate::events::{EventPayload, NewEvent};
-use crate::ports::{Clock, IdGenerator};
 use crate::Actor;
 use crate::actor::ActorRef;
+use crate::events::{EventPayload, NewEvent};
+use crate::ports::{Clock, IdGenerator};
 
 /// Time and ids, which every service needs.
 #[derive(Clone)]

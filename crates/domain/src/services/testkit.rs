@@ -47,7 +47,11 @@ pub fn user_actor(user_id: UserId) -> Actor {
             token_expires_at: now() + chrono::TimeDelta::minutes(10),
             instance_admin: false,
         },
-        origin: Origin { request_id: Some("req-1".into()), ip: Some("127.0.0.1".parse().expect("ip")), user_agent: None },
+        origin: Origin {
+            request_id: Some("req-1".into()),
+            ip: Some("127.0.0.1".parse().expect("ip")),
+            user_agent: None,
+        },
     }
 }
 

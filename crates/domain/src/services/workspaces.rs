@@ -173,7 +173,13 @@ impl WorkspaceService {
     ///
     /// # Errors
     /// `NotFound(Member)`; `Forbidden`; `Conflict(LastOwner)`.
-    pub async fn change_role(&self, actor: &Actor, id: WorkspaceId, user: UserId, role: Role) -> DomainResult<Membership> {
+    pub async fn change_role(
+        &self,
+        actor: &Actor,
+        id: WorkspaceId,
+        user: UserId,
+        role: Role,
+    ) -> DomainResult<Membership> {
         let actor_role = self.access.authorize(actor, id, Action::ManageMembers).await?;
         let mut target = self.workspaces.membership(id, user).await?.ok_or(DomainError::NotFound(Entity::Member))?;
         if !may_assign(actor_role, target.role) || !may_assign(actor_role, role) {

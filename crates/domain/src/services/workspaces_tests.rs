@@ -23,9 +23,7 @@ fn service(workspaces: MockWorkspaceRepository, users: MockUserRepository) -> Wo
 /// A repository in which `actor` holds `role` in `ws`.
 fn repo_with_role(ws: WorkspaceId, actor: UserId, role: Option<Role>) -> MockWorkspaceRepository {
     let mut repo = MockWorkspaceRepository::new();
-    repo.expect_membership()
-        .with(eq(ws), eq(actor))
-        .returning(move |w, u| Ok(role.map(|r| membership(w, u, r))));
+    repo.expect_membership().with(eq(ws), eq(actor)).returning(move |w, u| Ok(role.map(|r| membership(w, u, r))));
     repo.expect_get().returning(|id| Ok(Some(workspace(id))));
     repo
 }
@@ -56,7 +54,8 @@ fn the_creator_owns_a_new_workspace() {
         })
         .times(1)
         .returning(|_, _, _| Ok(()));
-    let created = block_on(service(repo, MockUserRepository::new()).create(&user_actor(owner), " Acme ")).expect("created");
+    let created =
+        block_on(service(repo, MockUserRepository::new()).create(&user_actor(owner), " Acme ")).expect("created");
     assert_eq!(created.role, Role::Owner);
     assert_eq!(created.workspace.name.as_str(), "Acme");
 }
@@ -163,9 +162,7 @@ fn inviting_an_unknown_email_is_not_found() {
 fn admins_cannot_demote_or_remove_owners() {
     let (ws, me, owner) = (ws_id(), uid(), uid());
     let mut repo = repo_with_role(ws, me, Some(Role::Admin));
-    repo.expect_membership()
-        .with(eq(ws), eq(owner))
-        .returning(move |w, u| Ok(Some(membership(w, u, Role::Owner))));
+    repo.expect_membership().with(eq(ws), eq(owner)).returning(move |w, u| Ok(Some(membership(w, u, Role::Owner))));
     repo.expect_change_role().never();
     repo.expect_remove_member().never();
     let svc = service(repo, MockUserRepository::new());
