@@ -260,7 +260,9 @@ async fn sessions_revoke_once_and_leave_the_active_list(db: &Database) {
         session_id: session.id,
         reason: RevocationReason::Logout,
     });
-    assert!(repo.revoke(session.id, RevocationReason::Logout, now(), std::slice::from_ref(&revoked)).await.expect("revoke"));
+    assert!(
+        repo.revoke(session.id, RevocationReason::Logout, now(), std::slice::from_ref(&revoked)).await.expect("revoke")
+    );
     assert!(!repo.revoke(session.id, RevocationReason::Logout, now(), &[revoked]).await.expect("revoke"));
     assert_eq!(events_of_type(db, "auth.session_revoked.v1").await, 1, "a repeated revoke records nothing");
     assert!(repo.list_active(alice.id, now()).await.expect("list").is_empty());
