@@ -8,14 +8,12 @@ use cabinet_domain::ports::ApiKeyRepository;
 use cabinet_domain::{ApiKeyId, DomainError, DomainResult, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::convert;
 use crate::entities::api_keys;
-use crate::error::{DbResultExt, db_err};
-use crate::events::{append, in_transaction};
+use crate::error::DbResultExt;
+use crate::events::{in_transaction, update_one_with_events};
 
 /// API keys in the SQL database.
 #[derive(Debug, Clone)]
@@ -88,22 +86,12 @@ impl ApiKeyRepository for SqlApiKeyRepository {
         now: DateTime<Utc>,
         events: &[NewEvent],
     ) -> DomainResult<bool> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        let revoked = api_keys::Entity::update_many()
+        let revoke = api_keys::Entity::update_many()
             .col_expr(api_keys::Column::RevokedAt, Expr::value(now))
             .filter(api_keys::Column::Id.eq(id.as_uuid()))
             .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
-            .filter(api_keys::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await
-            .or_domain()?;
-        if revoked.rows_affected != 1 {
-            txn.rollback().await.map_err(db_err)?;
-            return Ok(false);
-        }
-        append(&txn, events).await?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(true)
+            .filter(api_keys::Column::RevokedAt.is_null());
+        update_one_with_events(&self.db, revoke, events).await
     }
 
     async fn touch(&self, id: ApiKeyId, now: DateTime<Utc>) -> DomainResult<()> {

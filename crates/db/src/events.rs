@@ -2,7 +2,9 @@
 
 use cabinet_domain::DomainResult;
 use cabinet_domain::events::NewEvent;
-use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{
+    ActiveValue::NotSet, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait, UpdateMany,
+};
 
 use crate::entities::events;
 use crate::error::db_err;
@@ -50,3 +52,22 @@ macro_rules! in_transaction {
     }};
 }
 pub(crate) use in_transaction;
+
+/// Runs a conditional `update` and, when it changed exactly one row, appends
+/// `events` and commits; otherwise rolls back and stores nothing. The row
+/// condition makes the state transition (revoke once, use once) atomic.
+pub(crate) async fn update_one_with_events<E: EntityTrait>(
+    db: &DatabaseConnection,
+    update: UpdateMany<E>,
+    events: &[NewEvent],
+) -> DomainResult<bool> {
+    let txn = db.begin().await.map_err(db_err)?;
+    let changed = update.exec(&txn).await.map_err(db_err)?;
+    if changed.rows_affected != 1 {
+        txn.rollback().await.map_err(db_err)?;
+        return Ok(false);
+    }
+    append(&txn, events).await?;
+    txn.commit().await.map_err(db_err)?;
+    Ok(true)
+}

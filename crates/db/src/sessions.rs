@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use crate::convert;
 use crate::entities::{refresh_tokens, sessions};
 use crate::error::{DbResultExt, db_err};
-use crate::events::{append, in_transaction};
+use crate::events::{append, in_transaction, update_one_with_events};
 
 /// Sessions in the SQL database.
 #[derive(Debug, Clone)]
@@ -113,22 +113,12 @@ impl SessionRepository for SqlSessionRepository {
         now: DateTime<Utc>,
         events: &[NewEvent],
     ) -> DomainResult<bool> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        let revoked = sessions::Entity::update_many()
+        let revoke = sessions::Entity::update_many()
             .col_expr(sessions::Column::RevokedAt, Expr::value(now))
             .col_expr(sessions::Column::RevokedReason, Expr::value(reason.as_str()))
             .filter(sessions::Column::Id.eq(id.as_uuid()))
-            .filter(sessions::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await
-            .or_domain()?;
-        if revoked.rows_affected != 1 {
-            txn.rollback().await.map_err(db_err)?;
-            return Ok(false);
-        }
-        append(&txn, events).await?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(true)
+            .filter(sessions::Column::RevokedAt.is_null());
+        update_one_with_events(&self.db, revoke, events).await
     }
 
     async fn list_active(&self, user: UserId, now: DateTime<Utc>) -> DomainResult<Vec<Session>> {

@@ -3,29 +3,15 @@
 use chrono::{DateTime, Utc};
 
 use super::values::TokenHash;
-use crate::error::DomainError;
 use crate::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::policy::Role;
 
-/// A key's human label.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKeyName(String);
-
-impl ApiKeyName {
-    /// Validates a label: 1 to 100 characters, no control characters.
-    ///
-    /// # Errors
-    /// [`DomainError::Invalid`] on the field `name`.
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        super::validated_name("name", raw, 100).map(Self)
-    }
-
-    /// The label.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+super::name_type!(
+    /// A key's human label: 1 to 100 characters, no control characters.
+    ApiKeyName,
+    "name",
+    100
+);
 
 /// A stored API key. The secret itself is never stored, only its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]

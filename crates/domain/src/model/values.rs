@@ -60,25 +60,12 @@ impl fmt::Display for Email {
     }
 }
 
-/// A person's name as shown to others.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DisplayName(String);
-
-impl DisplayName {
-    /// Validates a display name: 1 to 100 characters, no control characters.
-    ///
-    /// # Errors
-    /// [`DomainError::Invalid`] on the field `display_name`.
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        super::validated_name("display_name", raw, 100).map(Self)
-    }
-
-    /// The name.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+super::name_type!(
+    /// A person's name as shown to others: 1 to 100 characters, no control characters.
+    DisplayName,
+    "display_name",
+    100
+);
 
 /// A plaintext password on its way to the hasher. Never printed.
 #[derive(Clone, PartialEq, Eq)]

@@ -3,29 +3,15 @@
 use chrono::{DateTime, Utc};
 
 use super::values::{DisplayName, Email};
-use crate::error::DomainError;
 use crate::ids::{UserId, WorkspaceId};
 use crate::policy::Role;
 
-/// A workspace's name: 1 to 100 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkspaceName(String);
-
-impl WorkspaceName {
-    /// Validates a name.
-    ///
-    /// # Errors
-    /// [`DomainError::Invalid`] on the field `name`.
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        super::validated_name("name", raw, 100).map(Self)
-    }
-
-    /// The name.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+super::name_type!(
+    /// A workspace's name: 1 to 100 characters, no control characters.
+    WorkspaceName,
+    "name",
+    100
+);
 
 /// A tenant: everything in Cabinet belongs to exactly one workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -520,3 +520,76 @@ fn api_keys_authenticate_as_their_own_actor_until_they_expire() {
     let err = block_on(m.service().authenticate("cab_secret", Origin::default()));
     assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidToken))));
 }
+
+#[test]
+fn only_the_system_creates_administrators() {
+    let mut m = Mocks::new();
+    m.hasher.expect_hash().returning(|_| Ok(PasswordHash::from_phc("$argon2id$x".into())));
+    m.users.expect_create().withf(|u, _| u.instance_admin).times(1).returning(|_, _| Ok(()));
+    let svc = m.service();
+    let admin = block_on(svc.create_admin(&Actor::system(), registration("root@example.com"))).expect("created");
+    assert!(admin.instance_admin);
+    let err = block_on(svc.create_admin(&anonymous(), registration("evil@example.com")));
+    assert!(matches!(err, Err(DomainError::Forbidden(_))));
+}
+
+#[test]
+fn the_caller_sees_their_sessions_with_the_current_one_marked() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    let actor = user_actor(alice.id);
+    let Principal::User { session_id: current, .. } = actor.principal else { unreachable!() };
+    let mut this = session_of(alice.id);
+    this.id = current;
+    let other = session_of(alice.id);
+    m.sessions
+        .expect_list_active()
+        .withf(move |u, _| *u == alice.id)
+        .returning(move |_, _| Ok(vec![this.clone(), other.clone()]));
+    let views = block_on(m.service().list_sessions(&actor)).expect("listed");
+    assert_eq!(views.iter().filter(|v| v.current).count(), 1);
+    assert_eq!(views.iter().find(|v| v.current).map(|v| v.session.id), Some(current));
+}
+
+#[test]
+fn the_caller_revokes_their_own_session() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    let actor = user_actor(alice.id);
+    let own = session_of(alice.id);
+    let id = own.id;
+    m.sessions.expect_get().returning(move |_| Ok(Some(own.clone())));
+    m.sessions
+        .expect_revoke()
+        .withf(move |s, reason, _, events| {
+            *s == id
+                && *reason == RevocationReason::RevokedByUser
+                && events[0].payload.event_type() == "auth.session_revoked.v1"
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    block_on(m.service().revoke_session(&actor, id)).expect("revoked");
+}
+
+#[test]
+fn api_keys_and_anonymous_callers_have_no_account_or_sessions() {
+    let key = crate::services::testkit::key_actor(crate::WorkspaceId::from_uuid(Uuid::new_v4()), crate::Role::Owner);
+    let svc = Mocks::new().service();
+    assert!(matches!(block_on(svc.me(&key)), Err(DomainError::Forbidden(_))));
+    assert!(matches!(block_on(svc.logout(&key)), Err(DomainError::Forbidden(_))));
+    assert!(matches!(block_on(svc.list_sessions(&key)), Err(DomainError::Forbidden(_))));
+    assert!(matches!(
+        block_on(svc.me(&anonymous())),
+        Err(DomainError::Unauthenticated(AuthFailure::MissingCredentials))
+    ));
+}
+
+#[test]
+fn me_returns_the_signed_in_user() {
+    let mut m = Mocks::new();
+    let alice = user("alice@example.com");
+    let actor = user_actor(alice.id);
+    let expected = alice.clone();
+    m.users.expect_get().with(eq(alice.id)).returning(move |_| Ok(Some(alice.clone())));
+    assert_eq!(block_on(m.service().me(&actor)).expect("me"), expected);
+}

@@ -223,3 +223,34 @@ fn editors_and_viewers_cannot_manage_members() {
         assert!(matches!(block_on(svc.change_role(&actor, ws, other, Role::Viewer)), Err(DomainError::Forbidden(_))));
     }
 }
+
+#[test]
+fn users_list_their_memberships_and_keys_see_only_their_workspace() {
+    let me = uid();
+    let mut repo = MockWorkspaceRepository::new();
+    repo.expect_list_for_user()
+        .with(eq(me), mockall::predicate::always())
+        .times(1)
+        .returning(|_, _| Ok(Page { items: vec![], next_after: None }));
+    repo.expect_get().returning(|id| Ok(Some(workspace(id))));
+    let svc = service(repo, MockUserRepository::new());
+    block_on(svc.list(&user_actor(me), PageRequest::first())).expect("listed");
+
+    let ws = ws_id();
+    let page = block_on(svc.list(&key_actor(ws, Role::Viewer), PageRequest::first())).expect("listed");
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].workspace.id, ws);
+    assert_eq!(page.items[0].role, Role::Viewer);
+}
+
+#[test]
+fn an_api_key_acts_with_its_own_role() {
+    let ws = ws_id();
+    let mut repo = MockWorkspaceRepository::new();
+    repo.expect_get().returning(|id| Ok(Some(workspace(id))));
+    repo.expect_rename().never();
+    let svc = service(repo, MockUserRepository::new());
+    let viewer_key = key_actor(ws, Role::Viewer);
+    assert_eq!(block_on(svc.get(&viewer_key, ws)).expect("visible").role, Role::Viewer);
+    assert!(matches!(block_on(svc.rename(&viewer_key, ws, "x")), Err(DomainError::Forbidden(_))));
+}
