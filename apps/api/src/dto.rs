@@ -126,8 +126,10 @@ pub struct LoginRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    /// The refresh token from the last sign-in or refresh.
-    pub refresh_token: String,
+    /// The refresh token from the last sign-in or refresh; omit it to use
+    /// the `__Host-cabinet_refresh` cookie instead.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// `PUT /me/password`

@@ -1,20 +1,53 @@
 //! Sign-up, sign-in, token refresh and sign-out.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
-use cabinet_domain::Actor;
-use cabinet_domain::services::{Credentials, Registration};
+use cabinet_domain::services::{Credentials, Registration, TokenPair};
+use cabinet_domain::{Actor, AuthFailure, DomainError};
 
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserDto};
 use crate::extract::{Authenticated, RequestOrigin};
 use crate::problem::{ApiError, Problem};
 
-fn tokens(pair: cabinet_domain::services::TokenPair) -> HttpResponse {
+/// The browser's copy of the refresh token. `__Host-` pins it to this exact
+/// origin over HTTPS with `Path=/`; HttpOnly keeps it from scripts and
+/// SameSite=Strict from cross-site requests.
+pub const REFRESH_COOKIE: &str = "__Host-cabinet_refresh";
+
+fn refresh_cookie(value: String, max_age: CookieDuration) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .max_age(max_age)
+        .finish()
+}
+
+fn tokens(app: &App, pair: TokenPair) -> HttpResponse {
+    let max_age = CookieDuration::seconds(i64::try_from(app.settings.auth.refresh_idle_ttl).unwrap_or(i64::MAX));
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
+        .cookie(refresh_cookie(pair.refresh_token.clone(), max_age))
         .json(TokenResponse::from(pair))
+}
+
+/// A cookie rides along on any request the browser makes, so using it needs
+/// proof the request comes from an allowed page: an `Origin` that is this
+/// host or a configured CORS origin. (JSON bodies already force a CORS
+/// preflight; this also stops same-site form posts.)
+fn cookie_request_allowed(req: &HttpRequest, app: &App) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Non-browser clients send no Origin; browsers always do on POST.
+        return true;
+    };
+    let host = req.connection_info().host().to_owned();
+    let same_host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")) == Some(host.as_str());
+    same_host || app.settings.http.cors_origins.iter().any(|o| o == origin)
 }
 
 /// Register an account. The first account becomes the instance administrator.
@@ -61,24 +94,43 @@ pub async fn login(
     let body = body.into_inner();
     let pair =
         app.auth.login(&Actor::anonymous(origin.0), Credentials { email: body.email, password: body.password }).await?;
-    Ok(tokens(pair))
+    Ok(tokens(&app, pair))
 }
 
 /// Exchange a refresh token for new tokens. The old refresh token stops
-/// working; using it again revokes the session.
+/// working; using it again revokes the session. Browsers may omit the token
+/// from the body and rely on the HttpOnly cookie set at sign-in.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
         (status = 400, description = "Malformed JSON", body = Problem),
         (status = 401, description = "Invalid, expired or reused refresh token", body = Problem),
+        (status = 403, description = "Cookie sent from a foreign origin", body = Problem),
     ))]
 pub async fn refresh(
     app: web::Data<App>,
+    req: HttpRequest,
     origin: RequestOrigin,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let pair = app.auth.refresh(&Actor::anonymous(origin.0), &body.refresh_token).await?;
-    Ok(tokens(pair))
+    let token = match body.into_inner().refresh_token {
+        Some(token) => token,
+        None => {
+            let cookie =
+                req.cookie(REFRESH_COOKIE).ok_or(DomainError::Unauthenticated(AuthFailure::InvalidRefreshToken))?;
+            if !cookie_request_allowed(&req, &app) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "origin_not_allowed",
+                    "Forbidden",
+                    "this origin may not use the refresh cookie",
+                ));
+            }
+            cookie.value().to_owned()
+        }
+    };
+    let pair = app.auth.refresh(&Actor::anonymous(origin.0), &token).await?;
+    Ok(tokens(&app, pair))
 }
 
 /// Sign out: ends the session and revokes the access token.
@@ -90,5 +142,7 @@ pub async fn refresh(
     ))]
 pub async fn logout(app: web::Data<App>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
     app.auth.logout(&caller.0).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut gone = refresh_cookie(String::new(), CookieDuration::ZERO);
+    gone.make_removal();
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
 }

@@ -224,3 +224,47 @@ async fn changing_the_password_ends_other_sessions() {
     problem(app.login("alice@example.com", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     json_of(app.login("alice@example.com", "a brand new passphrase").await, StatusCode::OK).await;
 }
+
+#[tokio::test]
+async fn browsers_keep_the_refresh_token_in_a_strict_host_only_cookie() {
+    let app = spawn_app().await;
+    app.register("alice@example.com").await;
+    let login = app.login("alice@example.com", PASSWORD).await;
+    let set_cookie = login.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+    let body = json_of(login, StatusCode::OK).await;
+    let token = body["refresh_token"].as_str().expect("refresh");
+    assert!(set_cookie.starts_with(&format!("__Host-cabinet_refresh={token}")), "{set_cookie}");
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{attribute} in {set_cookie}");
+    }
+    assert!(!set_cookie.contains("Domain="), "host-only");
+
+    let with_cookie = |origin: Option<&'static str>| {
+        let mut req = app
+            .client
+            .post(app.url("/api/v1/auth/refresh"))
+            .header("cookie", format!("__Host-cabinet_refresh={token}"))
+            .json(&json!({}));
+        if let Some(origin) = origin {
+            req = req.header("origin", origin);
+        }
+        req.send()
+    };
+    problem(
+        with_cookie(Some("https://evil.example")).await.expect("sent"),
+        StatusCode::FORBIDDEN,
+        "origin_not_allowed",
+    )
+    .await;
+    let refreshed = with_cookie(Some("https://app.example.com")).await.expect("sent");
+    let rotated = refreshed.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+    let pair = json_of(refreshed, StatusCode::OK).await;
+    assert!(rotated.contains(pair["refresh_token"].as_str().expect("refresh")), "the cookie rotates too");
+
+    problem(app.post("/api/v1/auth/refresh", None, json!({})).await, StatusCode::UNAUTHORIZED, "invalid_grant").await;
+
+    let out = app.post("/api/v1/auth/logout", Some(pair["access_token"].as_str().expect("access")), json!({})).await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let cleared = out.headers()["set-cookie"].to_str().expect("ascii");
+    assert!(cleared.starts_with("__Host-cabinet_refresh=;") && cleared.contains("Max-Age=0"), "{cleared}");
+}
