@@ -16,6 +16,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
+    database_url: String,
     pub client: reqwest::Client,
     _data: tempfile::TempDir,
     database: Option<TestDatabase>,
@@ -47,10 +48,12 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.log.level = "warn".into();
     settings.database.max_connections = 5;
     let mut database = None;
+    let mut database_url = format!("sqlite://{}?mode=rw", data.path().join("cabinet.db").display());
     if postgres_selected() {
         let (handle, db) = TestDatabase::postgres(&postgres_admin_url()).await.expect("a PostgreSQL for tests");
         db.close().await;
         settings.database.url = Some(SecretString::from(handle.url.clone()));
+        database_url.clone_from(&handle.url);
         settings.database.migrate_on_start = Some(false);
         let redis = std::env::var("CABINET_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
         settings.cache.redis_url = Some(SecretString::from(redis));
@@ -72,7 +75,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    TestApp { address, client, _data: data, database, server: handle }
+    TestApp { address, database_url, client, _data: data, database, server: handle }
 }
 
 impl Drop for TestApp {
@@ -95,6 +98,38 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The event store as (event type, actor kind, request id, workspace id), in sequence order.
+    pub async fn events(&self) -> Vec<(String, String, Option<String>, Option<uuid::Uuid>)> {
+        use sea_orm::{ConnectionTrait as _, Statement};
+        let options = cabinet_db::DatabaseOptions {
+            url: self.database_url.clone(),
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+        };
+        let db = cabinet_db::Database::connect(&options).await.expect("connect to the test database");
+        let conn = db.connection();
+        let rows = conn
+            .query_all_raw(Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT event_type, actor_kind, request_id, workspace_id FROM events ORDER BY seq",
+            ))
+            .await
+            .expect("query events");
+        let events = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get("", "event_type").expect("type"),
+                    r.try_get("", "actor_kind").expect("actor"),
+                    r.try_get("", "request_id").expect("request id"),
+                    r.try_get("", "workspace_id").expect("workspace"),
+                )
+            })
+            .collect();
+        db.close().await;
+        events
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

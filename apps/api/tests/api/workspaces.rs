@@ -143,3 +143,69 @@ async fn workspace_lists_paginate_with_an_opaque_cursor() {
     let clamped = json_of(app.get("/api/v1/workspaces?limit=1000000", &alice.access).await, StatusCode::OK).await;
     assert_eq!(clamped["items"].as_array().expect("items").len(), 5);
 }
+
+#[tokio::test]
+async fn every_change_leaves_its_event_with_actor_and_request_id() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    app.user("bob@example.com").await;
+    let created = app
+        .client
+        .post(app.url("/api/v1/workspaces"))
+        .bearer_auth(&alice.access)
+        .header("x-request-id", "create-ws-1")
+        .json(&json!({"name": "Acme"}))
+        .send()
+        .await
+        .expect("sent");
+    let ws = json_of(created, StatusCode::CREATED).await["id"].as_str().expect("id").to_owned();
+    app.patch(&format!("/api/v1/workspaces/{ws}"), &alice.access, json!({"name": "Acme Corp"})).await;
+    let bob = app.add_member(&alice.access, &ws, "bob@example.com", "viewer").await;
+    app.patch(&format!("/api/v1/workspaces/{ws}/members/{bob}"), &alice.access, json!({"role": "editor"})).await;
+    app.delete(&format!("/api/v1/workspaces/{ws}/members/{bob}"), &alice.access).await;
+    let key = json_of(
+        app.post(
+            &format!("/api/v1/workspaces/{ws}/api-keys"),
+            Some(&alice.access),
+            json!({"name": "k", "role": "viewer"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.delete(&format!("/api/v1/workspaces/{ws}/api-keys/{}", key["id"].as_str().expect("id")), &alice.access).await;
+    app.delete(&format!("/api/v1/workspaces/{ws}"), &alice.access).await;
+    // A refused change leaves nothing behind.
+    app.patch(&format!("/api/v1/workspaces/{ws}"), &alice.access, json!({"name": "gone"})).await;
+
+    let events = app.events().await;
+    let types: Vec<&str> = events.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "user.registered.v1",
+            "auth.session_started.v1",
+            "user.registered.v1",
+            "auth.session_started.v1",
+            "workspace.created.v1",
+            "member.added.v1",
+            "workspace.renamed.v1",
+            "member.added.v1",
+            "member.role_changed.v1",
+            "member.removed.v1",
+            "api_key.created.v1",
+            "api_key.revoked.v1",
+            "workspace.deleted.v1",
+        ]
+    );
+    let ws_id: uuid::Uuid = ws.parse().expect("uuid");
+    for (event_type, actor, request_id, workspace) in &events[4..] {
+        assert_eq!(actor, "user", "{event_type}");
+        assert!(request_id.is_some(), "{event_type} has a request id");
+        assert_eq!(*workspace, Some(ws_id), "{event_type} belongs to the workspace");
+    }
+    assert_eq!(events[4].2.as_deref(), Some("create-ws-1"));
+    assert!(events[..4].iter().all(|e| e.3.is_none()), "account events belong to no workspace");
+    assert_eq!(events[0].1, "anonymous", "sign-up is anonymous");
+    assert_eq!(events[1].1, "user", "a session start is attributed to its user");
+}
