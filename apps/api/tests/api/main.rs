@@ -8,6 +8,7 @@ mod helpers;
 
 mod api_keys;
 mod auth;
+mod authorization;
 mod http;
 mod members;
 mod tokens;
