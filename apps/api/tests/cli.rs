@@ -59,7 +59,8 @@ fn migrate_create_admin_serve_and_stop_gracefully() {
             .await
             .expect("sent");
         assert_eq!(login.status(), 200);
-        let token = login.json::<serde_json::Value>().await.expect("json")["access_token"].as_str().expect("t").to_owned();
+        let token =
+            login.json::<serde_json::Value>().await.expect("json")["access_token"].as_str().expect("t").to_owned();
         let me: serde_json::Value = client
             .get(format!("http://127.0.0.1:{port}/api/v1/me"))
             .bearer_auth(token)

@@ -136,6 +136,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
                 account_window: Duration::from_secs(auth_cfg.login.account_window),
                 ip_attempts: auth_cfg.login.ip_attempts,
                 ip_window: Duration::from_secs(auth_cfg.login.ip_window),
+                register_attempts: auth_cfg.login.register_attempts,
+                register_window: Duration::from_secs(auth_cfg.login.register_window),
             },
         },
     );

@@ -120,6 +120,10 @@ pub struct LoginThrottleConfig {
     pub ip_attempts: u64,
     /// Address window in seconds.
     pub ip_window: u64,
+    /// Registrations per address per window.
+    pub register_attempts: u64,
+    /// Registration window in seconds.
+    pub register_window: u64,
 }
 
 /// Logging.

@@ -268,3 +268,13 @@ async fn browsers_keep_the_refresh_token_in_a_strict_host_only_cookie() {
     let cleared = out.headers()["set-cookie"].to_str().expect("ascii");
     assert!(cleared.starts_with("__Host-cabinet_refresh=;") && cleared.contains("Max-Age=0"), "{cleared}");
 }
+
+#[tokio::test]
+async fn mass_sign_up_from_one_address_is_throttled() {
+    let app = spawn_app_with(|s| s.auth.login.register_attempts = 2).await;
+    json_of(app.register("a@example.com").await, StatusCode::CREATED).await;
+    json_of(app.register("b@example.com").await, StatusCode::CREATED).await;
+    let third = app.register("c@example.com").await;
+    assert!(third.headers().contains_key("retry-after"));
+    problem(third, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}

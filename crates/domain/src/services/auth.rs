@@ -50,6 +50,11 @@ pub struct ThrottleSettings {
     pub ip_attempts: u64,
     /// The address window.
     pub ip_window: Duration,
+    /// Registrations allowed from one address per window (mass sign-up and
+    /// email probing).
+    pub register_attempts: u64,
+    /// The registration window.
+    pub register_window: Duration,
 }
 
 impl Default for AuthSettings {
@@ -71,6 +76,8 @@ impl Default for ThrottleSettings {
             account_window: Duration::from_secs(3600),
             ip_attempts: 100,
             ip_window: Duration::from_secs(15 * 60),
+            register_attempts: 20,
+            register_window: Duration::from_secs(3600),
         }
     }
 }
@@ -204,6 +211,13 @@ impl AuthService {
         let first = self.users.count().await? == 0;
         if !first && !self.settings.allow_registration {
             return Err(DomainError::RegistrationClosed);
+        }
+        if let Some(ip) = actor.origin.ip {
+            let throttle = &self.settings.throttle;
+            let counter = self.limiter.hit(&format!("register:ip:{ip}"), throttle.register_window).await?;
+            if counter.count > throttle.register_attempts {
+                return Err(DomainError::RateLimited { retry_after: counter.resets_in });
+            }
         }
         self.create_user(actor, email, display_name, &password, first).await
     }

@@ -108,6 +108,7 @@ fn token_of(session: &Session, used: bool) -> RefreshToken {
 #[test]
 fn the_first_user_becomes_instance_admin() {
     let mut m = Mocks::new();
+    m.quiet_limiter();
     m.users.expect_count().returning(|| Ok(0));
     m.hasher.expect_hash().returning(|_| Ok(PasswordHash::from_phc("$argon2id$x".into())));
     m.users
@@ -125,6 +126,7 @@ fn the_first_user_becomes_instance_admin() {
 #[test]
 fn later_users_are_not_admins() {
     let mut m = Mocks::new();
+    m.quiet_limiter();
     m.users.expect_count().returning(|| Ok(3));
     m.hasher.expect_hash().returning(|_| Ok(PasswordHash::from_phc("$argon2id$x".into())));
     m.users.expect_create().withf(|u, _| !u.instance_admin).times(1).returning(|_, _| Ok(()));
@@ -140,6 +142,20 @@ fn closed_registration_refuses_all_but_the_first_user() {
     let settings = AuthSettings { allow_registration: false, ..AuthSettings::default() };
     let err = block_on(m.service_with(settings).register(&anonymous(), registration("bob@example.com")));
     assert!(matches!(err, Err(DomainError::RegistrationClosed)));
+}
+
+#[test]
+fn mass_registration_from_one_address_is_throttled() {
+    let mut m = Mocks::new();
+    m.users.expect_count().returning(|| Ok(5));
+    m.limiter
+        .expect_hit()
+        .with(eq("register:ip:127.0.0.9"), mockall::predicate::always())
+        .returning(|_, _| Ok(Counter { count: 21, resets_in: Duration::from_secs(600) }));
+    m.hasher.expect_hash().never();
+    m.users.expect_create().never();
+    let err = block_on(m.service().register(&anonymous(), registration("bot@example.com")));
+    assert!(matches!(err, Err(DomainError::RateLimited { .. })));
 }
 
 #[test]
