@@ -3,6 +3,11 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
+# Where tools the tests need are installed, and the S3 server they use.
+tools := env("CABINET_TOOLS_DIR", env("HOME", "/root") / ".cache/cabinet/tools")
+s3_port := env("CABINET_TEST_S3_PORT", "9190")
+s3_root := env("CABINET_TEST_S3_ROOT", env("HOME", "/root") / ".cache/cabinet/s3")
+
 # List the recipes.
 default:
     @just --list
@@ -15,11 +20,15 @@ run *args:
 # Run every test: domain units, adapter contracts (SQLite, PostgreSQL,
 # Redis), and the HTTP API on SQLite and again on PostgreSQL + Redis.
 test: services
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export CABINET_TEST_S3_ENDPOINT="http://127.0.0.1:{{s3_port}}"
     cargo test --workspace --locked
     CABINET_TEST_BACKEND=postgres cargo test --locked -p cabinet-api --test api
 
-# Start the local PostgreSQL and Redis the tests use, unless they are up.
-services:
+# Start what the tests use, unless it is up: PostgreSQL, Redis, and an S3
+# server (s3s-fs, a real S3 implementation on a local folder, installed once).
+services: s3
     #!/usr/bin/env bash
     set -euo pipefail
     if ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -49,3 +58,21 @@ fmt:
 # Apply migrations to the configured database.
 migrate *args:
     cargo run --locked -p cabinet-api --bin cabinet -- migrate {{args}}
+
+# Install (once) and start the s3s-fs S3 server on 127.0.0.1:{{s3_port}}.
+s3:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! [ -x "{{tools}}/bin/s3s-fs" ]; then
+        echo "» installing s3s-fs into {{tools}} (once, about 3 minutes)"
+        cargo install s3s-fs --version 0.14.1 --locked --features binary --root "{{tools}}"
+    fi
+    mkdir -p "{{s3_root}}/cabinet-test"
+    if ! (exec 3<>/dev/tcp/127.0.0.1/{{s3_port}}) 2>/dev/null; then
+        echo "» starting s3s-fs on 127.0.0.1:{{s3_port}}"
+        nohup setsid "{{tools}}/bin/s3s-fs" --host 127.0.0.1 --port {{s3_port}} \
+            --access-key cabinet --secret-key cabinet-secret "{{s3_root}}" \
+            > "{{s3_root}}.log" 2>&1 < /dev/null &
+        for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/{{s3_port}}) 2>/dev/null && break; sleep 0.2; done
+    fi
+    (exec 3<>/dev/tcp/127.0.0.1/{{s3_port}}) 2>/dev/null && echo "s3s-fs on 127.0.0.1:{{s3_port}}"

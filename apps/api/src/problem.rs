@@ -105,6 +105,7 @@ fn not_found(entity: Entity) -> (&'static str, &'static str) {
         Entity::Member => ("member_not_found", "Member not found"),
         Entity::Session => ("session_not_found", "Session not found"),
         Entity::ApiKey => ("api_key_not_found", "API key not found"),
+        Entity::Blob => ("content_not_found", "Content not found"),
     }
 }
 
@@ -148,6 +149,10 @@ impl From<DomainError> for ApiError {
                 e.0.retry_after = Some(retry_after.as_secs().max(1));
                 e
             }
+            DomainError::TooLarge { .. } => {
+                Self::new(S::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large", detail)
+            }
+            DomainError::UploadAborted(_) => Self::bad_request("upload_aborted", detail),
             DomainError::RegistrationClosed => {
                 Self::new(S::FORBIDDEN, "registration_closed", "Registration closed", detail)
             }

@@ -14,14 +14,15 @@ use anyhow::Context as _;
 use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtKey, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
 use cabinet_cache::{MemoryCache, RedisCache};
 use cabinet_db::{Database, DatabaseOptions};
-use cabinet_domain::ports::{HealthCheck, RateLimiter, RevocationList, SecretGenerator};
+use cabinet_domain::ports::{BlobStore, HealthCheck, RateLimiter, RevocationList, SecretGenerator};
 use cabinet_domain::services::{
     ApiKeyService, AuthPorts, AuthService, AuthSettings, Runtime, ThrottleSettings, WorkspaceService,
 };
+use cabinet_storage::{ObjectBlobStore, S3Options};
 use secrecy::{ExposeSecret, SecretString};
 pub use settings::{
     AuthConfig, CacheSettings, DatabaseBackend, DatabaseSettings, HttpSettings, JwtKeyConfig, LogSettings,
-    LoginThrottleConfig, Settings,
+    LoginThrottleConfig, S3Settings, Settings, StorageBackend, StorageSettings,
 };
 
 /// Everything the apps need, built once at start-up.
@@ -33,6 +34,8 @@ pub struct App {
     pub workspaces: Arc<WorkspaceService>,
     /// API key use cases.
     pub api_keys: Arc<ApiKeyService>,
+    /// File contents.
+    pub blobs: Arc<dyn BlobStore>,
     /// Dependencies probed by readiness checks.
     pub health: Vec<Arc<dyn HealthCheck>>,
     /// The database pool (for administrative commands).
@@ -98,6 +101,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             }
         };
 
+    let blob_store = Arc::new(blob_store(&settings)?);
+
     let rt = Runtime { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7Ids) };
     let secrets: Arc<dyn SecretGenerator> = Arc::new(RandomSecrets);
     let users = Arc::new(database.users());
@@ -148,9 +153,34 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         auth: Arc::new(auth),
         workspaces: Arc::new(workspaces),
         api_keys: Arc::new(api_keys),
-        health: vec![Arc::new(database.clone()), cache_health],
+        health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
+        blobs: blob_store,
         database,
         settings: Arc::new(settings),
+    })
+}
+
+/// The configured blob store.
+fn blob_store(settings: &Settings) -> anyhow::Result<ObjectBlobStore> {
+    let storage = &settings.storage;
+    Ok(match storage.backend {
+        StorageBackend::Local => {
+            let root = storage.path.clone().unwrap_or_else(|| settings.data_dir.join("blobs"));
+            ObjectBlobStore::local(&root)?
+        }
+        StorageBackend::Memory => ObjectBlobStore::memory(),
+        StorageBackend::S3 => {
+            let s3 = storage.s3.as_ref().context("storage.backend is s3 but [storage.s3] is missing")?;
+            ObjectBlobStore::s3(&S3Options {
+                endpoint: s3.endpoint.clone(),
+                bucket: s3.bucket.clone(),
+                region: s3.region.clone(),
+                access_key_id: s3.access_key_id.clone(),
+                secret_access_key: s3.secret_access_key.expose_secret().to_owned(),
+                path_style: s3.path_style,
+                allow_http: s3.allow_http,
+            })?
+        }
     })
 }
 

@@ -23,6 +23,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// The shared cache.
     pub cache: CacheSettings,
+    /// File contents.
+    pub storage: StorageSettings,
     /// Identity and tokens.
     pub auth: AuthConfig,
     /// Logging.
@@ -71,6 +73,57 @@ pub struct CacheSettings {
     pub key_prefix: String,
     /// Seconds to wait for Redis before failing closed.
     pub timeout: u64,
+}
+
+/// Which blob store holds file contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageBackend {
+    /// A local folder.
+    Local,
+    /// An S3-compatible service.
+    S3,
+    /// Memory; contents vanish with the process (tests only).
+    Memory,
+}
+
+/// File contents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    /// The backend.
+    pub backend: StorageBackend,
+    /// The local backend's folder; unset means `<data_dir>/blobs`.
+    pub path: Option<PathBuf>,
+    /// The S3 backend's connection.
+    pub s3: Option<S3Settings>,
+}
+
+/// An S3-compatible service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    /// The endpoint; unset means AWS for the region.
+    pub endpoint: Option<String>,
+    /// The bucket.
+    pub bucket: String,
+    /// The region.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: SecretString,
+    /// Path-style bucket addressing (MinIO, Garage, s3s).
+    #[serde(default)]
+    pub path_style: bool,
+    /// Allow a plain-HTTP endpoint.
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
 }
 
 /// Identity and tokens.

@@ -32,6 +32,15 @@ pub enum DomainError {
         /// How long the caller should wait.
         retry_after: Duration,
     },
+    /// More bytes arrived than allowed.
+    #[error("content larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The uploader stopped sending before the content was complete.
+    #[error("upload aborted: {0}")]
+    UploadAborted(String),
     /// The instance does not accept self-service registration.
     #[error("registration is closed")]
     RegistrationClosed,
@@ -73,6 +82,9 @@ pub enum Entity {
     /// An API key.
     #[error("api key")]
     ApiKey,
+    /// Stored file content.
+    #[error("blob")]
+    Blob,
 }
 
 /// Why authentication failed. Kept coarse on purpose: the client learns no more

@@ -58,6 +58,20 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let redis = std::env::var("CABINET_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
         settings.cache.redis_url = Some(SecretString::from(redis));
         settings.cache.key_prefix = format!("cabinet-test-{}", uuid::Uuid::new_v4());
+        settings.storage.backend = cabinet_bootstrap::StorageBackend::S3;
+        settings.storage.s3 = Some(cabinet_bootstrap::S3Settings {
+            endpoint: Some(
+                std::env::var("CABINET_TEST_S3_ENDPOINT").expect("CABINET_TEST_S3_ENDPOINT names the test S3 server"),
+            ),
+            bucket: std::env::var("CABINET_TEST_S3_BUCKET").unwrap_or_else(|_| "cabinet-test".into()),
+            region: "us-east-1".into(),
+            access_key_id: std::env::var("CABINET_TEST_S3_ACCESS_KEY").unwrap_or_else(|_| "cabinet".into()),
+            secret_access_key: SecretString::from(
+                std::env::var("CABINET_TEST_S3_SECRET_KEY").unwrap_or_else(|_| "cabinet-secret".into()),
+            ),
+            path_style: true,
+            allow_http: true,
+        });
         database = Some(handle);
     }
     tweak(&mut settings);

@@ -144,7 +144,7 @@ async fn probes_report_liveness_and_readiness() {
     assert_eq!(ready["status"], "ok");
     let components: Vec<&str> =
         ready["checks"].as_array().expect("checks").iter().filter_map(|c| c["component"].as_str()).collect();
-    assert_eq!(components, ["database", "cache"]);
+    assert_eq!(components, ["database", "cache", "blob_store"]);
 }
 
 #[tokio::test]

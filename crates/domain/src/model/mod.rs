@@ -1,12 +1,14 @@
 //! Entities and validated values.
 
 mod api_key;
+mod blob;
 mod session;
 mod user;
 mod values;
 mod workspace;
 
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
+pub use blob::{ByteRange, Sha256};
 pub use session::{RefreshToken, Session};
 pub use user::{PasswordHash, User};
 pub use values::{DisplayName, Email, Password, TokenHash};

@@ -5,18 +5,22 @@
 //! and every adapter of a port passes the same contract test suite. With the
 //! `mocks` feature each port also gets a mockall mock (`MockClock`, …).
 
+mod blobs;
 mod cache;
 mod credentials;
 mod health;
 mod repositories;
 mod system;
 
+pub use blobs::{BlobContent, BlobStore, ByteStream, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;
 pub use repositories::{ApiKeyRepository, SessionRepository, UserRepository, WorkspaceRepository};
 pub use system::{Clock, IdGenerator, SecretGenerator};
 
+#[cfg(any(test, feature = "mocks"))]
+pub use blobs::MockBlobStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use cache::{MockRateLimiter, MockRevocationList};
 #[cfg(any(test, feature = "mocks"))]

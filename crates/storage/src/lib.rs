@@ -1,0 +1,231 @@
+//! Cabinet's blob store on `object_store`: a local folder (the embedded
+//! default), any S3-compatible service, or memory (tests).
+//!
+//! Content is addressed by SHA-256 within each workspace:
+//! `workspaces/{id}/blobs/{aa}/{digest}`. Uploads stream into
+//! `workspaces/{id}/uploads/{uuid}` through a multipart upload while being
+//! hashed, and are renamed to their address only after the last byte arrived,
+//! so an interrupted upload never leaves a blob that anything could reference.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cabinet_domain::model::{ByteRange, Sha256};
+use cabinet_domain::ports::{BlobContent, BlobStore, ByteStream, HealthCheck, StoredBlob};
+use cabinet_domain::{DomainError, DomainResult, Entity, WorkspaceId};
+use futures::{StreamExt as _, TryStreamExt as _};
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{
+    BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectStore, ObjectStoreExt as _, RetryConfig, WriteMultipart,
+};
+use sha2::{Digest as _, Sha256 as Hasher};
+
+/// Size of each multipart part; S3 needs at least 5 MiB for all but the last.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts uploaded concurrently; with [`PART_SIZE`] this bounds an upload's
+/// buffers to about 24 MiB however large the file.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// How to reach an S3-compatible service.
+#[derive(Debug, Clone)]
+pub struct S3Options {
+    /// The endpoint, e.g. `https://s3.eu-west-1.amazonaws.com` or `http://127.0.0.1:9000`.
+    pub endpoint: Option<String>,
+    /// The bucket.
+    pub bucket: String,
+    /// The region.
+    pub region: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// Address buckets in the path (MinIO, Garage, s3s) instead of the host name.
+    pub path_style: bool,
+    /// Allow plain HTTP endpoints (development and tests).
+    pub allow_http: bool,
+}
+
+/// A [`BlobStore`] on any `object_store` backend.
+#[derive(Clone)]
+pub struct ObjectBlobStore {
+    store: Arc<dyn ObjectStore>,
+    kind: &'static str,
+}
+
+impl std::fmt::Debug for ObjectBlobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectBlobStore").field("kind", &self.kind).finish_non_exhaustive()
+    }
+}
+
+fn store_err(err: object_store::Error) -> DomainError {
+    match err {
+        object_store::Error::NotFound { .. } => DomainError::NotFound(Entity::Blob),
+        other => DomainError::Unavailable(format!("blob store: {other}")),
+    }
+}
+
+impl ObjectBlobStore {
+    /// Files under `root`, which is created if missing.
+    ///
+    /// # Errors
+    /// `Internal` when the folder cannot be created.
+    pub fn local(root: &std::path::Path) -> DomainResult<Self> {
+        std::fs::create_dir_all(root)
+            .map_err(|e| DomainError::Internal(format!("creating {}: {e}", root.display())))?;
+        let fs = LocalFileSystem::new_with_prefix(root).map_err(store_err)?;
+        Ok(Self { store: Arc::new(fs), kind: "local" })
+    }
+
+    /// An S3-compatible bucket.
+    ///
+    /// # Errors
+    /// `Internal` when the options are incomplete.
+    pub fn s3(options: &S3Options) -> DomainResult<Self> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&options.bucket)
+            .with_region(&options.region)
+            .with_access_key_id(&options.access_key_id)
+            .with_secret_access_key(&options.secret_access_key)
+            .with_virtual_hosted_style_request(!options.path_style)
+            // Fail over to a clear 503 within seconds rather than retrying for minutes.
+            .with_retry(RetryConfig {
+                backoff: BackoffConfig::default(),
+                max_retries: 3,
+                retry_timeout: Duration::from_secs(15),
+            })
+            .with_client_options(
+                // Client options replace the builder's, so `allow_http` is set here.
+                ClientOptions::new()
+                    .with_allow_http(options.allow_http)
+                    .with_connect_timeout(Duration::from_secs(5))
+                    // Large downloads may stream for long; connect and retry bounds cover dead servers.
+                    .with_timeout_disabled(),
+            );
+        if let Some(endpoint) = &options.endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        let s3 = builder.build().map_err(|e| DomainError::Internal(format!("S3 configuration: {e}")))?;
+        Ok(Self { store: Arc::new(s3), kind: "s3" })
+    }
+
+    /// Memory, for tests.
+    #[must_use]
+    pub fn memory() -> Self {
+        Self { store: Arc::new(InMemory::new()), kind: "memory" }
+    }
+
+    fn blob_path(workspace: WorkspaceId, sha256: &Sha256) -> Path {
+        let digest = sha256.as_str();
+        Path::from(format!("workspaces/{workspace}/blobs/{}/{digest}", &digest[..2]))
+    }
+
+    fn upload_path(workspace: WorkspaceId) -> Path {
+        Path::from(format!("workspaces/{workspace}/uploads/{}", uuid::Uuid::now_v7()))
+    }
+
+    async fn stream_into(
+        &self,
+        writer: &mut WriteMultipart,
+        mut body: ByteStream,
+        max_bytes: u64,
+    ) -> DomainResult<(String, u64)> {
+        let mut hasher = Hasher::new();
+        let mut size = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| DomainError::UploadAborted(e.to_string()))?;
+            size += chunk.len() as u64;
+            if size > max_bytes {
+                return Err(DomainError::TooLarge { limit: max_bytes });
+            }
+            hasher.update(&chunk);
+            writer.wait_for_capacity(PARTS_IN_FLIGHT).await.map_err(store_err)?;
+            writer.put(chunk);
+        }
+        Ok((hex::encode(hasher.finalize()), size))
+    }
+}
+
+#[async_trait]
+impl BlobStore for ObjectBlobStore {
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace, store = self.kind))]
+    async fn put(&self, workspace: WorkspaceId, body: ByteStream, max_bytes: u64) -> DomainResult<StoredBlob> {
+        let upload_path = Self::upload_path(workspace);
+        let upload = self.store.put_multipart(&upload_path).await.map_err(store_err)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let (digest, size) = match self.stream_into(&mut writer, body, max_bytes).await {
+            Ok(done) => done,
+            Err(err) => {
+                // Nothing of an incomplete upload may remain.
+                if let Err(abort) = writer.abort().await {
+                    tracing::warn!(error = %abort, "aborting an incomplete upload failed; the collector will remove it");
+                }
+                return Err(err);
+            }
+        };
+        writer.finish().await.map_err(store_err)?;
+
+        let sha256 = Sha256::parse(&digest)?;
+        let final_path = Self::blob_path(workspace, &sha256);
+        let deduplicated = match self.store.head(&final_path).await {
+            Ok(_) => {
+                self.store.delete(&upload_path).await.map_err(store_err)?;
+                true
+            }
+            Err(object_store::Error::NotFound { .. }) => {
+                self.store.rename(&upload_path, &final_path).await.map_err(store_err)?;
+                false
+            }
+            Err(other) => return Err(store_err(other)),
+        };
+        Ok(StoredBlob { sha256, size, deduplicated })
+    }
+
+    async fn get(
+        &self,
+        workspace: WorkspaceId,
+        sha256: &Sha256,
+        range: Option<ByteRange>,
+    ) -> DomainResult<BlobContent> {
+        let options =
+            GetOptions { range: range.map(|r| GetRange::Bounded(r.start()..r.end() + 1)), ..GetOptions::default() };
+        let result = self.store.get_opts(&Self::blob_path(workspace, sha256), options).await.map_err(store_err)?;
+        let size = result.meta.size;
+        let body = result.into_stream().map_err(|e| std::io::Error::other(e.to_string())).boxed();
+        Ok(BlobContent { size, range, body })
+    }
+
+    async fn size(&self, workspace: WorkspaceId, sha256: &Sha256) -> DomainResult<Option<u64>> {
+        match self.store.head(&Self::blob_path(workspace, sha256)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(other) => Err(store_err(other)),
+        }
+    }
+
+    async fn delete(&self, workspace: WorkspaceId, sha256: &Sha256) -> DomainResult<()> {
+        match self.store.delete(&Self::blob_path(workspace, sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(other) => Err(store_err(other)),
+        }
+    }
+}
+
+#[async_trait]
+impl HealthCheck for ObjectBlobStore {
+    fn component(&self) -> &'static str {
+        "blob_store"
+    }
+
+    async fn check(&self) -> DomainResult<()> {
+        // A missing object proves the store answers as well as a present one.
+        match self.store.head(&Path::from("health/probe")).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(other) => Err(store_err(other)),
+        }
+    }
+}
