@@ -8,6 +8,7 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_identity;
+mod m20261125_000002_folders;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -16,6 +17,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_identity::Migration)]
+        vec![Box::new(m20261125_000001_identity::Migration), Box::new(m20261125_000002_folders::Migration)]
     }
 }

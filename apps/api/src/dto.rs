@@ -242,6 +242,8 @@ pub struct WorkspaceDto {
     pub id: Uuid,
     /// Name.
     pub name: String,
+    /// The folder at the top of the workspace's tree.
+    pub root_folder_id: Uuid,
     /// The caller's role.
     pub role: RoleDto,
     /// Creation time.
@@ -255,6 +257,7 @@ impl From<WorkspaceSummary> for WorkspaceDto {
         Self {
             id: s.workspace.id.as_uuid(),
             name: s.workspace.name.as_str().to_owned(),
+            root_folder_id: s.workspace.root_folder_id.as_uuid(),
             role: s.role.into(),
             created_at: s.workspace.created_at,
             updated_at: s.workspace.updated_at,

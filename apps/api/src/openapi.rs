@@ -30,6 +30,10 @@ use crate::routes;
         routes::api_keys::create,
         routes::api_keys::list,
         routes::api_keys::revoke,
+        routes::folders::create,
+        routes::folders::get,
+        routes::folders::update,
+        routes::folders::children,
         routes::health::live,
         routes::health::ready,
     ),
@@ -40,6 +44,7 @@ use crate::routes;
         (name = "workspaces", description = "Workspaces (tenants)"),
         (name = "members", description = "Members and roles"),
         (name = "api-keys", description = "Credentials for scripts"),
+        (name = "folders", description = "The folder tree"),
         (name = "health", description = "Probes"),
     )
 )]

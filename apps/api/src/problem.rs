@@ -106,6 +106,7 @@ fn not_found(entity: Entity) -> (&'static str, &'static str) {
         Entity::Session => ("session_not_found", "Session not found"),
         Entity::ApiKey => ("api_key_not_found", "API key not found"),
         Entity::Blob => ("content_not_found", "Content not found"),
+        Entity::Folder => ("folder_not_found", "Folder not found"),
     }
 }
 
@@ -133,6 +134,9 @@ impl From<DomainError> for ApiError {
                     Conflict::EmailTaken => "email_taken",
                     Conflict::AlreadyMember => "already_member",
                     Conflict::LastOwner => "last_owner",
+                    Conflict::NameTaken => "name_taken",
+                    Conflict::FolderCycle => "folder_cycle",
+                    Conflict::TooDeep => "too_deep",
                 };
                 Self::new(S::CONFLICT, code, "Conflict", detail)
             }

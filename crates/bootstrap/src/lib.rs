@@ -16,7 +16,7 @@ use cabinet_cache::{MemoryCache, RedisCache};
 use cabinet_db::{Database, DatabaseOptions};
 use cabinet_domain::ports::{BlobStore, HealthCheck, RateLimiter, RevocationList, SecretGenerator};
 use cabinet_domain::services::{
-    ApiKeyService, AuthPorts, AuthService, AuthSettings, Runtime, ThrottleSettings, WorkspaceService,
+    ApiKeyService, AuthPorts, AuthService, AuthSettings, FolderService, Runtime, ThrottleSettings, WorkspaceService,
 };
 use cabinet_storage::{ObjectBlobStore, S3Options};
 use secrecy::{ExposeSecret, SecretString};
@@ -34,6 +34,8 @@ pub struct App {
     pub workspaces: Arc<WorkspaceService>,
     /// API key use cases.
     pub api_keys: Arc<ApiKeyService>,
+    /// Folder use cases.
+    pub folders: Arc<FolderService>,
     /// File contents.
     pub blobs: Arc<dyn BlobStore>,
     /// Dependencies probed by readiness checks.
@@ -147,12 +149,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         },
     );
     let workspaces = WorkspaceService::new(rt.clone(), workspaces_repo.clone(), users);
+    let folders = FolderService::new(rt.clone(), Arc::new(database.folders()), workspaces_repo.clone());
     let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo);
 
     Ok(App {
         auth: Arc::new(auth),
         workspaces: Arc::new(workspaces),
         api_keys: Arc::new(api_keys),
+        folders: Arc::new(folders),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
         blobs: blob_store,
         database,

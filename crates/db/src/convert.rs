@@ -2,12 +2,12 @@
 //! written; a row that no longer parses is reported as corrupt, not skipped.
 
 use cabinet_domain::model::{
-    ApiKey, ApiKeyName, DisplayName, Email, Membership, PasswordHash, RefreshToken, Session, TokenHash, User,
-    Workspace, WorkspaceName,
+    ApiKey, ApiKeyName, DisplayName, Email, Folder, ItemName, Membership, PasswordHash, RefreshToken, Session,
+    TokenHash, User, Workspace, WorkspaceName,
 };
-use cabinet_domain::{ApiKeyId, DomainError, DomainResult, Role, SessionId, UserId, WorkspaceId};
+use cabinet_domain::{ApiKeyId, DomainError, DomainResult, FolderId, Role, SessionId, UserId, WorkspaceId};
 
-use crate::entities::{api_keys, memberships, refresh_tokens, sessions, users, workspaces};
+use crate::entities::{api_keys, folders, memberships, refresh_tokens, sessions, users, workspaces};
 
 fn corrupt(table: &str, what: impl std::fmt::Display) -> DomainError {
     DomainError::Internal(format!("corrupt {table} row: {what}"))
@@ -57,6 +57,7 @@ pub(crate) fn workspace(m: workspaces::Model) -> DomainResult<Workspace> {
     Ok(Workspace {
         id: WorkspaceId::from_uuid(m.id),
         name: WorkspaceName::parse(&m.name).map_err(|e| corrupt("workspaces", e))?,
+        root_folder_id: FolderId::from_uuid(m.root_folder_id.ok_or_else(|| corrupt("workspaces", "no root folder"))?),
         created_by: UserId::from_uuid(m.created_by),
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -85,5 +86,17 @@ pub(crate) fn api_key(m: api_keys::Model) -> DomainResult<ApiKey> {
         expires_at: m.expires_at,
         last_used_at: m.last_used_at,
         revoked_at: m.revoked_at,
+    })
+}
+
+pub(crate) fn folder(m: folders::Model) -> DomainResult<Folder> {
+    Ok(Folder {
+        id: FolderId::from_uuid(m.id),
+        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        parent_id: m.parent_id.map(FolderId::from_uuid),
+        name: ItemName::parse(&m.name).map_err(|e| corrupt("folders", e))?,
+        created_by: m.created_by.map(UserId::from_uuid),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
     })
 }

@@ -78,6 +78,7 @@ pub mod workspaces {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub name: String,
+        pub root_folder_id: Option<Uuid>,
         pub created_by: Uuid,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
@@ -172,6 +173,27 @@ pub mod events {
         pub user_agent: Option<String>,
         pub payload: Json,
         pub occurred_at: DateTimeUtc,
+    }
+
+    no_relations!();
+}
+
+pub mod folders {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "folders")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub workspace_id: Uuid,
+        pub parent_id: Option<Uuid>,
+        pub name: String,
+        pub name_key: String,
+        pub created_by: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub trashed_at: Option<DateTimeUtc>,
     }
 
     no_relations!();

@@ -10,6 +10,7 @@ mod convert;
 mod entities;
 mod error;
 mod events;
+mod folders;
 mod sessions;
 mod users;
 mod workspaces;
@@ -27,6 +28,7 @@ use cabinet_migrations::MigratorTrait;
 use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
 
 pub use api_keys::SqlApiKeyRepository;
+pub use folders::SqlFolderRepository;
 pub use sessions::SqlSessionRepository;
 pub use users::SqlUserRepository;
 pub use workspaces::SqlWorkspaceRepository;
@@ -80,6 +82,14 @@ impl Database {
         Migrator::up(&self.conn, None).await.map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
     }
 
+    /// Applies the first `steps` migrations only (for migration tests).
+    ///
+    /// # Errors
+    /// `Internal` when a migration fails.
+    pub async fn migrate_steps(&self, steps: u32) -> DomainResult<()> {
+        Migrator::up(&self.conn, Some(steps)).await.map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
+    }
+
     /// Which database this is.
     #[must_use]
     pub fn backend(&self) -> DatabaseBackend {
@@ -108,6 +118,12 @@ impl Database {
     #[must_use]
     pub fn workspaces(&self) -> SqlWorkspaceRepository {
         SqlWorkspaceRepository::new(self.conn.clone())
+    }
+
+    /// The folder repository on this database.
+    #[must_use]
+    pub fn folders(&self) -> SqlFolderRepository {
+        SqlFolderRepository::new(self.conn.clone())
     }
 
     /// The API key repository on this database.

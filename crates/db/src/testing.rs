@@ -43,6 +43,16 @@ impl TestDatabase {
     /// # Errors
     /// When the server cannot be reached or the migration fails.
     pub async fn postgres(admin_url: &str) -> DomainResult<(Self, Database)> {
+        let (handle, db) = Self::postgres_unmigrated(admin_url).await?;
+        db.migrate().await?;
+        Ok((handle, db))
+    }
+
+    /// As [`TestDatabase::postgres`], without running the migrations.
+    ///
+    /// # Errors
+    /// When the server cannot be reached.
+    pub async fn postgres_unmigrated(admin_url: &str) -> DomainResult<(Self, Database)> {
         let admin = Database::connect(&options(admin_url)).await?;
         let conn = admin.connection();
         let now = unix_now();
@@ -65,7 +75,6 @@ impl TestDatabase {
         admin.close().await;
         let url = with_database(admin_url, &name);
         let db = Database::connect(&options(&url)).await?;
-        db.migrate().await?;
         Ok((Self { url, name, admin_url: admin_url.to_owned() }, db))
     }
 
@@ -90,10 +99,18 @@ impl TestDatabase {
 /// # Errors
 /// When the file cannot be created or migrated.
 pub async fn sqlite(dir: &std::path::Path) -> DomainResult<Database> {
-    let url = format!("sqlite://{}?mode=rwc", dir.join("cabinet.db").display());
-    let db = Database::connect(&options(&url)).await?;
+    let db = sqlite_unmigrated(dir).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+/// An empty SQLite database in `dir`, for migration tests.
+///
+/// # Errors
+/// When the file cannot be created.
+pub async fn sqlite_unmigrated(dir: &std::path::Path) -> DomainResult<Database> {
+    let url = format!("sqlite://{}?mode=rwc", dir.join("cabinet.db").display());
+    Database::connect(&options(&url)).await
 }
 
 /// The admin URL of the PostgreSQL used by tests: `CABINET_TEST_POSTGRES_URL`,

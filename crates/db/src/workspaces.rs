@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};
+use cabinet_domain::model::{Folder, Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};
 use cabinet_domain::page::{Page, PageRequest};
 use cabinet_domain::ports::WorkspaceRepository;
 use cabinet_domain::{Conflict, DomainError, DomainResult, Entity, Role, UserId, WorkspaceId};
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::convert;
-use crate::entities::{memberships, users, workspaces};
+use crate::entities::{folders, memberships, users, workspaces};
 use crate::error::{DbResultExt, db_err_unique};
 use crate::events::in_transaction;
 
@@ -37,7 +37,7 @@ fn overfetch(page: PageRequest) -> u64 {
 /// Takes the workspace's row lock (PostgreSQL) or the database write lock
 /// (SQLite) before a membership change, so concurrent changes to one
 /// workspace's members are serialised and the owner count cannot race.
-async fn lock_workspace<C: ConnectionTrait>(txn: &C, id: WorkspaceId) -> DomainResult<()> {
+pub(crate) async fn lock_workspace<C: ConnectionTrait>(txn: &C, id: WorkspaceId) -> DomainResult<()> {
     let touched = workspaces::Entity::update_many()
         .col_expr(workspaces::Column::Id, Expr::col(workspaces::Column::Id))
         .filter(workspaces::Column::Id.eq(id.as_uuid()))
@@ -68,17 +68,25 @@ fn membership_filter(workspace: WorkspaceId, user: UserId) -> sea_orm::Condition
 #[async_trait]
 impl WorkspaceRepository for SqlWorkspaceRepository {
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace.id), err(level = "debug"))]
-    async fn create(&self, workspace: &Workspace, owner: &Membership, events: &[NewEvent]) -> DomainResult<()> {
+    async fn create(
+        &self,
+        workspace: &Workspace,
+        owner: &Membership,
+        root: &Folder,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             let row = workspaces::ActiveModel {
                 id: Set(workspace.id.as_uuid()),
                 name: Set(workspace.name.as_str().to_owned()),
+                root_folder_id: Set(Some(workspace.root_folder_id.as_uuid())),
                 created_by: Set(workspace.created_by.as_uuid()),
                 created_at: Set(workspace.created_at),
                 updated_at: Set(workspace.updated_at),
             };
             workspaces::Entity::insert(row).exec_without_returning(&txn).await.or_domain()?;
             memberships::Entity::insert(membership_row(owner)).exec_without_returning(&txn).await.or_domain()?;
+            folders::Entity::insert(crate::folders::folder_row(root)).exec_without_returning(&txn).await.or_domain()?;
             Ok::<_, DomainError>(())
         })
     }

@@ -9,12 +9,14 @@ use cabinet_db::testing::{self, TestDatabase};
 use cabinet_domain::actor::{ActorKind, ActorRef};
 use cabinet_domain::events::{EventPayload, NewEvent, RevocationReason};
 use cabinet_domain::model::{
-    ApiKey, ApiKeyName, DisplayName, Email, Membership, PasswordHash, RefreshToken, Session, TokenHash, User,
-    Workspace, WorkspaceName,
+    ApiKey, ApiKeyName, ChildCursor, ChildOrder, DisplayName, Email, Folder, ItemName, Membership, PasswordHash,
+    RefreshToken, Session, TokenHash, User, Workspace, WorkspaceName,
 };
 use cabinet_domain::page::PageRequest;
-use cabinet_domain::ports::{ApiKeyRepository, SessionRepository, UserRepository, WorkspaceRepository};
-use cabinet_domain::{ApiKeyId, Conflict, DomainError, Origin, Role, SessionId, UserId, WorkspaceId};
+use cabinet_domain::ports::{
+    ApiKeyRepository, FolderRepository, SessionRepository, UserRepository, WorkspaceRepository,
+};
+use cabinet_domain::{ApiKeyId, Conflict, DomainError, Entity, FolderId, Origin, Role, SessionId, UserId, WorkspaceId};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
@@ -109,13 +111,23 @@ async fn workspace_owned_by(db: &Database, owner: UserId) -> Workspace {
     let ws = Workspace {
         id: WorkspaceId::from_uuid(Uuid::now_v7()),
         name: WorkspaceName::parse("Acme").expect("name"),
+        root_folder_id: FolderId::from_uuid(Uuid::now_v7()),
         created_by: owner,
+        created_at: now(),
+        updated_at: now(),
+    };
+    let root = Folder {
+        id: ws.root_folder_id,
+        workspace_id: ws.id,
+        parent_id: None,
+        name: ItemName::parse("Root").expect("name"),
+        created_by: Some(owner),
         created_at: now(),
         updated_at: now(),
     };
     let owner_membership = Membership { workspace_id: ws.id, user_id: owner, role: Role::Owner, created_at: now() };
     let created = event(EventPayload::WorkspaceCreated { workspace_id: ws.id, name: "Acme".into(), owner_id: owner });
-    db.workspaces().create(&ws, &owner_membership, &[created]).await.expect("workspace created");
+    db.workspaces().create(&ws, &owner_membership, &root, &[created]).await.expect("workspace created");
     ws
 }
 
@@ -416,6 +428,143 @@ async fn api_keys_are_found_by_hash_listed_and_revoked(db: &Database) {
     assert_eq!(events_of_type(db, "api_key.revoked.v1").await, 1);
 }
 
+// --------------------------------------------------------------- folders
+
+fn folder_in(ws: &Workspace, parent: FolderId, name: &str) -> Folder {
+    Folder {
+        id: FolderId::from_uuid(Uuid::now_v7()),
+        workspace_id: ws.id,
+        parent_id: Some(parent),
+        name: ItemName::parse(name).expect("name"),
+        created_by: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+async fn new_folder(db: &Database, ws: &Workspace, parent: FolderId, name: &str) -> Folder {
+    let folder = folder_in(ws, parent, name);
+    let created = event(EventPayload::FolderCreated {
+        workspace_id: ws.id,
+        folder_id: folder.id,
+        parent_id: Some(parent),
+        name: name.into(),
+    });
+    db.folders().create(&folder, &[created]).await.expect("folder created");
+    folder
+}
+
+async fn folders_form_a_tree_with_unique_sibling_names(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let repo = db.folders();
+    let root = repo.get(ws.id, ws.root_folder_id).await.expect("get").expect("the workspace has its root");
+    assert!(root.is_root());
+    let plans = new_folder(db, &ws, root.id, "Plans").await;
+    let q3 = new_folder(db, &ws, plans.id, "Q3").await;
+    let path: Vec<String> =
+        repo.path(ws.id, q3.id).await.expect("path").iter().map(|f| f.name.as_str().to_owned()).collect();
+    assert_eq!(path, ["Root", "Plans", "Q3"]);
+
+    let clash = folder_in(&ws, root.id, "PLANS");
+    let err = repo.create(&clash, &[]).await.expect_err("names are unique among siblings, ignoring case");
+    assert!(matches!(err, DomainError::Conflict(Conflict::NameTaken)), "{err:?}");
+    new_folder(db, &ws, q3.id, "Plans").await; // the same name elsewhere is fine
+    assert_eq!(events_of_type(db, "folder.created.v1").await, 3);
+
+    let other = workspace_owned_by(db, alice.id).await;
+    assert_eq!(repo.get(other.id, plans.id).await.expect("get"), None, "folders belong to one workspace");
+    let stray = folder_in(&other, plans.id, "stray");
+    assert!(
+        matches!(repo.create(&stray, &[]).await, Err(DomainError::NotFound(Entity::Folder))),
+        "no parent across workspaces"
+    );
+    assert!(matches!(repo.path(other.id, q3.id).await, Err(DomainError::NotFound(Entity::Folder))));
+}
+
+async fn folders_rename_and_move_without_cycles(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let repo = db.folders();
+    let a = new_folder(db, &ws, ws.root_folder_id, "a").await;
+    let b = new_folder(db, &ws, a.id, "b").await;
+    let c = new_folder(db, &ws, ws.root_folder_id, "c").await;
+
+    let err = repo.move_to(ws.id, a.id, b.id, now(), &[]).await.expect_err("a cannot move below itself");
+    assert!(matches!(err, DomainError::Conflict(Conflict::FolderCycle)));
+    repo.move_to(ws.id, b.id, c.id, now(), &[]).await.expect("b moves under c");
+    assert_eq!(repo.get(ws.id, b.id).await.expect("get").expect("b").parent_id, Some(c.id));
+
+    let err = repo.rename(ws.id, c.id, &ItemName::parse("A").expect("name"), now(), &[]).await.expect_err("taken");
+    assert!(matches!(err, DomainError::Conflict(Conflict::NameTaken)));
+    repo.rename(ws.id, c.id, &ItemName::parse("Cee").expect("name"), now(), &[]).await.expect("renamed");
+    let _ = new_folder(db, &ws, ws.root_folder_id, "b").await;
+    let err = repo.move_to(ws.id, b.id, ws.root_folder_id, now(), &[]).await.expect_err("a sibling named b exists");
+    assert!(matches!(err, DomainError::Conflict(Conflict::NameTaken)));
+    assert!(matches!(
+        repo.move_to(ws.id, ws.root_folder_id, c.id, now(), &[]).await,
+        Err(DomainError::Conflict(Conflict::FolderCycle) | DomainError::NotFound(_))
+    ));
+}
+
+async fn concurrent_crossing_moves_never_make_a_loop(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let a = new_folder(db, &ws, ws.root_folder_id, "a").await;
+    let b = new_folder(db, &ws, ws.root_folder_id, "b").await;
+    let repo = Arc::new(db.folders());
+    let moves = [(a.id, b.id), (b.id, a.id)].map(|(id, parent)| {
+        let repo = repo.clone();
+        let ws = ws.id;
+        tokio::spawn(async move { repo.move_to(ws, id, parent, now(), &[]).await })
+    });
+    let results = futures::future::join_all(moves).await;
+    assert_eq!(results.iter().filter(|r| matches!(r, Ok(Ok(())))).count(), 1, "{results:?}");
+    for id in [a.id, b.id] {
+        let path = repo.path(ws.id, id).await.expect("every folder still reaches the root");
+        assert_eq!(path[0].id, ws.root_folder_id);
+    }
+}
+
+async fn all_children(db: &Database, ws: WorkspaceId, parent: FolderId, order: ChildOrder) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut after: Option<ChildCursor> = None;
+    loop {
+        let page = db.folders().children(ws, parent, order, after.clone(), 2).await.expect("page");
+        assert!(page.folders.len() <= 2);
+        seen.extend(page.folders.iter().map(|f| f.name.as_str().to_owned()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return seen,
+        }
+    }
+}
+
+async fn children_page_in_every_order(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let names = ["delta", "Alpha", "charlie", "Bravo", "echo"];
+    for name in names {
+        new_folder(db, &ws, ws.root_folder_id, name).await;
+    }
+    let root = ws.root_folder_id;
+    assert_eq!(
+        all_children(db, ws.id, root, ChildOrder::NameAsc).await,
+        ["Alpha", "Bravo", "charlie", "delta", "echo"]
+    );
+    assert_eq!(
+        all_children(db, ws.id, root, ChildOrder::NameDesc).await,
+        ["echo", "delta", "charlie", "Bravo", "Alpha"]
+    );
+    assert_eq!(all_children(db, ws.id, root, ChildOrder::UpdatedAsc).await, names);
+    let mut newest_first = names.to_vec();
+    newest_first.reverse();
+    assert_eq!(all_children(db, ws.id, root, ChildOrder::UpdatedDesc).await, newest_first);
+    let leaf = db.folders().children(ws.id, root, ChildOrder::NameAsc, None, 50).await.expect("page");
+    assert_eq!(leaf.folders.len(), 5);
+    assert!(leaf.next.is_none());
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -458,4 +607,8 @@ contract!(
     two_owners_demoting_each_other_at_once_leave_one_owner,
     deleting_a_workspace_removes_it_but_keeps_its_events,
     api_keys_are_found_by_hash_listed_and_revoked,
+    folders_form_a_tree_with_unique_sibling_names,
+    folders_rename_and_move_without_cycles,
+    concurrent_crossing_moves_never_make_a_loop,
+    children_page_in_every_order,
 );

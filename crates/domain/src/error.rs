@@ -85,6 +85,9 @@ pub enum Entity {
     /// Stored file content.
     #[error("blob")]
     Blob,
+    /// A folder.
+    #[error("folder")]
+    Folder,
 }
 
 /// Why authentication failed. Kept coarse on purpose: the client learns no more
@@ -117,6 +120,15 @@ pub enum Conflict {
     /// The change would leave the workspace without an owner.
     #[error("a workspace must keep at least one owner")]
     LastOwner,
+    /// A sibling already has this name.
+    #[error("an item with this name already exists here")]
+    NameTaken,
+    /// A folder cannot move into itself or one of its descendants.
+    #[error("a folder cannot move into itself or below itself")]
+    FolderCycle,
+    /// The folder tree would grow deeper than allowed.
+    #[error("folders cannot be nested this deep")]
+    TooDeep,
 }
 
 /// One invalid field and why.

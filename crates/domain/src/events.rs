@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::actor::{ActorRef, Origin};
-use crate::ids::{ApiKeyId, SessionId, UserId, WorkspaceId};
+use crate::ids::{ApiKeyId, FolderId, SessionId, UserId, WorkspaceId};
 use crate::policy::Role;
 
 /// Why a session ended.
@@ -161,6 +161,39 @@ pub enum EventPayload {
         /// The key.
         key_id: ApiKeyId,
     },
+    /// `folder.created.v1`
+    FolderCreated {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The folder.
+        folder_id: FolderId,
+        /// Its parent (none for a root folder).
+        parent_id: Option<FolderId>,
+        /// Its name.
+        name: String,
+    },
+    /// `folder.renamed.v1`
+    FolderRenamed {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The folder.
+        folder_id: FolderId,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// `folder.moved.v1`
+    FolderMoved {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The folder.
+        folder_id: FolderId,
+        /// The old parent.
+        from: FolderId,
+        /// The new parent.
+        to: FolderId,
+    },
 }
 
 impl EventPayload {
@@ -182,6 +215,9 @@ impl EventPayload {
             EventPayload::MemberRemoved { .. } => "member.removed.v1",
             EventPayload::ApiKeyCreated { .. } => "api_key.created.v1",
             EventPayload::ApiKeyRevoked { .. } => "api_key.revoked.v1",
+            EventPayload::FolderCreated { .. } => "folder.created.v1",
+            EventPayload::FolderRenamed { .. } => "folder.renamed.v1",
+            EventPayload::FolderMoved { .. } => "folder.moved.v1",
         }
     }
 
@@ -205,6 +241,9 @@ impl EventPayload {
             EventPayload::ApiKeyCreated { key_id, .. } | EventPayload::ApiKeyRevoked { key_id, .. } => {
                 ("api_key", key_id.as_uuid())
             }
+            EventPayload::FolderCreated { folder_id, .. }
+            | EventPayload::FolderRenamed { folder_id, .. }
+            | EventPayload::FolderMoved { folder_id, .. } => ("folder", folder_id.as_uuid()),
         }
     }
 
@@ -220,7 +259,10 @@ impl EventPayload {
             | EventPayload::MemberRoleChanged { workspace_id, .. }
             | EventPayload::MemberRemoved { workspace_id, .. }
             | EventPayload::ApiKeyCreated { workspace_id, .. }
-            | EventPayload::ApiKeyRevoked { workspace_id, .. } => Some(*workspace_id),
+            | EventPayload::ApiKeyRevoked { workspace_id, .. }
+            | EventPayload::FolderCreated { workspace_id, .. }
+            | EventPayload::FolderRenamed { workspace_id, .. }
+            | EventPayload::FolderMoved { workspace_id, .. } => Some(*workspace_id),
             EventPayload::UserRegistered { .. }
             | EventPayload::PasswordChanged { .. }
             | EventPayload::SessionStarted { .. }

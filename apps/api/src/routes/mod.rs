@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod folders;
 pub mod health;
 pub mod me;
 pub mod members;
@@ -39,6 +40,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/members/{user_id}", web::delete().to(members::remove))
             .route("/{ws}/api-keys", web::get().to(api_keys::list))
             .route("/{ws}/api-keys", web::post().to(api_keys::create))
-            .route("/{ws}/api-keys/{key_id}", web::delete().to(api_keys::revoke)),
+            .route("/{ws}/api-keys/{key_id}", web::delete().to(api_keys::revoke))
+            .route("/{ws}/folders", web::post().to(folders::create))
+            .route("/{ws}/folders/{id}", web::get().to(folders::get))
+            .route("/{ws}/folders/{id}", web::patch().to(folders::update))
+            .route("/{ws}/folders/{id}/children", web::get().to(folders::children)),
     );
 }

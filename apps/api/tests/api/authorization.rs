@@ -51,7 +51,19 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("GET", "/api/v1/workspaces/{ws}/api-keys", [A, A, F, F, N, U]),
     ("POST", "/api/v1/workspaces/{ws}/api-keys", [A, A, F, F, N, U]),
     ("DELETE", "/api/v1/workspaces/{ws}/api-keys/{key_id}", [A, A, F, F, N, U]),
+    ("POST", "/api/v1/workspaces/{ws}/folders", [A, A, A, F, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/folders/{id}", [A, A, A, A, N, U]),
+    ("PATCH", "/api/v1/workspaces/{ws}/folders/{id}", [A, A, A, F, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/folders/{id}/children", [A, A, A, A, N, U]),
 ];
+
+/// Ids a request can refer to, made fresh for every cell.
+struct Fixture {
+    ws: String,
+    key: String,
+    root: String,
+    folder: String,
+}
 
 struct World {
     tokens: Vec<(String, Tokens)>,
@@ -62,10 +74,14 @@ async fn user_id(app: &TestApp, token: &str) -> String {
     json_of(app.get("/api/v1/me", token).await, StatusCode::OK).await["id"].as_str().expect("id").to_owned()
 }
 
-/// A fresh workspace with one member per role, a target member and an API key.
-async fn fixture(app: &TestApp, world: &World) -> (String, String) {
+/// A fresh workspace with one member per role, a target member, an API key and a folder.
+async fn fixture(app: &TestApp, world: &World) -> Fixture {
     let owner = &world.tokens[0].1.access;
-    let ws = app.workspace(owner, "Matrix").await;
+    let created =
+        json_of(app.post("/api/v1/workspaces", Some(owner), json!({"name": "Matrix"})).await, StatusCode::CREATED)
+            .await;
+    let ws = created["id"].as_str().expect("id").to_owned();
+    let root = created["root_folder_id"].as_str().expect("root").to_owned();
     for (role, _) in &world.tokens[1..4] {
         app.add_member(owner, &ws, &format!("{role}@example.com"), role).await;
     }
@@ -79,7 +95,16 @@ async fn fixture(app: &TestApp, world: &World) -> (String, String) {
         .as_str()
         .expect("id")
         .to_owned();
-    (ws, key)
+    let folder = json_of(
+        app.post(&format!("/api/v1/workspaces/{ws}/folders"), Some(owner), json!({"name": "f", "parent_id": root}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    Fixture { ws, key, root, folder }
 }
 
 async fn fresh_login(app: &TestApp, caller: &str) -> Tokens {
@@ -115,7 +140,7 @@ async fn every_operation_has_a_row_and_every_cell_holds() {
             if expect == P {
                 continue;
             }
-            let (ws, key) = fixture(&app, &world).await;
+            let fx = fixture(&app, &world).await;
             let token = match *caller {
                 "anonymous" => None,
                 // These end the session they use: give them one of their own.
@@ -124,7 +149,11 @@ async fn every_operation_has_a_row_and_every_cell_holds() {
                 }
                 _ => Some(world.tokens[column].1.access.clone()),
             };
-            let mut concrete = path.replace("{ws}", &ws).replace("{user_id}", &world.target).replace("{key_id}", &key);
+            let mut concrete =
+                path.replace("{ws}", &fx.ws).replace("{user_id}", &world.target).replace("{key_id}", &fx.key);
+            if path.contains("/folders/{id}") {
+                concrete = concrete.replace("{id}", &fx.folder);
+            }
             if path.contains("sessions/{id}") {
                 let id = match &token {
                     Some(t) => json_of(app.get("/api/v1/me/sessions", t).await, StatusCode::OK).await["items"][0]["id"]
@@ -135,7 +164,7 @@ async fn every_operation_has_a_row_and_every_cell_holds() {
                 };
                 concrete = concrete.replace("{id}", &id);
             }
-            let body = body_for(method, path);
+            let body = body_for(method, path, &fx);
             let method = Method::from_bytes(method.as_bytes()).expect("method");
             let status = app.request(method.clone(), &concrete, token.as_deref(), body).await.status();
             let ok = match expect {
@@ -153,7 +182,7 @@ async fn every_operation_has_a_row_and_every_cell_holds() {
     }
 }
 
-fn body_for(method: &str, path: &str) -> Option<Value> {
+fn body_for(method: &str, path: &str, fx: &Fixture) -> Option<Value> {
     match (method, path) {
         ("PUT", "/api/v1/me/password") => {
             // A wrong current password: authorization passes, nothing changes.
@@ -164,6 +193,8 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("POST", "/api/v1/workspaces/{ws}/members") => Some(json!({"email": "invitee@example.com", "role": "viewer"})),
         ("PATCH", "/api/v1/workspaces/{ws}/members/{user_id}") => Some(json!({"role": "editor"})),
         ("POST", "/api/v1/workspaces/{ws}/api-keys") => Some(json!({"name": "matrix", "role": "viewer"})),
+        ("POST", "/api/v1/workspaces/{ws}/folders") => Some(json!({"name": "new", "parent_id": fx.root})),
+        ("PATCH", "/api/v1/workspaces/{ws}/folders/{id}") => Some(json!({"name": "renamed"})),
         _ => None,
     }
 }

@@ -169,6 +169,9 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         "/api/v1/workspaces/{ws}/members/{user_id}",
         "/api/v1/workspaces/{ws}/api-keys",
         "/api/v1/workspaces/{ws}/api-keys/{key_id}",
+        "/api/v1/workspaces/{ws}/folders",
+        "/api/v1/workspaces/{ws}/folders/{id}",
+        "/api/v1/workspaces/{ws}/folders/{id}/children",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }

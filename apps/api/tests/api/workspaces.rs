@@ -189,6 +189,7 @@ async fn every_change_leaves_its_event_with_actor_and_request_id() {
             "auth.session_started.v1",
             "workspace.created.v1",
             "member.added.v1",
+            "folder.created.v1",
             "workspace.renamed.v1",
             "member.added.v1",
             "member.role_changed.v1",

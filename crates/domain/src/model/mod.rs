@@ -2,6 +2,7 @@
 
 mod api_key;
 mod blob;
+mod folder;
 mod session;
 mod user;
 mod values;
@@ -9,6 +10,7 @@ mod workspace;
 
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
 pub use blob::{ByteRange, Sha256};
+pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH};
 pub use session::{RefreshToken, Session};
 pub use user::{PasswordHash, User};
 pub use values::{DisplayName, Email, Password, TokenHash};

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::values::{DisplayName, Email};
-use crate::ids::{UserId, WorkspaceId};
+use crate::ids::{FolderId, UserId, WorkspaceId};
 use crate::policy::Role;
 
 super::name_type!(
@@ -20,6 +20,8 @@ pub struct Workspace {
     pub id: WorkspaceId,
     /// Its name.
     pub name: WorkspaceName,
+    /// The folder at the top of its tree.
+    pub root_folder_id: FolderId,
     /// Who created it.
     pub created_by: UserId,
     /// When it was created.

@@ -16,7 +16,7 @@ pub use blobs::{BlobContent, BlobStore, ByteStream, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;
-pub use repositories::{ApiKeyRepository, SessionRepository, UserRepository, WorkspaceRepository};
+pub use repositories::{ApiKeyRepository, FolderRepository, SessionRepository, UserRepository, WorkspaceRepository};
 pub use system::{Clock, IdGenerator, SecretGenerator};
 
 #[cfg(any(test, feature = "mocks"))]
@@ -28,6 +28,8 @@ pub use credentials::{MockAccessTokenCodec, MockPasswordHasher};
 #[cfg(any(test, feature = "mocks"))]
 pub use health::MockHealthCheck;
 #[cfg(any(test, feature = "mocks"))]
-pub use repositories::{MockApiKeyRepository, MockSessionRepository, MockUserRepository, MockWorkspaceRepository};
+pub use repositories::{
+    MockApiKeyRepository, MockFolderRepository, MockSessionRepository, MockUserRepository, MockWorkspaceRepository,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use system::{MockClock, MockIdGenerator, MockSecretGenerator};

@@ -1,4 +1,4 @@
-//! Persistence of users, sessions, workspaces and API keys.
+//! Persistence of users, sessions, workspaces, API keys and folders.
 //!
 //! Every method that changes state takes the events the change produced and
 //! must persist both in one transaction: either the change and all of its
@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 
 use crate::DomainResult;
 use crate::events::{NewEvent, RevocationReason};
-use crate::ids::{ApiKeyId, SessionId, UserId, WorkspaceId};
+use crate::ids::{ApiKeyId, FolderId, SessionId, UserId, WorkspaceId};
 use crate::model::{
-    ApiKey, Email, Member, Membership, PasswordHash, RefreshToken, Session, TokenHash, User, Workspace, WorkspaceName,
-    WorkspaceSummary,
+    ApiKey, ChildCursor, ChildOrder, Children, Email, Folder, ItemName, Member, Membership, PasswordHash, RefreshToken,
+    Session, TokenHash, User, Workspace, WorkspaceName, WorkspaceSummary,
 };
 use crate::page::{Page, PageRequest};
 use crate::policy::Role;
@@ -122,11 +122,18 @@ pub trait SessionRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait WorkspaceRepository: Send + Sync {
-    /// Stores a new workspace with its first owner.
+    /// Stores a new workspace with its first owner and its root folder
+    /// (whose id is `workspace.root_folder_id`).
     ///
     /// # Errors
     /// `Internal`/`Unavailable` on storage failures.
-    async fn create(&self, workspace: &Workspace, owner: &Membership, events: &[NewEvent]) -> DomainResult<()>;
+    async fn create(
+        &self,
+        workspace: &Workspace,
+        owner: &Membership,
+        root: &Folder,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
 
     /// The workspace with this id.
     ///
@@ -239,4 +246,68 @@ pub trait ApiKeyRepository: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn touch(&self, id: ApiKeyId, now: DateTime<Utc>) -> DomainResult<()>;
+}
+
+/// Folders.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait FolderRepository: Send + Sync {
+    /// Stores a new folder under its parent.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::NameTaken`] when a sibling has the same name (case-insensitively);
+    /// [`crate::DomainError::NotFound`] with [`crate::Entity::Folder`] when the parent is not in the workspace.
+    async fn create(&self, folder: &Folder, events: &[NewEvent]) -> DomainResult<()>;
+
+    /// A folder of the workspace.
+    ///
+    /// # Errors
+    /// Storage failures; a folder of another workspace is `Ok(None)`.
+    async fn get(&self, workspace: WorkspaceId, id: FolderId) -> DomainResult<Option<Folder>>;
+
+    /// The folder and its ancestors, the root first and the folder last.
+    ///
+    /// # Errors
+    /// `NotFound(Folder)` when the folder is not in the workspace.
+    async fn path(&self, workspace: WorkspaceId, id: FolderId) -> DomainResult<Vec<Folder>>;
+
+    /// Renames a folder.
+    ///
+    /// # Errors
+    /// `Conflict(NameTaken)`; `NotFound(Folder)`.
+    async fn rename(
+        &self,
+        workspace: WorkspaceId,
+        id: FolderId,
+        name: &ItemName,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
+
+    /// Moves a folder under `parent`. Serialised per workspace with other
+    /// moves, and refused when `parent` is the folder or lies below it.
+    ///
+    /// # Errors
+    /// `Conflict(FolderCycle)`, `Conflict(NameTaken)`, `Conflict(TooDeep)`; `NotFound(Folder)`.
+    async fn move_to(
+        &self,
+        workspace: WorkspaceId,
+        id: FolderId,
+        parent: FolderId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
+
+    /// A page of a folder's children in `order`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn children(
+        &self,
+        workspace: WorkspaceId,
+        parent: FolderId,
+        order: ChildOrder,
+        after: Option<ChildCursor>,
+        limit: u32,
+    ) -> DomainResult<Children>;
 }

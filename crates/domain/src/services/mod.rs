@@ -4,6 +4,7 @@
 mod access;
 mod api_keys;
 mod auth;
+mod folders;
 mod workspaces;
 
 #[cfg(test)]
@@ -15,7 +16,8 @@ pub use auth::{
     API_KEY_PREFIX, AuthPorts, AuthService, AuthSettings, Credentials, REFRESH_TOKEN_PREFIX, Registration, SessionView,
     ThrottleSettings, TokenPair,
 };
-pub use workspaces::WorkspaceService;
+pub use folders::FolderService;
+pub use workspaces::{ROOT_FOLDER_NAME, WorkspaceService};
 
 use std::sync::Arc;
 

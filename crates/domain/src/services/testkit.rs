@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 use super::Runtime;
-use crate::ids::{ApiKeyId, SessionId, UserId, WorkspaceId};
+use crate::ids::{ApiKeyId, FolderId, SessionId, UserId, WorkspaceId};
 use crate::model::{DisplayName, Email, Membership, PasswordHash, User, Workspace, WorkspaceName};
 use crate::ports::{MockClock, MockIdGenerator};
 use crate::{Actor, Origin, Principal, Role};
@@ -66,6 +66,7 @@ pub fn workspace(id: WorkspaceId) -> Workspace {
     Workspace {
         id,
         name: WorkspaceName::parse("Acme").expect("valid name"),
+        root_folder_id: FolderId::from_uuid(Uuid::new_v4()),
         created_by: UserId::from_uuid(Uuid::new_v4()),
         created_at: now(),
         updated_at: now(),

@@ -5,8 +5,11 @@ use std::sync::Arc;
 use super::{Runtime, WorkspaceAccess};
 use crate::error::{AuthFailure, Conflict, DomainError, Entity};
 use crate::events::EventPayload;
-use crate::ids::{UserId, WorkspaceId};
-use crate::model::{Email, Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};
+use crate::ids::{FolderId, UserId, WorkspaceId};
+use crate::model::{Email, Folder, ItemName, Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};
+
+/// The name of every workspace's top folder.
+pub const ROOT_FOLDER_NAME: &str = "Root";
 use crate::page::{Page, PageRequest};
 use crate::policy::{Action, Role, may_assign};
 use crate::ports::{UserRepository, WorkspaceRepository};
@@ -49,7 +52,17 @@ impl WorkspaceService {
         let workspace = Workspace {
             id: WorkspaceId::from_uuid(self.rt.ids.new_id()),
             name,
+            root_folder_id: FolderId::from_uuid(self.rt.ids.new_id()),
             created_by: owner,
+            created_at: now,
+            updated_at: now,
+        };
+        let root = Folder {
+            id: workspace.root_folder_id,
+            workspace_id: workspace.id,
+            parent_id: None,
+            name: ItemName::parse(ROOT_FOLDER_NAME)?,
+            created_by: Some(owner),
             created_at: now,
             updated_at: now,
         };
@@ -67,8 +80,17 @@ impl WorkspaceService {
                 actor,
                 EventPayload::MemberAdded { workspace_id: workspace.id, user_id: owner, role: Role::Owner },
             ),
+            self.rt.event(
+                actor,
+                EventPayload::FolderCreated {
+                    workspace_id: workspace.id,
+                    folder_id: root.id,
+                    parent_id: None,
+                    name: root.name.as_str().to_owned(),
+                },
+            ),
         ];
-        self.workspaces.create(&workspace, &membership, &events).await?;
+        self.workspaces.create(&workspace, &membership, &root, &events).await?;
         Ok(WorkspaceSummary { workspace, role: Role::Owner })
     }
 

@@ -45,15 +45,18 @@ fn the_creator_owns_a_new_workspace() {
     let owner = uid();
     let mut repo = MockWorkspaceRepository::new();
     repo.expect_create()
-        .withf(move |w, m, events| {
+        .withf(move |w, m, root, events| {
             m.user_id == owner
                 && m.workspace_id == w.id
                 && m.role == Role::Owner
+                && root.id == w.root_folder_id
+                && root.is_root()
+                && root.workspace_id == w.id
                 && events.iter().map(|e| e.payload.event_type()).collect::<Vec<_>>()
-                    == ["workspace.created.v1", "member.added.v1"]
+                    == ["workspace.created.v1", "member.added.v1", "folder.created.v1"]
         })
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(()));
     let created =
         block_on(service(repo, MockUserRepository::new()).create(&user_actor(owner), " Acme ")).expect("created");
     assert_eq!(created.role, Role::Owner);

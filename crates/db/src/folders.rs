@@ -1,0 +1,232 @@
+//! The folder repository: the tree of each workspace.
+
+use async_trait::async_trait;
+use cabinet_domain::events::NewEvent;
+use cabinet_domain::model::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH};
+use cabinet_domain::ports::FolderRepository;
+use cabinet_domain::{Conflict, DomainError, DomainResult, Entity, FolderId, WorkspaceId};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::convert;
+use crate::entities::folders;
+use crate::error::{DbResultExt, db_err_unique};
+use crate::events::in_transaction;
+use crate::workspaces::lock_workspace;
+
+/// Folders in the SQL database.
+#[derive(Debug, Clone)]
+pub struct SqlFolderRepository {
+    db: DatabaseConnection,
+}
+
+impl SqlFolderRepository {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+pub(crate) fn folder_row(f: &Folder) -> folders::ActiveModel {
+    folders::ActiveModel {
+        id: Set(f.id.as_uuid()),
+        workspace_id: Set(f.workspace_id.as_uuid()),
+        parent_id: Set(f.parent_id.map(|p| p.as_uuid())),
+        name: Set(f.name.as_str().to_owned()),
+        name_key: Set(f.name.key()),
+        created_by: Set(f.created_by.map(|u| u.as_uuid())),
+        created_at: Set(f.created_at),
+        updated_at: Set(f.updated_at),
+        trashed_at: Set(None),
+    }
+}
+
+fn name_taken() -> DomainError {
+    DomainError::Conflict(Conflict::NameTaken)
+}
+
+async fn find<C: ConnectionTrait>(
+    conn: &C,
+    workspace: WorkspaceId,
+    id: FolderId,
+) -> DomainResult<Option<folders::Model>> {
+    folders::Entity::find_by_id(id.as_uuid())
+        .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(folders::Column::TrashedAt.is_null())
+        .one(conn)
+        .await
+        .or_domain()
+}
+
+/// The folder and its ancestors, root first; bounded so a corrupt cycle in
+/// the data cannot loop forever.
+async fn path_of<C: ConnectionTrait>(
+    conn: &C,
+    workspace: WorkspaceId,
+    id: FolderId,
+) -> DomainResult<Vec<folders::Model>> {
+    let mut path = Vec::new();
+    let mut next = Some(id);
+    while let Some(current) = next {
+        if path.len() > MAX_FOLDER_DEPTH {
+            return Err(DomainError::Internal(format!("folder {id} is deeper than the limit")));
+        }
+        let folder = find(conn, workspace, current).await?.ok_or(DomainError::NotFound(Entity::Folder))?;
+        next = folder.parent_id.map(FolderId::from_uuid);
+        path.push(folder);
+    }
+    path.reverse();
+    Ok(path)
+}
+
+#[async_trait]
+impl FolderRepository for SqlFolderRepository {
+    #[tracing::instrument(skip_all, fields(folder_id = %folder.id), err(level = "debug"))]
+    async fn create(&self, folder: &Folder, events: &[NewEvent]) -> DomainResult<()> {
+        in_transaction!(self.db, events, |txn| {
+            if let Some(parent) = folder.parent_id
+                && find(&txn, folder.workspace_id, parent).await?.is_none()
+            {
+                return Err(DomainError::NotFound(Entity::Folder));
+            }
+            folders::Entity::insert(folder_row(folder))
+                .exec_without_returning(&txn)
+                .await
+                .map_err(|e| db_err_unique(e, name_taken()))?;
+            Ok::<_, DomainError>(())
+        })
+    }
+
+    async fn get(&self, workspace: WorkspaceId, id: FolderId) -> DomainResult<Option<Folder>> {
+        find(&self.db, workspace, id).await?.map(convert::folder).transpose()
+    }
+
+    async fn path(&self, workspace: WorkspaceId, id: FolderId) -> DomainResult<Vec<Folder>> {
+        path_of(&self.db, workspace, id).await?.into_iter().map(convert::folder).collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(folder_id = %id), err(level = "debug"))]
+    async fn rename(
+        &self,
+        workspace: WorkspaceId,
+        id: FolderId,
+        name: &ItemName,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
+        in_transaction!(self.db, events, |txn| {
+            let updated = folders::Entity::update_many()
+                .col_expr(folders::Column::Name, Expr::value(name.as_str()))
+                .col_expr(folders::Column::NameKey, Expr::value(name.key()))
+                .col_expr(folders::Column::UpdatedAt, Expr::value(now))
+                .filter(folders::Column::Id.eq(id.as_uuid()))
+                .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
+                .filter(folders::Column::TrashedAt.is_null())
+                .exec(&txn)
+                .await
+                .map_err(|e| db_err_unique(e, name_taken()))?;
+            if updated.rows_affected == 0 {
+                return Err(DomainError::NotFound(Entity::Folder));
+            }
+            Ok::<_, DomainError>(())
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(folder_id = %id), err(level = "debug"))]
+    async fn move_to(
+        &self,
+        workspace: WorkspaceId,
+        id: FolderId,
+        parent: FolderId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
+        in_transaction!(self.db, events, |txn| {
+            // Two concurrent moves could each pass the cycle check and
+            // together make a loop; one lock per workspace serialises them.
+            lock_workspace(&txn, workspace).await?;
+            let target = path_of(&txn, workspace, parent).await?;
+            if target.iter().any(|f| f.id == id.as_uuid()) {
+                return Err(DomainError::Conflict(Conflict::FolderCycle));
+            }
+            if target.len() >= MAX_FOLDER_DEPTH {
+                return Err(DomainError::Conflict(Conflict::TooDeep));
+            }
+            let moved = folders::Entity::update_many()
+                .col_expr(folders::Column::ParentId, Expr::value(parent.as_uuid()))
+                .col_expr(folders::Column::UpdatedAt, Expr::value(now))
+                .filter(folders::Column::Id.eq(id.as_uuid()))
+                .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
+                .filter(folders::Column::ParentId.is_not_null())
+                .filter(folders::Column::TrashedAt.is_null())
+                .exec(&txn)
+                .await
+                .map_err(|e| db_err_unique(e, name_taken()))?;
+            if moved.rows_affected == 0 {
+                return Err(DomainError::NotFound(Entity::Folder));
+            }
+            Ok::<_, DomainError>(())
+        })
+    }
+
+    async fn children(
+        &self,
+        workspace: WorkspaceId,
+        parent: FolderId,
+        order: ChildOrder,
+        after: Option<ChildCursor>,
+        limit: u32,
+    ) -> DomainResult<Children> {
+        let (column, direction) = match order {
+            ChildOrder::NameAsc => (folders::Column::NameKey, Order::Asc),
+            ChildOrder::NameDesc => (folders::Column::NameKey, Order::Desc),
+            ChildOrder::UpdatedAsc => (folders::Column::UpdatedAt, Order::Asc),
+            ChildOrder::UpdatedDesc => (folders::Column::UpdatedAt, Order::Desc),
+        };
+        let mut query = folders::Entity::find()
+            .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(folders::Column::ParentId.eq(parent.as_uuid()))
+            .filter(folders::Column::TrashedAt.is_null())
+            .order_by(column, direction.clone())
+            .order_by(folders::Column::Id, direction.clone())
+            .limit(u64::from(limit) + 1);
+        if let Some(ChildCursor::Folder { key, id }) = after {
+            let invalid = || DomainError::invalid("cursor", "the cursor is not valid");
+            let key: sea_orm::Value = match order {
+                ChildOrder::NameAsc | ChildOrder::NameDesc => key.into(),
+                ChildOrder::UpdatedAsc | ChildOrder::UpdatedDesc => {
+                    DateTime::parse_from_rfc3339(&key).map_err(|_| invalid())?.with_timezone(&Utc).into()
+                }
+            };
+            let after_key = match direction {
+                Order::Desc => Expr::col(column).lt(key.clone()),
+                _ => Expr::col(column).gt(key.clone()),
+            };
+            let after_id = match direction {
+                Order::Desc => folders::Column::Id.lt(id),
+                _ => folders::Column::Id.gt(id),
+            };
+            query = query.filter(
+                Condition::any().add(after_key).add(Condition::all().add(Expr::col(column).eq(key)).add(after_id)),
+            );
+        }
+        let mut rows = query.all(&self.db).await.or_domain()?;
+        let next = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|last| ChildCursor::Folder {
+                key: match order {
+                    ChildOrder::NameAsc | ChildOrder::NameDesc => last.name_key.clone(),
+                    ChildOrder::UpdatedAsc | ChildOrder::UpdatedDesc => last.updated_at.to_rfc3339(),
+                },
+                id: last.id,
+            })
+        } else {
+            None
+        };
+        let folders = rows.into_iter().map(convert::folder).collect::<DomainResult<Vec<_>>>()?;
+        Ok(Children { folders, next })
+    }
+}

@@ -1,0 +1,184 @@
+//! Folders: create, rename, move, browse.
+
+use std::sync::Arc;
+
+use super::{Runtime, WorkspaceAccess};
+use crate::error::{Conflict, DomainError, Entity};
+use crate::events::EventPayload;
+use crate::ids::{FolderId, WorkspaceId};
+use crate::model::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH};
+use crate::page::MAX_PAGE_SIZE;
+use crate::policy::Action;
+use crate::ports::{FolderRepository, WorkspaceRepository};
+use crate::{Actor, DomainResult};
+
+/// The folder use cases.
+pub struct FolderService {
+    rt: Runtime,
+    folders: Arc<dyn FolderRepository>,
+    access: WorkspaceAccess,
+}
+
+impl std::fmt::Debug for FolderService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FolderService")
+    }
+}
+
+impl FolderService {
+    /// The folder use cases over the given ports.
+    #[must_use]
+    pub fn new(rt: Runtime, folders: Arc<dyn FolderRepository>, workspaces: Arc<dyn WorkspaceRepository>) -> Self {
+        Self { rt, folders, access: WorkspaceAccess::new(workspaces) }
+    }
+
+    async fn existing(&self, workspace: WorkspaceId, id: FolderId) -> DomainResult<Folder> {
+        self.folders.get(workspace, id).await?.ok_or(DomainError::NotFound(Entity::Folder))
+    }
+
+    /// Creates a folder under `parent` (editors and above).
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or parent); `Forbidden`; `Invalid` name;
+    /// `Conflict(NameTaken)`; `Conflict(TooDeep)`.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        parent: FolderId,
+        name: &str,
+    ) -> DomainResult<Folder> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let name = ItemName::parse(name)?;
+        let path = self.folders.path(workspace, parent).await?;
+        if path.len() >= MAX_FOLDER_DEPTH {
+            return Err(DomainError::Conflict(Conflict::TooDeep));
+        }
+        let now = self.rt.clock.now();
+        let folder = Folder {
+            id: FolderId::from_uuid(self.rt.ids.new_id()),
+            workspace_id: workspace,
+            parent_id: Some(parent),
+            name,
+            created_by: actor.user_id(),
+            created_at: now,
+            updated_at: now,
+        };
+        let event = self.rt.event(
+            actor,
+            EventPayload::FolderCreated {
+                workspace_id: workspace,
+                folder_id: folder.id,
+                parent_id: Some(parent),
+                name: folder.name.as_str().to_owned(),
+            },
+        );
+        self.folders.create(&folder, &[event]).await?;
+        Ok(folder)
+    }
+
+    /// A folder with its path from the root (breadcrumbs), root first.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or folder).
+    pub async fn get(&self, actor: &Actor, workspace: WorkspaceId, id: FolderId) -> DomainResult<Vec<Folder>> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        self.folders.path(workspace, id).await
+    }
+
+    /// Renames a folder (editors and above). The root keeps its name.
+    ///
+    /// # Errors
+    /// `NotFound`; `Forbidden`; `Invalid` name; `Conflict(NameTaken)`.
+    pub async fn rename(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: FolderId,
+        name: &str,
+    ) -> DomainResult<Folder> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let name = ItemName::parse(name)?;
+        let mut folder = self.existing(workspace, id).await?;
+        if folder.is_root() {
+            return Err(DomainError::Forbidden("the root folder cannot be renamed"));
+        }
+        if folder.name == name {
+            return Ok(folder);
+        }
+        let event = self.rt.event(
+            actor,
+            EventPayload::FolderRenamed {
+                workspace_id: workspace,
+                folder_id: id,
+                from: folder.name.as_str().to_owned(),
+                to: name.as_str().to_owned(),
+            },
+        );
+        let now = self.rt.clock.now();
+        self.folders.rename(workspace, id, &name, now, &[event]).await?;
+        folder.name = name;
+        folder.updated_at = now;
+        Ok(folder)
+    }
+
+    /// Moves a folder under another (editors and above). A folder cannot move
+    /// into itself or below itself, and the root does not move.
+    ///
+    /// # Errors
+    /// `NotFound`; `Forbidden`; `Conflict(FolderCycle | NameTaken | TooDeep)`.
+    pub async fn move_to(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: FolderId,
+        parent: FolderId,
+    ) -> DomainResult<Folder> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let mut folder = self.existing(workspace, id).await?;
+        let Some(from) = folder.parent_id else {
+            return Err(DomainError::Forbidden("the root folder cannot be moved"));
+        };
+        if from == parent {
+            return Ok(folder);
+        }
+        let target_path = self.folders.path(workspace, parent).await?;
+        if target_path.iter().any(|f| f.id == id) {
+            return Err(DomainError::Conflict(Conflict::FolderCycle));
+        }
+        if target_path.len() >= MAX_FOLDER_DEPTH {
+            return Err(DomainError::Conflict(Conflict::TooDeep));
+        }
+        let event = self
+            .rt
+            .event(actor, EventPayload::FolderMoved { workspace_id: workspace, folder_id: id, from, to: parent });
+        let now = self.rt.clock.now();
+        self.folders.move_to(workspace, id, parent, now, &[event]).await?;
+        folder.parent_id = Some(parent);
+        folder.updated_at = now;
+        Ok(folder)
+    }
+
+    /// A page of a folder's children.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or folder).
+    pub async fn children(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: FolderId,
+        order: ChildOrder,
+        after: Option<ChildCursor>,
+        limit: Option<u32>,
+    ) -> DomainResult<Children> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        self.existing(workspace, id).await?;
+        let limit = limit.unwrap_or(crate::page::DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+        self.folders.children(workspace, id, order, after, limit).await
+    }
+}
+
+#[cfg(test)]
+#[path = "folders_tests.rs"]
+mod tests;
