@@ -38,6 +38,12 @@ pub enum DomainError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// None of the requested bytes exist.
+    #[error("range not satisfiable for {size} bytes")]
+    RangeNotSatisfiable {
+        /// The size of the representation.
+        size: u64,
+    },
     /// The uploader stopped sending before the content was complete.
     #[error("upload aborted: {0}")]
     UploadAborted(String),
@@ -88,6 +94,12 @@ pub enum Entity {
     /// A folder.
     #[error("folder")]
     Folder,
+    /// A document.
+    #[error("document")]
+    Document,
+    /// A version of a document.
+    #[error("version")]
+    Version,
 }
 
 /// Why authentication failed. Kept coarse on purpose: the client learns no more

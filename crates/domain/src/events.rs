@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::actor::{ActorRef, Origin};
-use crate::ids::{ApiKeyId, FolderId, SessionId, UserId, WorkspaceId};
+use crate::ids::{ApiKeyId, DocumentId, FolderId, SessionId, UserId, WorkspaceId};
 use crate::policy::Role;
 
 /// Why a session ended.
@@ -194,6 +194,32 @@ pub enum EventPayload {
         /// The new parent.
         to: FolderId,
     },
+    /// `document.created.v1`
+    DocumentCreated {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The document.
+        document_id: DocumentId,
+        /// Its folder.
+        folder_id: FolderId,
+        /// Its name.
+        name: String,
+    },
+    /// `document.version_added.v1`
+    VersionAdded {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The document.
+        document_id: DocumentId,
+        /// The version number.
+        number: u32,
+        /// The content digest.
+        sha256: String,
+        /// The content size.
+        size: u64,
+        /// The decided media type.
+        content_type: String,
+    },
 }
 
 impl EventPayload {
@@ -218,6 +244,8 @@ impl EventPayload {
             EventPayload::FolderCreated { .. } => "folder.created.v1",
             EventPayload::FolderRenamed { .. } => "folder.renamed.v1",
             EventPayload::FolderMoved { .. } => "folder.moved.v1",
+            EventPayload::DocumentCreated { .. } => "document.created.v1",
+            EventPayload::VersionAdded { .. } => "document.version_added.v1",
         }
     }
 
@@ -244,6 +272,9 @@ impl EventPayload {
             EventPayload::FolderCreated { folder_id, .. }
             | EventPayload::FolderRenamed { folder_id, .. }
             | EventPayload::FolderMoved { folder_id, .. } => ("folder", folder_id.as_uuid()),
+            EventPayload::DocumentCreated { document_id, .. } | EventPayload::VersionAdded { document_id, .. } => {
+                ("document", document_id.as_uuid())
+            }
         }
     }
 
@@ -262,7 +293,9 @@ impl EventPayload {
             | EventPayload::ApiKeyRevoked { workspace_id, .. }
             | EventPayload::FolderCreated { workspace_id, .. }
             | EventPayload::FolderRenamed { workspace_id, .. }
-            | EventPayload::FolderMoved { workspace_id, .. } => Some(*workspace_id),
+            | EventPayload::FolderMoved { workspace_id, .. }
+            | EventPayload::DocumentCreated { workspace_id, .. }
+            | EventPayload::VersionAdded { workspace_id, .. } => Some(*workspace_id),
             EventPayload::UserRegistered { .. }
             | EventPayload::PasswordChanged { .. }
             | EventPayload::SessionStarted { .. }

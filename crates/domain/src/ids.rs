@@ -69,3 +69,7 @@ id_type!(
     /// Identifies a folder.
     FolderId
 );
+id_type!(
+    /// Identifies a document.
+    DocumentId
+);

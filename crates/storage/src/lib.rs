@@ -30,6 +30,16 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 /// buffers to about 24 MiB however large the file.
 const PARTS_IN_FLIGHT: usize = 2;
 
+/// How much of the start of an upload is kept to recognise its type.
+const SNIFF_BYTES: usize = 8192;
+
+/// What streaming an upload produced.
+struct Streamed {
+    digest: String,
+    size: u64,
+    sniffed_type: Option<String>,
+}
+
 /// How to reach an S3-compatible service.
 #[derive(Debug, Clone)]
 pub struct S3Options {
@@ -128,14 +138,10 @@ impl ObjectBlobStore {
         Path::from(format!("workspaces/{workspace}/uploads/{}", uuid::Uuid::now_v7()))
     }
 
-    async fn stream_into(
-        &self,
-        writer: &mut WriteMultipart,
-        mut body: ByteStream,
-        max_bytes: u64,
-    ) -> DomainResult<(String, u64)> {
+    async fn stream_into(writer: &mut WriteMultipart, mut body: ByteStream, max_bytes: u64) -> DomainResult<Streamed> {
         let mut hasher = Hasher::new();
         let mut size = 0u64;
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| DomainError::UploadAborted(e.to_string()))?;
             size += chunk.len() as u64;
@@ -143,10 +149,15 @@ impl ObjectBlobStore {
                 return Err(DomainError::TooLarge { limit: max_bytes });
             }
             hasher.update(&chunk);
+            if head.len() < SNIFF_BYTES {
+                let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+            }
             writer.wait_for_capacity(PARTS_IN_FLIGHT).await.map_err(store_err)?;
             writer.put(chunk);
         }
-        Ok((hex::encode(hasher.finalize()), size))
+        let sniffed_type = infer::get(&head).map(|kind| kind.mime_type().to_owned());
+        Ok(Streamed { digest: hex::encode(hasher.finalize()), size, sniffed_type })
     }
 }
 
@@ -157,7 +168,7 @@ impl BlobStore for ObjectBlobStore {
         let upload_path = Self::upload_path(workspace);
         let upload = self.store.put_multipart(&upload_path).await.map_err(store_err)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-        let (digest, size) = match self.stream_into(&mut writer, body, max_bytes).await {
+        let streamed = match Self::stream_into(&mut writer, body, max_bytes).await {
             Ok(done) => done,
             Err(err) => {
                 // Nothing of an incomplete upload may remain.
@@ -169,7 +180,7 @@ impl BlobStore for ObjectBlobStore {
         };
         writer.finish().await.map_err(store_err)?;
 
-        let sha256 = Sha256::parse(&digest)?;
+        let sha256 = Sha256::parse(&streamed.digest)?;
         let final_path = Self::blob_path(workspace, &sha256);
         let deduplicated = match self.store.head(&final_path).await {
             Ok(_) => {
@@ -182,7 +193,7 @@ impl BlobStore for ObjectBlobStore {
             }
             Err(other) => return Err(store_err(other)),
         };
-        Ok(StoredBlob { sha256, size, deduplicated })
+        Ok(StoredBlob { sha256, size: streamed.size, deduplicated, sniffed_type: streamed.sniffed_type })
     }
 
     async fn get(

@@ -2,6 +2,7 @@
 
 mod api_key;
 mod blob;
+mod document;
 mod folder;
 mod session;
 mod user;
@@ -10,6 +11,7 @@ mod workspace;
 
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
 pub use blob::{ByteRange, Sha256};
+pub use document::{Document, DocumentVersion, RangeSpec};
 pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH};
 pub use session::{RefreshToken, Session};
 pub use user::{PasswordHash, User};

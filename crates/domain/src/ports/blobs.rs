@@ -24,6 +24,9 @@ pub struct StoredBlob {
     pub size: u64,
     /// `true` when the workspace already held this content and nothing new was stored.
     pub deduplicated: bool,
+    /// The media type recognised from the content's first bytes (magic
+    /// numbers), if any.
+    pub sniffed_type: Option<String>,
 }
 
 /// A blob, or a range of it, on its way out.

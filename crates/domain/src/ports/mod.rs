@@ -16,7 +16,9 @@ pub use blobs::{BlobContent, BlobStore, ByteStream, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;
-pub use repositories::{ApiKeyRepository, FolderRepository, SessionRepository, UserRepository, WorkspaceRepository};
+pub use repositories::{
+    ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, UserRepository, WorkspaceRepository,
+};
 pub use system::{Clock, IdGenerator, SecretGenerator};
 
 #[cfg(any(test, feature = "mocks"))]
@@ -29,7 +31,8 @@ pub use credentials::{MockAccessTokenCodec, MockPasswordHasher};
 pub use health::MockHealthCheck;
 #[cfg(any(test, feature = "mocks"))]
 pub use repositories::{
-    MockApiKeyRepository, MockFolderRepository, MockSessionRepository, MockUserRepository, MockWorkspaceRepository,
+    MockApiKeyRepository, MockDocumentRepository, MockFolderRepository, MockSessionRepository, MockUserRepository,
+    MockWorkspaceRepository,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use system::{MockClock, MockIdGenerator, MockSecretGenerator};

@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 
 use crate::DomainResult;
 use crate::events::{NewEvent, RevocationReason};
-use crate::ids::{ApiKeyId, FolderId, SessionId, UserId, WorkspaceId};
+use crate::ids::{ApiKeyId, DocumentId, FolderId, SessionId, UserId, WorkspaceId};
 use crate::model::{
-    ApiKey, ChildCursor, ChildOrder, Children, Email, Folder, ItemName, Member, Membership, PasswordHash, RefreshToken,
-    Session, TokenHash, User, Workspace, WorkspaceName, WorkspaceSummary,
+    ApiKey, ChildCursor, ChildOrder, Children, Document, DocumentVersion, Email, Folder, ItemName, Member, Membership,
+    PasswordHash, RefreshToken, Session, TokenHash, User, Workspace, WorkspaceName, WorkspaceSummary,
 };
 use crate::page::{Page, PageRequest};
 use crate::policy::Role;
@@ -310,4 +310,54 @@ pub trait FolderRepository: Send + Sync {
         after: Option<ChildCursor>,
         limit: u32,
     ) -> DomainResult<Children>;
+}
+
+/// Documents and their versions.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DocumentRepository: Send + Sync {
+    /// Stores a new document with its first version, and records the
+    /// version's content as held by the workspace.
+    ///
+    /// # Errors
+    /// `Conflict(NameTaken)` when a document of the folder has the name;
+    /// `NotFound(Folder)` when the folder is not in the workspace.
+    async fn create(&self, document: &Document, version: &DocumentVersion, events: &[NewEvent]) -> DomainResult<()>;
+
+    /// Adds `version` as the document's newest, but only if the document's
+    /// current version is still `version.number - 1`: of concurrent uploads
+    /// computed from the same state exactly one succeeds, the others get
+    /// `false` (and store nothing) and may retry from the new state.
+    ///
+    /// # Errors
+    /// `NotFound(Document)` when the document is not in the workspace.
+    async fn add_version(
+        &self,
+        workspace: WorkspaceId,
+        version: &DocumentVersion,
+        events: &[NewEvent],
+    ) -> DomainResult<bool>;
+
+    /// A document of the workspace.
+    ///
+    /// # Errors
+    /// Storage failures; another workspace's document is `Ok(None)`.
+    async fn get(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Option<Document>>;
+
+    /// One version of a document of the workspace.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn version(
+        &self,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        number: u32,
+    ) -> DomainResult<Option<DocumentVersion>>;
+
+    /// Every version of a document, newest first.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn versions(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Vec<DocumentVersion>>;
 }

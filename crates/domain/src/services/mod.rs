@@ -4,6 +4,7 @@
 mod access;
 mod api_keys;
 mod auth;
+mod documents;
 mod folders;
 mod workspaces;
 
@@ -16,6 +17,7 @@ pub use auth::{
     API_KEY_PREFIX, AuthPorts, AuthService, AuthSettings, Credentials, REFRESH_TOKEN_PREFIX, Registration, SessionView,
     ThrottleSettings, TokenPair,
 };
+pub use documents::{DocumentService, Download, OPAQUE_CONTENT_TYPE, Upload};
 pub use folders::FolderService;
 pub use workspaces::{ROOT_FOLDER_NAME, WorkspaceService};
 

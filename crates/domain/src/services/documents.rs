@@ -1,0 +1,274 @@
+//! Documents: upload, new versions, metadata, download.
+
+use std::sync::Arc;
+
+use super::{Runtime, WorkspaceAccess};
+use crate::error::{DomainError, Entity};
+use crate::events::EventPayload;
+use crate::ids::{DocumentId, FolderId, WorkspaceId};
+use crate::model::{Document, DocumentVersion, ItemName, RangeSpec, Sha256};
+use crate::policy::Action;
+use crate::ports::{BlobContent, BlobStore, ByteStream, DocumentRepository, StoredBlob};
+use crate::{Actor, DomainResult};
+
+/// The media type of content nobody recognised: served as a download, never rendered.
+pub const OPAQUE_CONTENT_TYPE: &str = "application/octet-stream";
+/// Attempts to append a version when other uploads to the same document race.
+const VERSION_ATTEMPTS: usize = 5;
+
+/// An upload on its way in.
+pub struct Upload {
+    /// The file name the client gave.
+    pub filename: String,
+    /// An optional note for the version.
+    pub note: Option<String>,
+    /// The bytes.
+    pub body: ByteStream,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload").field("filename", &self.filename).field("note", &self.note).finish_non_exhaustive()
+    }
+}
+
+/// A download: the version, and its bytes unless the client already has them.
+#[derive(Debug)]
+pub struct Download {
+    /// The version being sent.
+    pub version: DocumentVersion,
+    /// The bytes, or `None` when the client's `If-None-Match` matched.
+    pub content: Option<BlobContent>,
+}
+
+/// The document use cases.
+pub struct DocumentService {
+    rt: Runtime,
+    documents: Arc<dyn DocumentRepository>,
+    blobs: Arc<dyn BlobStore>,
+    access: WorkspaceAccess,
+    max_upload_bytes: u64,
+}
+
+impl std::fmt::Debug for DocumentService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentService").field("max_upload_bytes", &self.max_upload_bytes).finish_non_exhaustive()
+    }
+}
+
+fn note(raw: Option<String>) -> DomainResult<Option<String>> {
+    match raw.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
+        Some(n) if n.chars().count() > 1000 => Err(DomainError::invalid("note", "must be at most 1000 characters")),
+        Some(n) if n.chars().any(|c| c.is_control() && c != '\n') => {
+            Err(DomainError::invalid("note", "must not contain control characters"))
+        }
+        other => Ok(other),
+    }
+}
+
+impl DocumentService {
+    /// The document use cases over the given ports; uploads larger than
+    /// `max_upload_bytes` are refused.
+    #[must_use]
+    pub fn new(
+        rt: Runtime,
+        documents: Arc<dyn DocumentRepository>,
+        blobs: Arc<dyn BlobStore>,
+        workspaces: Arc<dyn crate::ports::WorkspaceRepository>,
+        max_upload_bytes: u64,
+    ) -> Self {
+        Self { rt, documents, blobs, access: WorkspaceAccess::new(workspaces), max_upload_bytes }
+    }
+
+    fn version_of(
+        &self,
+        actor: &Actor,
+        document: DocumentId,
+        number: u32,
+        filename: ItemName,
+        note: Option<String>,
+        blob: StoredBlob,
+    ) -> DocumentVersion {
+        DocumentVersion {
+            document_id: document,
+            number,
+            sha256: blob.sha256,
+            size: blob.size,
+            content_type: blob.sniffed_type.unwrap_or_else(|| OPAQUE_CONTENT_TYPE.to_owned()),
+            filename,
+            author: actor.user_id(),
+            note,
+            created_at: self.rt.clock.now(),
+        }
+    }
+
+    fn version_added(workspace: WorkspaceId, v: &DocumentVersion) -> EventPayload {
+        EventPayload::VersionAdded {
+            workspace_id: workspace,
+            document_id: v.document_id,
+            number: v.number,
+            sha256: v.sha256.as_str().to_owned(),
+            size: v.size,
+            content_type: v.content_type.clone(),
+        }
+    }
+
+    /// Creates a document in `folder` from an upload (editors and above).
+    /// The content is streamed to the blob store first; the document and its
+    /// first version are recorded only once every byte is stored.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or folder); `Forbidden`; `Invalid` name or note;
+    /// `TooLarge`; `UploadAborted`; `Conflict(NameTaken)`.
+    pub async fn upload(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        folder: FolderId,
+        name: &str,
+        upload: Upload,
+    ) -> DomainResult<(Document, DocumentVersion)> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let name = ItemName::parse(name)?;
+        let filename = ItemName::parse(&upload.filename)
+            .map_err(|_| DomainError::invalid("filename", "is not a valid file name"))?;
+        let note = note(upload.note)?;
+        let blob = self.blobs.put(workspace, upload.body, self.max_upload_bytes).await?;
+        let now = self.rt.clock.now();
+        let document = Document {
+            id: DocumentId::from_uuid(self.rt.ids.new_id()),
+            workspace_id: workspace,
+            folder_id: folder,
+            name,
+            current_version: 1,
+            created_by: actor.user_id(),
+            created_at: now,
+            updated_at: now,
+        };
+        let version = self.version_of(actor, document.id, 1, filename, note, blob);
+        let events = [
+            self.rt.event(
+                actor,
+                EventPayload::DocumentCreated {
+                    workspace_id: workspace,
+                    document_id: document.id,
+                    folder_id: folder,
+                    name: document.name.as_str().to_owned(),
+                },
+            ),
+            self.rt.event(actor, Self::version_added(workspace, &version)),
+        ];
+        // If this fails, the stored content is referenced by nothing; the
+        // collector removes such blobs after a grace period (deleting it here
+        // could race a concurrent upload of the same bytes).
+        self.documents.create(&document, &version, &events).await?;
+        Ok((document, version))
+    }
+
+    /// Uploads a new version of a document (editors and above).
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or document); `Forbidden`; `Invalid`; `TooLarge`;
+    /// `UploadAborted`; `Unavailable` when concurrent uploads keep winning.
+    pub async fn add_version(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        upload: Upload,
+    ) -> DomainResult<DocumentVersion> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let filename = ItemName::parse(&upload.filename)
+            .map_err(|_| DomainError::invalid("filename", "is not a valid file name"))?;
+        let note = note(upload.note)?;
+        self.existing(workspace, id).await?;
+        let blob = self.blobs.put(workspace, upload.body, self.max_upload_bytes).await?;
+        for _ in 0..VERSION_ATTEMPTS {
+            let current = self.existing(workspace, id).await?.current_version;
+            let version = self.version_of(actor, id, current + 1, filename.clone(), note.clone(), blob.clone());
+            let event = self.rt.event(actor, Self::version_added(workspace, &version));
+            if self.documents.add_version(workspace, &version, &[event]).await? {
+                return Ok(version);
+            }
+        }
+        Err(DomainError::Unavailable("too many concurrent uploads to this document; retry".into()))
+    }
+
+    async fn existing(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Document> {
+        self.documents.get(workspace, id).await?.ok_or(DomainError::NotFound(Entity::Document))
+    }
+
+    /// A document with its current version.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or document).
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+    ) -> DomainResult<(Document, DocumentVersion)> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        let document = self.existing(workspace, id).await?;
+        let current = self
+            .documents
+            .version(workspace, id, document.current_version)
+            .await?
+            .ok_or_else(|| DomainError::internal("current version missing"))?;
+        Ok((document, current))
+    }
+
+    /// Every version of a document, newest first.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or document).
+    pub async fn versions(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+    ) -> DomainResult<Vec<DocumentVersion>> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        self.existing(workspace, id).await?;
+        self.documents.versions(workspace, id).await
+    }
+
+    /// The bytes of a version (the current one when `number` is `None`), or
+    /// of a range of it. When `if_none_match` names the version's digest the
+    /// content is not opened at all.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace, document or version); `RangeNotSatisfiable`.
+    pub async fn download(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        number: Option<u32>,
+        range: Option<RangeSpec>,
+        if_none_match: Option<&Sha256>,
+    ) -> DomainResult<Download> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        let number = match number {
+            Some(n) => n,
+            None => self.existing(workspace, id).await?.current_version,
+        };
+        let version =
+            self.documents.version(workspace, id, number).await?.ok_or(DomainError::NotFound(Entity::Version))?;
+        if if_none_match == Some(&version.sha256) {
+            return Ok(Download { version, content: None });
+        }
+        let range = match range {
+            None => None,
+            Some(spec) => {
+                Some(spec.resolve(version.size).ok_or(DomainError::RangeNotSatisfiable { size: version.size })?)
+            }
+        };
+        let content = self.blobs.get(workspace, &version.sha256, range).await?;
+        Ok(Download { version, content: Some(content) })
+    }
+}
+
+#[cfg(test)]
+#[path = "documents_tests.rs"]
+mod tests;

@@ -1,0 +1,235 @@
+use std::sync::Arc;
+
+use bytes::Bytes;
+use mockall::predicate::eq;
+use uuid::Uuid;
+
+use super::*;
+use crate::Role;
+use crate::ports::{MockBlobStore, MockDocumentRepository, MockWorkspaceRepository};
+use crate::services::testkit::{self, block_on, membership, now, user_actor};
+
+const DIGEST: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+fn ids() -> (WorkspaceId, crate::UserId) {
+    (WorkspaceId::from_uuid(Uuid::new_v4()), crate::UserId::from_uuid(Uuid::new_v4()))
+}
+
+fn upload(name: &str) -> Upload {
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![Ok(Bytes::from_static(b"abc"))];
+    Upload { filename: name.into(), note: None, body: Box::pin(futures::stream::iter(chunks)) }
+}
+
+fn stored(sniffed: Option<&str>) -> StoredBlob {
+    StoredBlob {
+        sha256: Sha256::parse(DIGEST).expect("digest"),
+        size: 3,
+        deduplicated: false,
+        sniffed_type: sniffed.map(Into::into),
+    }
+}
+
+fn service(
+    ws: WorkspaceId,
+    user: crate::UserId,
+    role: Role,
+    docs: MockDocumentRepository,
+    blobs: MockBlobStore,
+) -> DocumentService {
+    let mut workspaces = MockWorkspaceRepository::new();
+    workspaces.expect_membership().with(eq(ws), eq(user)).returning(move |w, u| Ok(Some(membership(w, u, role))));
+    DocumentService::new(testkit::runtime(), Arc::new(docs), Arc::new(blobs), Arc::new(workspaces), 1024)
+}
+
+fn document(ws: WorkspaceId, current: u32) -> Document {
+    Document {
+        id: DocumentId::from_uuid(Uuid::new_v4()),
+        workspace_id: ws,
+        folder_id: FolderId::from_uuid(Uuid::new_v4()),
+        name: ItemName::parse("a.txt").expect("name"),
+        current_version: current,
+        created_by: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn version(doc: DocumentId, number: u32) -> DocumentVersion {
+    DocumentVersion {
+        document_id: doc,
+        number,
+        sha256: Sha256::parse(DIGEST).expect("digest"),
+        size: 3,
+        content_type: OPAQUE_CONTENT_TYPE.into(),
+        filename: ItemName::parse("a.txt").expect("name"),
+        author: None,
+        note: None,
+        created_at: now(),
+    }
+}
+
+#[test]
+fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_version() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    blobs
+        .expect_put()
+        .withf(move |w, _, max| *w == ws && *max == 1024)
+        .times(1)
+        .returning(|_, _, _| Ok(stored(Some("image/png"))));
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_create()
+        .withf(move |d, v, events| {
+            d.current_version == 1
+                && v.number == 1
+                && v.document_id == d.id
+                && v.sha256.as_str() == DIGEST
+                && v.content_type == "image/png"
+                && v.author == Some(me)
+                && events.iter().map(|e| e.payload.event_type()).collect::<Vec<_>>()
+                    == ["document.created.v1", "document.version_added.v1"]
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let folder = FolderId::from_uuid(Uuid::new_v4());
+    let (doc, v) = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
+        &user_actor(me),
+        ws,
+        folder,
+        "Logo",
+        upload("logo.png"),
+    ))
+    .expect("uploaded");
+    assert_eq!(doc.folder_id, folder);
+    assert_eq!(v.filename.as_str(), "logo.png");
+}
+
+#[test]
+fn unrecognised_content_is_opaque_whatever_the_name_says() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_put().returning(|_, _, _| Ok(stored(None)));
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_create().withf(|_, v, _| v.content_type == OPAQUE_CONTENT_TYPE).times(1).returning(|_, _, _| Ok(()));
+    block_on(service(ws, me, Role::Editor, docs, blobs).upload(
+        &user_actor(me),
+        ws,
+        FolderId::from_uuid(Uuid::new_v4()),
+        "x.html",
+        upload("x.html"),
+    ))
+    .expect("uploaded");
+}
+
+#[test]
+fn viewers_cannot_upload_and_nothing_is_stored() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_put().never();
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_create().never();
+    let err = block_on(service(ws, me, Role::Viewer, docs, blobs).upload(
+        &user_actor(me),
+        ws,
+        FolderId::from_uuid(Uuid::new_v4()),
+        "a",
+        upload("a"),
+    ));
+    assert!(matches!(err, Err(DomainError::Forbidden(_))));
+}
+
+#[test]
+fn invalid_names_are_refused_before_any_byte_is_stored() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_put().never();
+    let svc = service(ws, me, Role::Editor, MockDocumentRepository::new(), blobs);
+    let err = block_on(svc.upload(
+        &user_actor(me),
+        ws,
+        FolderId::from_uuid(Uuid::new_v4()),
+        "../../etc/passwd",
+        upload("ok.txt"),
+    ));
+    assert!(matches!(err, Err(DomainError::Invalid(_))));
+}
+
+#[test]
+fn a_new_version_retries_when_another_upload_wins_the_race() {
+    let (ws, me) = ids();
+    let doc = document(ws, 1);
+    let id = doc.id;
+    let mut current = 1;
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_get().returning(move |_, _| {
+        let mut d = doc.clone();
+        d.current_version = current;
+        current = 2; // another upload landed in between
+        Ok(Some(d))
+    });
+    let mut attempts = 0;
+    docs.expect_add_version().times(2).returning(move |_, v, events| {
+        attempts += 1;
+        assert!(matches!(events[0].payload, EventPayload::VersionAdded { number, .. } if number == v.number));
+        Ok(attempts == 2 && v.number == 3)
+    });
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_put().times(1).returning(|_, _, _| Ok(stored(None)));
+    let v = block_on(service(ws, me, Role::Editor, docs, blobs).add_version(&user_actor(me), ws, id, upload("a.txt")))
+        .expect("added");
+    assert_eq!(v.number, 3);
+}
+
+#[test]
+fn a_matching_etag_never_opens_the_content() {
+    let (ws, me) = ids();
+    let doc = document(ws, 2);
+    let id = doc.id;
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_get().returning(move |_, _| Ok(Some(doc.clone())));
+    docs.expect_version().with(eq(ws), eq(id), eq(2)).returning(move |_, d, n| Ok(Some(version(d, n))));
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_get().never();
+    let etag = Sha256::parse(DIGEST).expect("digest");
+    let got =
+        block_on(service(ws, me, Role::Viewer, docs, blobs).download(&user_actor(me), ws, id, None, None, Some(&etag)))
+            .expect("ok");
+    assert!(got.content.is_none());
+    assert_eq!(got.version.number, 2);
+}
+
+#[test]
+fn ranges_outside_the_content_are_not_satisfiable() {
+    let (ws, me) = ids();
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_version().returning(move |_, d, n| Ok(Some(version(d, n))));
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_get().never();
+    let range = RangeSpec::From { first: 3, last: None };
+    let err = block_on(service(ws, me, Role::Viewer, docs, blobs).download(
+        &user_actor(me),
+        ws,
+        id,
+        Some(1),
+        Some(range),
+        None,
+    ));
+    assert!(matches!(err, Err(DomainError::RangeNotSatisfiable { size: 3 })));
+}
+
+#[test]
+fn a_missing_version_is_not_found() {
+    let (ws, me) = ids();
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_version().returning(|_, _, _| Ok(None));
+    let err = block_on(service(ws, me, Role::Viewer, docs, MockBlobStore::new()).download(
+        &user_actor(me),
+        ws,
+        DocumentId::from_uuid(Uuid::new_v4()),
+        Some(9),
+        None,
+        None,
+    ));
+    assert!(matches!(err, Err(DomainError::NotFound(Entity::Version))));
+}
