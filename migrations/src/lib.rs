@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_identity;
 mod m20261125_000002_folders;
+mod m20261125_000003_documents;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -17,6 +18,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_identity::Migration), Box::new(m20261125_000002_folders::Migration)]
+        vec![
+            Box::new(m20261125_000001_identity::Migration),
+            Box::new(m20261125_000002_folders::Migration),
+            Box::new(m20261125_000003_documents::Migration),
+        ]
     }
 }

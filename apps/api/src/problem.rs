@@ -107,6 +107,8 @@ fn not_found(entity: Entity) -> (&'static str, &'static str) {
         Entity::ApiKey => ("api_key_not_found", "API key not found"),
         Entity::Blob => ("content_not_found", "Content not found"),
         Entity::Folder => ("folder_not_found", "Folder not found"),
+        Entity::Document => ("document_not_found", "Document not found"),
+        Entity::Version => ("version_not_found", "Version not found"),
     }
 }
 
@@ -137,6 +139,7 @@ impl From<DomainError> for ApiError {
                     Conflict::NameTaken => "name_taken",
                     Conflict::FolderCycle => "folder_cycle",
                     Conflict::TooDeep => "too_deep",
+                    Conflict::VersionRace => "version_conflict",
                 };
                 Self::new(S::CONFLICT, code, "Conflict", detail)
             }
@@ -157,6 +160,9 @@ impl From<DomainError> for ApiError {
                 Self::new(S::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large", detail)
             }
             DomainError::UploadAborted(_) => Self::bad_request("upload_aborted", detail),
+            DomainError::RangeNotSatisfiable { .. } => {
+                Self::new(S::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", "Range not satisfiable", detail)
+            }
             DomainError::RegistrationClosed => {
                 Self::new(S::FORBIDDEN, "registration_closed", "Registration closed", detail)
             }

@@ -2,12 +2,14 @@
 //! written; a row that no longer parses is reported as corrupt, not skipped.
 
 use cabinet_domain::model::{
-    ApiKey, ApiKeyName, DisplayName, Email, Folder, ItemName, Membership, PasswordHash, RefreshToken, Session,
-    TokenHash, User, Workspace, WorkspaceName,
+    ApiKey, ApiKeyName, DisplayName, Document, DocumentVersion, Email, Folder, ItemName, Membership, PasswordHash,
+    RefreshToken, Session, Sha256, TokenHash, User, Workspace, WorkspaceName,
 };
-use cabinet_domain::{ApiKeyId, DomainError, DomainResult, FolderId, Role, SessionId, UserId, WorkspaceId};
+use cabinet_domain::{ApiKeyId, DocumentId, DomainError, DomainResult, FolderId, Role, SessionId, UserId, WorkspaceId};
 
-use crate::entities::{api_keys, folders, memberships, refresh_tokens, sessions, users, workspaces};
+use crate::entities::{
+    api_keys, document_versions, documents, folders, memberships, refresh_tokens, sessions, users, workspaces,
+};
 
 fn corrupt(table: &str, what: impl std::fmt::Display) -> DomainError {
     DomainError::Internal(format!("corrupt {table} row: {what}"))
@@ -98,5 +100,32 @@ pub(crate) fn folder(m: folders::Model) -> DomainResult<Folder> {
         created_by: m.created_by.map(UserId::from_uuid),
         created_at: m.created_at,
         updated_at: m.updated_at,
+    })
+}
+
+pub(crate) fn document(m: documents::Model) -> DomainResult<Document> {
+    Ok(Document {
+        id: DocumentId::from_uuid(m.id),
+        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        folder_id: FolderId::from_uuid(m.folder_id),
+        name: ItemName::parse(&m.name).map_err(|e| corrupt("documents", e))?,
+        current_version: u32::try_from(m.current_version).map_err(|e| corrupt("documents", e))?,
+        created_by: m.created_by.map(UserId::from_uuid),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub(crate) fn version(m: document_versions::Model) -> DomainResult<DocumentVersion> {
+    Ok(DocumentVersion {
+        document_id: DocumentId::from_uuid(m.document_id),
+        number: u32::try_from(m.number).map_err(|e| corrupt("document_versions", e))?,
+        sha256: Sha256::parse(&m.sha256).map_err(|e| corrupt("document_versions", e))?,
+        size: u64::try_from(m.size).map_err(|e| corrupt("document_versions", e))?,
+        content_type: m.content_type,
+        filename: ItemName::parse(&m.filename).map_err(|e| corrupt("document_versions", e))?,
+        author: m.author.map(UserId::from_uuid),
+        note: m.note,
+        created_at: m.created_at,
     })
 }

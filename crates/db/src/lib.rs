@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod convert;
+mod documents;
 mod entities;
 mod error;
 mod events;
@@ -28,6 +29,7 @@ use cabinet_migrations::MigratorTrait;
 use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
 
 pub use api_keys::SqlApiKeyRepository;
+pub use documents::SqlDocumentRepository;
 pub use folders::SqlFolderRepository;
 pub use sessions::SqlSessionRepository;
 pub use users::SqlUserRepository;
@@ -118,6 +120,12 @@ impl Database {
     #[must_use]
     pub fn workspaces(&self) -> SqlWorkspaceRepository {
         SqlWorkspaceRepository::new(self.conn.clone())
+    }
+
+    /// The document repository on this database.
+    #[must_use]
+    pub fn documents(&self) -> SqlDocumentRepository {
+        SqlDocumentRepository::new(self.conn.clone())
     }
 
     /// The folder repository on this database.

@@ -9,12 +9,12 @@ use cabinet_db::testing::{self, TestDatabase};
 use cabinet_domain::actor::{ActorKind, ActorRef};
 use cabinet_domain::events::{EventPayload, NewEvent, RevocationReason};
 use cabinet_domain::model::{
-    ApiKey, ApiKeyName, ChildCursor, ChildOrder, DisplayName, Email, Folder, ItemName, Membership, PasswordHash,
-    RefreshToken, Session, TokenHash, User, Workspace, WorkspaceName,
+    ApiKey, ApiKeyName, ChildCursor, ChildOrder, DisplayName, Document, DocumentVersion, Email, Folder, ItemName,
+    Membership, PasswordHash, RefreshToken, Session, Sha256, TokenHash, User, Workspace, WorkspaceName,
 };
 use cabinet_domain::page::PageRequest;
 use cabinet_domain::ports::{
-    ApiKeyRepository, FolderRepository, SessionRepository, UserRepository, WorkspaceRepository,
+    ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, UserRepository, WorkspaceRepository,
 };
 use cabinet_domain::{ApiKeyId, Conflict, DomainError, Entity, FolderId, Origin, Role, SessionId, UserId, WorkspaceId};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
@@ -565,6 +565,100 @@ async fn children_page_in_every_order(db: &Database) {
     assert!(leaf.next.is_none());
 }
 
+// ------------------------------------------------------------- documents
+
+fn doc_in(ws: &Workspace, folder: FolderId, name: &str) -> Document {
+    Document {
+        id: cabinet_domain::DocumentId::from_uuid(Uuid::now_v7()),
+        workspace_id: ws.id,
+        folder_id: folder,
+        name: ItemName::parse(name).expect("name"),
+        current_version: 1,
+        created_by: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn version_of(doc: &Document, number: u32, content: &str) -> DocumentVersion {
+    DocumentVersion {
+        document_id: doc.id,
+        number,
+        sha256: Sha256::parse(&format!("{:0>64}", content)).expect("digest"),
+        size: 10,
+        content_type: "application/octet-stream".into(),
+        filename: ItemName::parse("file.bin").expect("name"),
+        author: None,
+        note: Some("first".into()),
+        created_at: now(),
+    }
+}
+
+async fn documents_keep_every_version_and_hold_content_once(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let repo = db.documents();
+    let doc = doc_in(&ws, ws.root_folder_id, "Plan.pdf");
+    let created = event(EventPayload::DocumentCreated {
+        workspace_id: ws.id,
+        document_id: doc.id,
+        folder_id: ws.root_folder_id,
+        name: "Plan.pdf".into(),
+    });
+    repo.create(&doc, &version_of(&doc, 1, "a1"), &[created]).await.expect("created");
+    assert_eq!(repo.get(ws.id, doc.id).await.expect("get"), Some(doc.clone()));
+    assert!(repo.add_version(ws.id, &version_of(&doc, 2, "b2"), &[]).await.expect("v2"));
+    assert!(!repo.add_version(ws.id, &version_of(&doc, 2, "c3"), &[]).await.expect("stale"), "a stale number loses");
+    assert!(repo.add_version(ws.id, &version_of(&doc, 3, "a1"), &[]).await.expect("v3, same content as v1"));
+    let numbers: Vec<u32> = repo.versions(ws.id, doc.id).await.expect("versions").iter().map(|v| v.number).collect();
+    assert_eq!(numbers, [3, 2, 1]);
+    assert_eq!(repo.get(ws.id, doc.id).await.expect("get").expect("doc").current_version, 3);
+    assert_eq!(
+        repo.version(ws.id, doc.id, 2).await.expect("v2").expect("kept").sha256.as_str(),
+        format!("{:0>64}", "b2")
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM blobs").await, 2, "content a1 is held once");
+    assert_eq!(events_of_type(db, "document.created.v1").await, 1);
+
+    let other = workspace_owned_by(db, alice.id).await;
+    assert_eq!(repo.get(other.id, doc.id).await.expect("get"), None);
+    assert_eq!(repo.version(other.id, doc.id, 1).await.expect("get"), None);
+    assert!(matches!(repo.add_version(other.id, &version_of(&doc, 4, "d4"), &[]).await, Err(DomainError::NotFound(_))));
+}
+
+async fn document_names_are_unique_in_their_folder(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let repo = db.documents();
+    let first = doc_in(&ws, ws.root_folder_id, "Notes.txt");
+    repo.create(&first, &version_of(&first, 1, "1"), &[]).await.expect("created");
+    let twin = doc_in(&ws, ws.root_folder_id, "NOTES.TXT");
+    let err = repo.create(&twin, &version_of(&twin, 1, "2"), &[]).await.expect_err("taken");
+    assert!(matches!(err, DomainError::Conflict(Conflict::NameTaken)), "{err:?}");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM document_versions").await, 1, "the refused document left no version");
+    let elsewhere = workspace_owned_by(db, alice.id).await;
+    let stray = doc_in(&elsewhere, ws.root_folder_id, "stray");
+    let err = repo.create(&stray, &version_of(&stray, 1, "3"), &[]).await.expect_err("folder of another workspace");
+    assert!(matches!(err, DomainError::NotFound(Entity::Folder)));
+}
+
+async fn concurrent_new_versions_get_distinct_numbers(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let doc = doc_in(&ws, ws.root_folder_id, "race.bin");
+    db.documents().create(&doc, &version_of(&doc, 1, "0"), &[]).await.expect("created");
+    let repo = Arc::new(db.documents());
+    let attempts = (0..8).map(|i| {
+        let repo = repo.clone();
+        let v = version_of(&doc, 2, &format!("{i}f"));
+        let ws = ws.id;
+        tokio::spawn(async move { repo.add_version(ws, &v, &[]).await })
+    });
+    let results = futures::future::join_all(attempts).await;
+    assert_eq!(results.iter().filter(|r| matches!(r, Ok(Ok(true)))).count(), 1, "{results:?}");
+    assert_eq!(repo.versions(ws.id, doc.id).await.expect("versions").len(), 2);
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -611,4 +705,7 @@ contract!(
     folders_rename_and_move_without_cycles,
     concurrent_crossing_moves_never_make_a_loop,
     children_page_in_every_order,
+    documents_keep_every_version_and_hold_content_once,
+    document_names_are_unique_in_their_folder,
+    concurrent_new_versions_get_distinct_numbers,
 );

@@ -1,0 +1,169 @@
+//! The document repository: documents, versions, and the content each workspace holds.
+
+use async_trait::async_trait;
+use cabinet_domain::events::NewEvent;
+use cabinet_domain::model::{Document, DocumentVersion};
+use cabinet_domain::ports::DocumentRepository;
+use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, WorkspaceId};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use crate::convert;
+use crate::entities::{blobs, document_versions, documents, folders};
+use crate::error::{DbResultExt, db_err, db_err_unique};
+use crate::events::{append, in_transaction};
+
+/// Documents in the SQL database.
+#[derive(Debug, Clone)]
+pub struct SqlDocumentRepository {
+    db: DatabaseConnection,
+}
+
+impl SqlDocumentRepository {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn number(n: u32) -> DomainResult<i32> {
+    i32::try_from(n).map_err(DomainError::internal)
+}
+
+fn size(n: u64) -> DomainResult<i64> {
+    i64::try_from(n).map_err(DomainError::internal)
+}
+
+/// Inserts the version row and records its content as held by the workspace.
+async fn insert_version<C: ConnectionTrait>(conn: &C, workspace: WorkspaceId, v: &DocumentVersion) -> DomainResult<()> {
+    let row = document_versions::ActiveModel {
+        document_id: Set(v.document_id.as_uuid()),
+        number: Set(number(v.number)?),
+        workspace_id: Set(workspace.as_uuid()),
+        sha256: Set(v.sha256.as_str().to_owned()),
+        size: Set(size(v.size)?),
+        content_type: Set(v.content_type.clone()),
+        filename: Set(v.filename.as_str().to_owned()),
+        author: Set(v.author.map(|a| a.as_uuid())),
+        note: Set(v.note.clone()),
+        created_at: Set(v.created_at),
+    };
+    document_versions::Entity::insert(row).exec_without_returning(conn).await.or_domain()?;
+    let blob = blobs::ActiveModel {
+        workspace_id: Set(workspace.as_uuid()),
+        sha256: Set(v.sha256.as_str().to_owned()),
+        size: Set(size(v.size)?),
+        created_at: Set(v.created_at),
+    };
+    // The same content uploaded twice is held once.
+    blobs::Entity::insert(blob)
+        .on_conflict(OnConflict::columns([blobs::Column::WorkspaceId, blobs::Column::Sha256]).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await
+        .or_domain()?;
+    Ok(())
+}
+
+#[async_trait]
+impl DocumentRepository for SqlDocumentRepository {
+    #[tracing::instrument(skip_all, fields(document_id = %document.id), err(level = "debug"))]
+    async fn create(&self, document: &Document, version: &DocumentVersion, events: &[NewEvent]) -> DomainResult<()> {
+        in_transaction!(self.db, events, |txn| {
+            let folder = folders::Entity::find_by_id(document.folder_id.as_uuid())
+                .filter(folders::Column::WorkspaceId.eq(document.workspace_id.as_uuid()))
+                .filter(folders::Column::TrashedAt.is_null())
+                .one(&txn)
+                .await
+                .or_domain()?;
+            if folder.is_none() {
+                return Err(DomainError::NotFound(Entity::Folder));
+            }
+            let row = documents::ActiveModel {
+                id: Set(document.id.as_uuid()),
+                workspace_id: Set(document.workspace_id.as_uuid()),
+                folder_id: Set(document.folder_id.as_uuid()),
+                name: Set(document.name.as_str().to_owned()),
+                name_key: Set(document.name.key()),
+                current_version: Set(number(document.current_version)?),
+                created_by: Set(document.created_by.map(|u| u.as_uuid())),
+                created_at: Set(document.created_at),
+                updated_at: Set(document.updated_at),
+                trashed_at: Set(None),
+            };
+            documents::Entity::insert(row)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(|e| db_err_unique(e, DomainError::Conflict(Conflict::NameTaken)))?;
+            insert_version(&txn, document.workspace_id, version).await?;
+            Ok::<_, DomainError>(())
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(document_id = %version.document_id), err(level = "debug"))]
+    async fn add_version(
+        &self,
+        workspace: WorkspaceId,
+        version: &DocumentVersion,
+        events: &[NewEvent],
+    ) -> DomainResult<bool> {
+        let exists = self.get(workspace, version.document_id).await?.is_some();
+        if !exists {
+            return Err(DomainError::NotFound(Entity::Document));
+        }
+        let previous = number(version.number.saturating_sub(1))?;
+        let txn = self.db.begin().await.map_err(db_err)?;
+        // The conditional bump is the arbiter between concurrent uploads.
+        let bumped = documents::Entity::update_many()
+            .col_expr(documents::Column::CurrentVersion, Expr::value(number(version.number)?))
+            .col_expr(documents::Column::UpdatedAt, Expr::value(version.created_at))
+            .filter(documents::Column::Id.eq(version.document_id.as_uuid()))
+            .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(documents::Column::CurrentVersion.eq(previous))
+            .exec(&txn)
+            .await
+            .or_domain()?;
+        if bumped.rows_affected != 1 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        insert_version(&txn, workspace, version).await?;
+        append(&txn, events).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn get(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Option<Document>> {
+        documents::Entity::find_by_id(id.as_uuid())
+            .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(documents::Column::TrashedAt.is_null())
+            .one(&self.db)
+            .await
+            .or_domain()?
+            .map(convert::document)
+            .transpose()
+    }
+
+    async fn version(&self, workspace: WorkspaceId, id: DocumentId, n: u32) -> DomainResult<Option<DocumentVersion>> {
+        document_versions::Entity::find_by_id((id.as_uuid(), number(n)?))
+            .filter(document_versions::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .one(&self.db)
+            .await
+            .or_domain()?
+            .map(convert::version)
+            .transpose()
+    }
+
+    async fn versions(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Vec<DocumentVersion>> {
+        document_versions::Entity::find()
+            .filter(document_versions::Column::DocumentId.eq(id.as_uuid()))
+            .filter(document_versions::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .order_by_desc(document_versions::Column::Number)
+            .all(&self.db)
+            .await
+            .or_domain()?
+            .into_iter()
+            .map(convert::version)
+            .collect()
+    }
+}
