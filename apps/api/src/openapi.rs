@@ -34,6 +34,12 @@ use crate::routes;
         routes::folders::get,
         routes::folders::update,
         routes::folders::children,
+        routes::documents::upload,
+        routes::documents::get,
+        routes::documents::versions,
+        routes::documents::add_version,
+        routes::documents::content,
+        routes::documents::version_content,
         routes::health::live,
         routes::health::ready,
     ),
@@ -45,6 +51,7 @@ use crate::routes;
         (name = "members", description = "Members and roles"),
         (name = "api-keys", description = "Credentials for scripts"),
         (name = "folders", description = "The folder tree"),
+        (name = "documents", description = "Documents, versions and content"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -191,6 +191,14 @@ impl From<DomainError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The problem response, for handlers that add headers to it.
+    #[must_use]
+    pub fn to_response(&self) -> HttpResponse {
+        ResponseError::error_response(self)
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.0.status

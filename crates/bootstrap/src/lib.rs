@@ -16,7 +16,8 @@ use cabinet_cache::{MemoryCache, RedisCache};
 use cabinet_db::{Database, DatabaseOptions};
 use cabinet_domain::ports::{BlobStore, HealthCheck, RateLimiter, RevocationList, SecretGenerator};
 use cabinet_domain::services::{
-    ApiKeyService, AuthPorts, AuthService, AuthSettings, FolderService, Runtime, ThrottleSettings, WorkspaceService,
+    ApiKeyService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, Runtime, ThrottleSettings,
+    WorkspaceService,
 };
 use cabinet_storage::{ObjectBlobStore, S3Options};
 use secrecy::{ExposeSecret, SecretString};
@@ -36,6 +37,8 @@ pub struct App {
     pub api_keys: Arc<ApiKeyService>,
     /// Folder use cases.
     pub folders: Arc<FolderService>,
+    /// Document use cases.
+    pub documents: Arc<DocumentService>,
     /// File contents.
     pub blobs: Arc<dyn BlobStore>,
     /// Dependencies probed by readiness checks.
@@ -150,6 +153,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     );
     let workspaces = WorkspaceService::new(rt.clone(), workspaces_repo.clone(), users);
     let folders = FolderService::new(rt.clone(), Arc::new(database.folders()), workspaces_repo.clone());
+    let documents = DocumentService::new(
+        rt.clone(),
+        Arc::new(database.documents()),
+        blob_store.clone(),
+        workspaces_repo.clone(),
+        settings.storage.max_upload_bytes,
+    );
     let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo);
 
     Ok(App {
@@ -157,6 +167,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         workspaces: Arc::new(workspaces),
         api_keys: Arc::new(api_keys),
         folders: Arc::new(folders),
+        documents: Arc::new(documents),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
         blobs: blob_store,
         database,

@@ -93,6 +93,8 @@ pub enum StorageBackend {
 pub struct StorageSettings {
     /// The backend.
     pub backend: StorageBackend,
+    /// The largest file accepted, in bytes.
+    pub max_upload_bytes: u64,
     /// The local backend's folder; unset means `<data_dir>/blobs`.
     pub path: Option<PathBuf>,
     /// The S3 backend's connection.

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod documents;
 pub mod folders;
 pub mod health;
 pub mod me;
@@ -44,6 +45,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/folders", web::post().to(folders::create))
             .route("/{ws}/folders/{id}", web::get().to(folders::get))
             .route("/{ws}/folders/{id}", web::patch().to(folders::update))
-            .route("/{ws}/folders/{id}/children", web::get().to(folders::children)),
+            .route("/{ws}/folders/{id}/children", web::get().to(folders::children))
+            .route("/{ws}/folders/{id}/documents", web::post().to(documents::upload))
+            .route("/{ws}/documents/{id}", web::get().to(documents::get))
+            .route("/{ws}/documents/{id}/content", web::get().to(documents::content))
+            .route("/{ws}/documents/{id}/versions", web::get().to(documents::versions))
+            .route("/{ws}/documents/{id}/versions", web::post().to(documents::add_version))
+            .route("/{ws}/documents/{id}/versions/{n}/content", web::get().to(documents::version_content)),
     );
 }

@@ -55,6 +55,12 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("GET", "/api/v1/workspaces/{ws}/folders/{id}", [A, A, A, A, N, U]),
     ("PATCH", "/api/v1/workspaces/{ws}/folders/{id}", [A, A, A, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/folders/{id}/children", [A, A, A, A, N, U]),
+    ("POST", "/api/v1/workspaces/{ws}/folders/{id}/documents", [A, A, A, F, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/documents/{id}", [A, A, A, A, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/documents/{id}/content", [A, A, A, A, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/documents/{id}/versions", [A, A, A, A, N, U]),
+    ("POST", "/api/v1/workspaces/{ws}/documents/{id}/versions", [A, A, A, F, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/documents/{id}/versions/{n}/content", [A, A, A, A, N, U]),
 ];
 
 /// Ids a request can refer to, made fresh for every cell.
@@ -63,6 +69,7 @@ struct Fixture {
     key: String,
     root: String,
     folder: String,
+    document: String,
 }
 
 struct World {
@@ -104,7 +111,21 @@ async fn fixture(app: &TestApp, world: &World) -> Fixture {
         .as_str()
         .expect("id")
         .to_owned();
-    Fixture { ws, key, root, folder }
+    let document = json_of(
+        app.client
+            .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{folder}/documents?name=doc.txt")))
+            .bearer_auth(owner)
+            .body("content")
+            .send()
+            .await
+            .expect("sent"),
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    Fixture { ws, key, root, folder, document }
 }
 
 async fn fresh_login(app: &TestApp, caller: &str) -> Tokens {
@@ -153,6 +174,12 @@ async fn every_operation_has_a_row_and_every_cell_holds() {
                 path.replace("{ws}", &fx.ws).replace("{user_id}", &world.target).replace("{key_id}", &fx.key);
             if path.contains("/folders/{id}") {
                 concrete = concrete.replace("{id}", &fx.folder);
+            }
+            if path.contains("/documents/{id}") {
+                concrete = concrete.replace("{id}", &fx.document).replace("{n}", "1");
+            }
+            if path.ends_with("/folders/{id}/documents") {
+                concrete.push_str(&format!("?name=upload-{}", uuid::Uuid::new_v4()));
             }
             if path.contains("sessions/{id}") {
                 let id = match &token {

@@ -112,6 +112,26 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// How many distinct contents the database records as held.
+    pub async fn blob_count(&self) -> i64 {
+        use sea_orm::{ConnectionTrait as _, Statement};
+        let options = cabinet_db::DatabaseOptions {
+            url: self.database_url.clone(),
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+        };
+        let db = cabinet_db::Database::connect(&options).await.expect("connect to the test database");
+        let conn = db.connection();
+        let row = conn
+            .query_one_raw(Statement::from_string(conn.get_database_backend(), "SELECT COUNT(*) FROM blobs"))
+            .await
+            .expect("query")
+            .expect("row");
+        let count = row.try_get_by_index::<i64>(0).expect("count");
+        db.close().await;
+        count
+    }
+
     /// The event store as (event type, actor kind, request id, workspace id), in sequence order.
     pub async fn events(&self) -> Vec<(String, String, Option<String>, Option<uuid::Uuid>)> {
         use sea_orm::{ConnectionTrait as _, Statement};

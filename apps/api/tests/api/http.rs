@@ -172,6 +172,11 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         "/api/v1/workspaces/{ws}/folders",
         "/api/v1/workspaces/{ws}/folders/{id}",
         "/api/v1/workspaces/{ws}/folders/{id}/children",
+        "/api/v1/workspaces/{ws}/folders/{id}/documents",
+        "/api/v1/workspaces/{ws}/documents/{id}",
+        "/api/v1/workspaces/{ws}/documents/{id}/content",
+        "/api/v1/workspaces/{ws}/documents/{id}/versions",
+        "/api/v1/workspaces/{ws}/documents/{id}/versions/{n}/content",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }

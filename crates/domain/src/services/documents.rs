@@ -234,8 +234,8 @@ impl DocumentService {
     }
 
     /// The bytes of a version (the current one when `number` is `None`), or
-    /// of a range of it. When `if_none_match` names the version's digest the
-    /// content is not opened at all.
+    /// of a range of it. When `if_none_match` holds the version's digest (its
+    /// ETag) the content is not opened at all.
     ///
     /// # Errors
     /// `NotFound` (workspace, document or version); `RangeNotSatisfiable`.
@@ -246,7 +246,7 @@ impl DocumentService {
         id: DocumentId,
         number: Option<u32>,
         range: Option<RangeSpec>,
-        if_none_match: Option<&Sha256>,
+        if_none_match: &[Sha256],
     ) -> DomainResult<Download> {
         self.access.authorize(actor, workspace, Action::ReadContent).await?;
         let number = match number {
@@ -255,7 +255,7 @@ impl DocumentService {
         };
         let version =
             self.documents.version(workspace, id, number).await?.ok_or(DomainError::NotFound(Entity::Version))?;
-        if if_none_match == Some(&version.sha256) {
+        if if_none_match.contains(&version.sha256) {
             return Ok(Download { version, content: None });
         }
         let range = match range {

@@ -192,7 +192,7 @@ fn a_matching_etag_never_opens_the_content() {
     blobs.expect_get().never();
     let etag = Sha256::parse(DIGEST).expect("digest");
     let got =
-        block_on(service(ws, me, Role::Viewer, docs, blobs).download(&user_actor(me), ws, id, None, None, Some(&etag)))
+        block_on(service(ws, me, Role::Viewer, docs, blobs).download(&user_actor(me), ws, id, None, None, &[etag]))
             .expect("ok");
     assert!(got.content.is_none());
     assert_eq!(got.version.number, 2);
@@ -213,7 +213,7 @@ fn ranges_outside_the_content_are_not_satisfiable() {
         id,
         Some(1),
         Some(range),
-        None,
+        &[],
     ));
     assert!(matches!(err, Err(DomainError::RangeNotSatisfiable { size: 3 })));
 }
@@ -229,7 +229,7 @@ fn a_missing_version_is_not_found() {
         DocumentId::from_uuid(Uuid::new_v4()),
         Some(9),
         None,
-        None,
+        &[],
     ));
     assert!(matches!(err, Err(DomainError::NotFound(Entity::Version))));
 }

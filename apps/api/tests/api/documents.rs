@@ -1,0 +1,275 @@
+//! Documents over HTTP: uploads, versions, streamed and ranged downloads.
+
+use std::io::Write as _;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, json_of, problem, spawn_app, spawn_app_with};
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+async fn workspace(app: &TestApp, token: &str) -> (String, String) {
+    let ws =
+        json_of(app.post("/api/v1/workspaces", Some(token), json!({"name": "Docs"})).await, StatusCode::CREATED).await;
+    (ws["id"].as_str().expect("id").to_owned(), ws["root_folder_id"].as_str().expect("root").to_owned())
+}
+
+async fn upload(app: &TestApp, token: &str, ws: &str, folder: &str, name: &str, body: Vec<u8>) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{folder}/documents")))
+        .query(&[("name", name)])
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[tokio::test]
+async fn a_document_is_uploaded_versioned_and_downloaded() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    let first = b"first version of the plan".to_vec();
+    let created = upload(&app, &alice.access, &ws, &root, "Plan.txt", first.clone()).await;
+    let location = created.headers()["location"].to_str().expect("ascii").to_owned();
+    let doc = json_of(created, StatusCode::CREATED).await;
+    let id = doc["id"].as_str().expect("id").to_owned();
+    assert_eq!(location, format!("/api/v1/workspaces/{ws}/documents/{id}"));
+    assert_eq!(doc["kind"], "document");
+    assert_eq!(doc["current_version"]["number"], 1);
+    assert_eq!(doc["current_version"]["size"], first.len());
+    assert_eq!(doc["current_version"]["sha256"], sha256_hex(&first));
+    assert_eq!(doc["current_version"]["content_type"], "application/octet-stream", "decided by content, not by name");
+
+    let download = app.get(&format!("{location}/content"), &alice.access).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    let h = download.headers().clone();
+    assert_eq!(h["etag"], format!("\"{}\"", sha256_hex(&first)));
+    assert_eq!(h["content-length"], first.len().to_string());
+    assert_eq!(h["accept-ranges"], "bytes");
+    assert!(h["content-disposition"].to_str().expect("ascii").starts_with("attachment; filename=\"Plan.txt\""));
+    assert!(h["content-security-policy"].to_str().expect("ascii").starts_with("sandbox"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(download.bytes().await.expect("body").to_vec(), first);
+
+    let second = PNG.to_vec();
+    let v2 = app
+        .client
+        .post(app.url(&format!("{location}/versions")))
+        .query(&[("filename", "plan.png"), ("note", "now a picture")])
+        .bearer_auth(&alice.access)
+        .body(second.clone())
+        .send()
+        .await
+        .expect("sent");
+    let v2 = json_of(v2, StatusCode::CREATED).await;
+    assert_eq!(v2["number"], 2);
+    assert_eq!(v2["content_type"], "image/png");
+    assert_eq!(v2["note"], "now a picture");
+
+    let versions = json_of(app.get(&format!("{location}/versions"), &alice.access).await, StatusCode::OK).await;
+    let numbers: Vec<u64> =
+        versions["items"].as_array().expect("items").iter().filter_map(|v| v["number"].as_u64()).collect();
+    assert_eq!(numbers, [2, 1]);
+    let current = app.get(&format!("{location}/content"), &alice.access).await;
+    assert!(
+        current.headers()["content-disposition"].to_str().expect("ascii").starts_with("inline"),
+        "PNG previews inline"
+    );
+    assert_eq!(current.headers()["content-type"], "image/png");
+    assert_eq!(current.bytes().await.expect("body").to_vec(), second);
+    let old = app.get(&format!("{location}/versions/1/content"), &alice.access).await;
+    assert_eq!(old.bytes().await.expect("body").to_vec(), first, "every version stays downloadable");
+    problem(
+        app.get(&format!("{location}/versions/9/content"), &alice.access).await,
+        StatusCode::NOT_FOUND,
+        "version_not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ranges_and_etags_follow_http() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    let body: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let doc =
+        json_of(upload(&app, &alice.access, &ws, &root, "data.bin", body.clone()).await, StatusCode::CREATED).await;
+    let url = app.url(&format!("/api/v1/workspaces/{ws}/documents/{}/content", doc["id"].as_str().expect("id")));
+    let get = |range: Option<&'static str>, etag: Option<String>| {
+        let mut req = app.client.get(&url).bearer_auth(&alice.access);
+        if let Some(range) = range {
+            req = req.header("range", range);
+        }
+        if let Some(etag) = etag {
+            req = req.header("if-none-match", etag);
+        }
+        req.send()
+    };
+
+    let partial = get(Some("bytes=100-199"), None).await.expect("sent");
+    assert_eq!(partial.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(partial.headers()["content-range"], "bytes 100-199/10000");
+    assert_eq!(partial.headers()["content-length"], "100");
+    assert_eq!(partial.bytes().await.expect("body").to_vec(), body[100..200]);
+
+    let tail = get(Some("bytes=-10"), None).await.expect("sent");
+    assert_eq!(tail.headers()["content-range"], "bytes 9990-9999/10000");
+    assert_eq!(tail.bytes().await.expect("body").to_vec(), body[9990..]);
+
+    let beyond = get(Some("bytes=20000-"), None).await.expect("sent");
+    assert_eq!(beyond.headers()["content-range"], "bytes */10000");
+    problem(beyond, StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable").await;
+
+    let several = get(Some("bytes=0-1,5-6"), None).await.expect("sent");
+    assert_eq!(several.status(), StatusCode::OK, "multiple ranges fall back to the whole content");
+
+    let etag = format!("\"{}\"", sha256_hex(&body));
+    let unchanged = get(None, Some(etag.clone())).await.expect("sent");
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(unchanged.headers()["etag"], etag.as_str());
+    assert!(unchanged.bytes().await.expect("body").is_empty());
+    let changed = get(None, Some("\"0000000000000000000000000000000000000000000000000000000000000000\"".into()))
+        .await
+        .expect("sent");
+    assert_eq!(changed.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn uploads_are_limited_and_names_unique() {
+    let app = spawn_app_with(|s| s.storage.max_upload_bytes = 1_000).await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    problem(
+        upload(&app, &alice.access, &ws, &root, "big.bin", vec![7; 1_001]).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
+    json_of(upload(&app, &alice.access, &ws, &root, "a.txt", vec![1; 10]).await, StatusCode::CREATED).await;
+    problem(upload(&app, &alice.access, &ws, &root, "A.TXT", vec![2; 10]).await, StatusCode::CONFLICT, "name_taken")
+        .await;
+    problem(
+        upload(&app, &alice.access, &ws, &root, "../evil", vec![3; 10]).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let no_name = app
+        .client
+        .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{root}/documents")))
+        .bearer_auth(&alice.access)
+        .body(vec![1, 2, 3])
+        .send()
+        .await
+        .expect("sent");
+    problem(no_name, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    // A chunked body without a declared length is cut off at the limit too.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..20).map(|_| Ok(vec![9u8; 100])).collect();
+    let streamed = app
+        .client
+        .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{root}/documents")))
+        .query(&[("name", "stream.bin")])
+        .bearer_auth(&alice.access)
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await
+        .expect("sent");
+    problem(streamed, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}
+
+#[tokio::test]
+async fn an_aborted_upload_leaves_no_document_and_no_blob() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let token = alice.access.clone();
+    let path = format!("/api/v1/workspaces/{ws}/folders/{root}/documents?name=half.bin");
+    tokio::task::spawn_blocking(move || {
+        let mut socket = std::net::TcpStream::connect(address).expect("connect");
+        write!(
+            socket,
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n"
+        )
+        .expect("headers");
+        socket.write_all(&vec![5u8; 300_000]).expect("part of the body");
+        socket.flush().expect("flush");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // Dropping the socket half way through is the client going away.
+    })
+    .await
+    .expect("client");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let children = json_of(
+        app.get(&format!("/api/v1/workspaces/{ws}/folders/{root}/children"), &alice.access).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(children["items"].as_array().expect("items").is_empty());
+    let events = app.events().await;
+    assert!(!events.iter().any(|e| e.0.starts_with("document.")), "no document was recorded");
+    // The same name is still free.
+    json_of(upload(&app, &alice.access, &ws, &root, "half.bin", vec![1; 10]).await, StatusCode::CREATED).await;
+    assert_eq!(app.blob_count().await, 1, "only the completed upload's content is stored");
+}
+
+#[tokio::test]
+async fn identical_content_is_stored_once() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    let body = b"the same bytes twice".to_vec();
+    let a = json_of(upload(&app, &alice.access, &ws, &root, "a", body.clone()).await, StatusCode::CREATED).await;
+    let b = json_of(upload(&app, &alice.access, &ws, &root, "b", body.clone()).await, StatusCode::CREATED).await;
+    assert_eq!(a["current_version"]["sha256"], b["current_version"]["sha256"]);
+    assert_eq!(app.blob_count().await, 1);
+}
+
+#[tokio::test]
+async fn documents_are_invisible_to_other_tenants_and_read_only_to_viewers() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let bob = app.user("bob@example.com").await;
+    let vera = app.user("vera@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    app.add_member(&alice.access, &ws, "vera@example.com", "viewer").await;
+    let doc: Value = json_of(
+        upload(&app, &alice.access, &ws, &root, "secret.txt", b"top secret".to_vec()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = doc["id"].as_str().expect("id");
+    let (bob_ws, bob_root) = workspace(&app, &bob.access).await;
+
+    for path in
+        [format!("/api/v1/workspaces/{ws}/documents/{id}"), format!("/api/v1/workspaces/{ws}/documents/{id}/content")]
+    {
+        problem(app.get(&path, &bob.access).await, StatusCode::NOT_FOUND, "workspace_not_found").await;
+    }
+    for path in [
+        format!("/api/v1/workspaces/{bob_ws}/documents/{id}"),
+        format!("/api/v1/workspaces/{bob_ws}/documents/{id}/content"),
+    ] {
+        let r = app.get(&path, &bob.access).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    problem(upload(&app, &bob.access, &bob_ws, &root, "x", vec![1]).await, StatusCode::NOT_FOUND, "folder_not_found")
+        .await;
+    let _ = bob_root;
+
+    let read = app.get(&format!("/api/v1/workspaces/{ws}/documents/{id}/content"), &vera.access).await;
+    assert_eq!(read.bytes().await.expect("body").as_ref(), b"top secret");
+    problem(upload(&app, &vera.access, &ws, &root, "v.txt", vec![1]).await, StatusCode::FORBIDDEN, "forbidden").await;
+}
