@@ -14,6 +14,8 @@ enum Documents {
     Name,
     NameKey,
     CurrentVersion,
+    CurrentSize,
+    CurrentContentType,
     CreatedBy,
     CreatedAt,
     UpdatedAt,
@@ -69,6 +71,9 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Documents::Name).string().not_null())
                     .col(ColumnDef::new(Documents::NameKey).string().not_null())
                     .col(ColumnDef::new(Documents::CurrentVersion).integer().not_null())
+                    // The current version's size and type, kept here so listings need no join.
+                    .col(ColumnDef::new(Documents::CurrentSize).big_integer().not_null())
+                    .col(ColumnDef::new(Documents::CurrentContentType).string().not_null())
                     .col(ColumnDef::new(Documents::CreatedBy).uuid().null())
                     .col(ColumnDef::new(Documents::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(Documents::UpdatedAt).timestamp_with_time_zone().not_null())
@@ -92,6 +97,17 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared(
                 "CREATE UNIQUE INDEX documents_unique_name ON documents (folder_id, name_key) WHERE trashed_at IS NULL",
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("documents_by_updated")
+                    .table(Documents::Table)
+                    .col(Documents::FolderId)
+                    .col(Documents::UpdatedAt)
+                    .col(Documents::Id)
+                    .to_owned(),
             )
             .await?;
 

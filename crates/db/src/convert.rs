@@ -110,6 +110,8 @@ pub(crate) fn document(m: documents::Model) -> DomainResult<Document> {
         folder_id: FolderId::from_uuid(m.folder_id),
         name: ItemName::parse(&m.name).map_err(|e| corrupt("documents", e))?,
         current_version: u32::try_from(m.current_version).map_err(|e| corrupt("documents", e))?,
+        size: u64::try_from(m.current_size).map_err(|e| corrupt("documents", e))?,
+        content_type: m.current_content_type,
         created_by: m.created_by.map(UserId::from_uuid),
         created_at: m.created_at,
         updated_at: m.updated_at,

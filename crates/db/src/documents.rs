@@ -86,6 +86,8 @@ impl DocumentRepository for SqlDocumentRepository {
                 name: Set(document.name.as_str().to_owned()),
                 name_key: Set(document.name.key()),
                 current_version: Set(number(document.current_version)?),
+                current_size: Set(size(document.size)?),
+                current_content_type: Set(document.content_type.clone()),
                 created_by: Set(document.created_by.map(|u| u.as_uuid())),
                 created_at: Set(document.created_at),
                 updated_at: Set(document.updated_at),
@@ -116,6 +118,8 @@ impl DocumentRepository for SqlDocumentRepository {
         // The conditional bump is the arbiter between concurrent uploads.
         let bumped = documents::Entity::update_many()
             .col_expr(documents::Column::CurrentVersion, Expr::value(number(version.number)?))
+            .col_expr(documents::Column::CurrentSize, Expr::value(size(version.size)?))
+            .col_expr(documents::Column::CurrentContentType, Expr::value(version.content_type.clone()))
             .col_expr(documents::Column::UpdatedAt, Expr::value(version.created_at))
             .filter(documents::Column::Id.eq(version.document_id.as_uuid()))
             .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))

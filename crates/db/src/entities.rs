@@ -212,6 +212,8 @@ pub mod documents {
         pub name: String,
         pub name_key: String,
         pub current_version: i32,
+        pub current_size: i64,
+        pub current_content_type: String,
         pub created_by: Option<Uuid>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,

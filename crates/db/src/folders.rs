@@ -11,9 +11,10 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
+use uuid::Uuid;
 
 use crate::convert;
-use crate::entities::folders;
+use crate::entities::{documents, folders};
 use crate::error::{DbResultExt, db_err_unique};
 use crate::events::in_transaction;
 use crate::workspaces::lock_workspace;
@@ -180,53 +181,104 @@ impl FolderRepository for SqlFolderRepository {
         after: Option<ChildCursor>,
         limit: u32,
     ) -> DomainResult<Children> {
-        let (column, direction) = match order {
-            ChildOrder::NameAsc => (folders::Column::NameKey, Order::Asc),
-            ChildOrder::NameDesc => (folders::Column::NameKey, Order::Desc),
-            ChildOrder::UpdatedAsc => (folders::Column::UpdatedAt, Order::Asc),
-            ChildOrder::UpdatedDesc => (folders::Column::UpdatedAt, Order::Desc),
+        let limit = limit as usize;
+        let (folder_after, document_after) = match after {
+            None => (None, None),
+            Some(ChildCursor::Folder { key, id }) => (Some((key, id)), None),
+            Some(ChildCursor::Document { key, id }) => (None, Some((key, id))),
         };
-        let mut query = folders::Entity::find()
-            .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
-            .filter(folders::Column::ParentId.eq(parent.as_uuid()))
-            .filter(folders::Column::TrashedAt.is_null())
-            .order_by(column, direction.clone())
-            .order_by(folders::Column::Id, direction.clone())
-            .limit(u64::from(limit) + 1);
-        if let Some(ChildCursor::Folder { key, id }) = after {
-            let invalid = || DomainError::invalid("cursor", "the cursor is not valid");
-            let key: sea_orm::Value = match order {
-                ChildOrder::NameAsc | ChildOrder::NameDesc => key.into(),
-                ChildOrder::UpdatedAsc | ChildOrder::UpdatedDesc => {
-                    DateTime::parse_from_rfc3339(&key).map_err(|_| invalid())?.with_timezone(&Utc).into()
-                }
-            };
-            let after_key = match direction {
-                Order::Desc => Expr::col(column).lt(key.clone()),
-                _ => Expr::col(column).gt(key.clone()),
-            };
-            let after_id = match direction {
-                Order::Desc => folders::Column::Id.lt(id),
-                _ => folders::Column::Id.gt(id),
-            };
-            query = query.filter(
-                Condition::any().add(after_key).add(Condition::all().add(Expr::col(column).eq(key)).add(after_id)),
-            );
+        let mut folders = Vec::new();
+        // A document cursor means the subfolders were all listed already.
+        if document_after.is_none() {
+            let query = folders::Entity::find()
+                .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
+                .filter(folders::Column::ParentId.eq(parent.as_uuid()))
+                .filter(folders::Column::TrashedAt.is_null());
+            let (name, updated) = (folders::Column::NameKey, folders::Column::UpdatedAt);
+            folders =
+                keyset(&self.db, query, (name, updated, folders::Column::Id), order, folder_after, limit + 1).await?;
+            if folders.len() > limit {
+                folders.truncate(limit);
+                let next = folders
+                    .last()
+                    .map(|f| ChildCursor::Folder { key: sort_key(order, &f.name_key, f.updated_at), id: f.id });
+                return Ok(Children { folders: convert_all(folders, convert::folder)?, documents: Vec::new(), next });
+            }
         }
-        let mut rows = query.all(&self.db).await.or_domain()?;
-        let next = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|last| ChildCursor::Folder {
-                key: match order {
-                    ChildOrder::NameAsc | ChildOrder::NameDesc => last.name_key.clone(),
-                    ChildOrder::UpdatedAsc | ChildOrder::UpdatedDesc => last.updated_at.to_rfc3339(),
-                },
-                id: last.id,
-            })
+        let room = limit - folders.len();
+        let query = documents::Entity::find()
+            .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(documents::Column::FolderId.eq(parent.as_uuid()))
+            .filter(documents::Column::TrashedAt.is_null());
+        let (name, updated) = (documents::Column::NameKey, documents::Column::UpdatedAt);
+        let mut docs =
+            keyset(&self.db, query, (name, updated, documents::Column::Id), order, document_after, room + 1).await?;
+        let next = if docs.len() > room {
+            docs.truncate(room);
+            match docs.last() {
+                Some(d) => Some(ChildCursor::Document { key: sort_key(order, &d.name_key, d.updated_at), id: d.id }),
+                // The page filled up with folders exactly; documents start the next one.
+                None => folders
+                    .last()
+                    .map(|f| ChildCursor::Folder { key: sort_key(order, &f.name_key, f.updated_at), id: f.id }),
+            }
         } else {
             None
         };
-        let folders = rows.into_iter().map(convert::folder).collect::<DomainResult<Vec<_>>>()?;
-        Ok(Children { folders, next })
+        Ok(Children {
+            folders: convert_all(folders, convert::folder)?,
+            documents: convert_all(docs, convert::document)?,
+            next,
+        })
     }
+}
+
+fn convert_all<M, T>(rows: Vec<M>, f: fn(M) -> DomainResult<T>) -> DomainResult<Vec<T>> {
+    rows.into_iter().map(f).collect()
+}
+
+fn sort_key(order: ChildOrder, name_key: &str, updated_at: DateTime<Utc>) -> String {
+    match order {
+        ChildOrder::NameAsc | ChildOrder::NameDesc => name_key.to_owned(),
+        ChildOrder::UpdatedAsc | ChildOrder::UpdatedDesc => updated_at.to_rfc3339(),
+    }
+}
+
+/// One keyset page of `query` ordered by name or update time, then id,
+/// strictly after `after` (a sort key and id).
+async fn keyset<E>(
+    db: &DatabaseConnection,
+    query: sea_orm::Select<E>,
+    (name, updated, id): (E::Column, E::Column, E::Column),
+    order: ChildOrder,
+    after: Option<(String, Uuid)>,
+    limit: usize,
+) -> DomainResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+{
+    let (column, direction) = match order {
+        ChildOrder::NameAsc => (name, Order::Asc),
+        ChildOrder::NameDesc => (name, Order::Desc),
+        ChildOrder::UpdatedAsc => (updated, Order::Asc),
+        ChildOrder::UpdatedDesc => (updated, Order::Desc),
+    };
+    let mut query = query.order_by(column, direction.clone()).order_by(id, direction.clone()).limit(limit as u64);
+    if let Some((key, after_id)) = after {
+        let key: sea_orm::Value = match order {
+            ChildOrder::NameAsc | ChildOrder::NameDesc => key.into(),
+            ChildOrder::UpdatedAsc | ChildOrder::UpdatedDesc => DateTime::parse_from_rfc3339(&key)
+                .map_err(|_| DomainError::invalid("cursor", "the cursor is not valid"))?
+                .with_timezone(&Utc)
+                .into(),
+        };
+        let (beyond_key, beyond_id) = match direction {
+            Order::Desc => (Expr::col(column).lt(key.clone()), Expr::col(id).lt(after_id)),
+            _ => (Expr::col(column).gt(key.clone()), Expr::col(id).gt(after_id)),
+        };
+        query = query.filter(
+            Condition::any().add(beyond_key).add(Condition::all().add(Expr::col(column).eq(key)).add(beyond_id)),
+        );
+    }
+    query.all(db).await.or_domain()
 }

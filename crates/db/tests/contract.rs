@@ -574,6 +574,8 @@ fn doc_in(ws: &Workspace, folder: FolderId, name: &str) -> Document {
         folder_id: folder,
         name: ItemName::parse(name).expect("name"),
         current_version: 1,
+        size: 10,
+        content_type: "application/octet-stream".into(),
         created_by: None,
         created_at: now(),
         updated_at: now(),
@@ -642,6 +644,41 @@ async fn document_names_are_unique_in_their_folder(db: &Database) {
     assert!(matches!(err, DomainError::NotFound(Entity::Folder)));
 }
 
+async fn children_list_folders_then_documents_across_pages(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    for name in ["b-folder", "a-folder", "c-folder"] {
+        new_folder(db, &ws, ws.root_folder_id, name).await;
+    }
+    for (i, name) in ["z.txt", "x.txt", "y.txt"].into_iter().enumerate() {
+        let doc = doc_in(&ws, ws.root_folder_id, name);
+        db.documents().create(&doc, &version_of(&doc, 1, &i.to_string()), &[]).await.expect("doc");
+    }
+    for page_size in [1, 2, 3, 4, 6, 7] {
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = db
+                .folders()
+                .children(ws.id, ws.root_folder_id, ChildOrder::NameAsc, after, page_size)
+                .await
+                .expect("page");
+            assert!(page.folders.len() + page.documents.len() <= page_size as usize);
+            seen.extend(page.folders.iter().map(|f| f.name.as_str().to_owned()));
+            seen.extend(page.documents.iter().map(|d| d.name.as_str().to_owned()));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["a-folder", "b-folder", "c-folder", "x.txt", "y.txt", "z.txt"], "pages of {page_size}");
+    }
+    let newest =
+        db.folders().children(ws.id, ws.root_folder_id, ChildOrder::UpdatedDesc, None, 10).await.expect("page");
+    let docs: Vec<&str> = newest.documents.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(docs, ["y.txt", "x.txt", "z.txt"]);
+}
+
 async fn concurrent_new_versions_get_distinct_numbers(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
@@ -708,4 +745,5 @@ contract!(
     documents_keep_every_version_and_hold_content_once,
     document_names_are_unique_in_their_folder,
     concurrent_new_versions_get_distinct_numbers,
+    children_list_folders_then_documents_across_pages,
 );

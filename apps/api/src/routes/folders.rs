@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cabinet_bootstrap::App;
-use cabinet_domain::model::{ChildCursor, ChildOrder, Folder};
+use cabinet_domain::model::{ChildCursor, ChildOrder, Document, Folder};
 use cabinet_domain::{FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -87,11 +87,57 @@ pub struct FolderDetailDto {
     pub breadcrumbs: Vec<CrumbDto>,
 }
 
+/// A document as listed among a folder's children.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentSummaryDto {
+    /// Always `document`.
+    pub kind: &'static str,
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// The newest version's number.
+    pub current_version: u32,
+    /// The newest version's size in bytes.
+    pub size: u64,
+    /// The newest version's media type.
+    pub content_type: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Document> for DocumentSummaryDto {
+    fn from(d: Document) -> Self {
+        Self {
+            kind: "document",
+            id: d.id.as_uuid(),
+            name: d.name.as_str().to_owned(),
+            current_version: d.current_version,
+            size: d.size,
+            content_type: d.content_type,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+/// A child of a folder: a subfolder or a document, told apart by `kind`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ChildDto {
+    /// A subfolder.
+    Folder(FolderDto),
+    /// A document.
+    Document(DocumentSummaryDto),
+}
+
 /// A page of children.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChildrenDto {
     /// Subfolders first, then documents, each in the requested order.
-    pub items: Vec<FolderDto>,
+    pub items: Vec<ChildDto>,
     /// Pass as `cursor` for the next page; null on the last.
     pub next_cursor: Option<String>,
 }
@@ -110,13 +156,17 @@ pub struct ChildrenQuery {
 
 #[derive(Serialize, Deserialize)]
 struct CursorWire {
+    /// `f` after a folder, `d` after a document.
+    t: char,
     k: String,
     i: Uuid,
 }
 
 fn encode_cursor(cursor: &ChildCursor) -> String {
-    let ChildCursor::Folder { key, id } = cursor;
-    let wire = CursorWire { k: key.clone(), i: *id };
+    let wire = match cursor {
+        ChildCursor::Folder { key, id } => CursorWire { t: 'f', k: key.clone(), i: *id },
+        ChildCursor::Document { key, id } => CursorWire { t: 'd', k: key.clone(), i: *id },
+    };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&wire).unwrap_or_default())
 }
 
@@ -124,7 +174,11 @@ fn decode_cursor(raw: &str) -> Result<ChildCursor, ApiError> {
     let invalid = || ApiError::bad_request("invalid_cursor", "the cursor is not valid");
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
     let wire: CursorWire = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    Ok(ChildCursor::Folder { key: wire.k, id: wire.i })
+    match wire.t {
+        'f' => Ok(ChildCursor::Folder { key: wire.k, id: wire.i }),
+        'd' => Ok(ChildCursor::Document { key: wire.k, id: wire.i }),
+        _ => Err(invalid()),
+    }
 }
 
 /// Create a folder (editors and above).
@@ -228,7 +282,12 @@ pub async fn children(
         .children(&caller.0, WorkspaceId::from_uuid(ws), FolderId::from_uuid(id), order, after, query.limit)
         .await?;
     Ok(HttpResponse::Ok().json(ChildrenDto {
-        items: page.folders.into_iter().map(FolderDto::from).collect(),
+        items: page
+            .folders
+            .into_iter()
+            .map(|f| ChildDto::Folder(f.into()))
+            .chain(page.documents.into_iter().map(|d| ChildDto::Document(d.into())))
+            .collect(),
         next_cursor: page.next.as_ref().map(encode_cursor),
     }))
 }

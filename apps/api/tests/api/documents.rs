@@ -226,6 +226,47 @@ async fn an_aborted_upload_leaves_no_document_and_no_blob() {
 }
 
 #[tokio::test]
+async fn a_folder_lists_its_subfolders_then_its_documents() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    json_of(upload(&app, &alice.access, &ws, &root, "notes.txt", b"hello".to_vec()).await, StatusCode::CREATED).await;
+    json_of(upload(&app, &alice.access, &ws, &root, "logo.png", PNG.to_vec()).await, StatusCode::CREATED).await;
+    json_of(
+        app.post(
+            &format!("/api/v1/workspaces/{ws}/folders"),
+            Some(&alice.access),
+            json!({"name": "zeta", "parent_id": root}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let page = json_of(
+        app.get(&format!("/api/v1/workspaces/{ws}/folders/{root}/children?limit=2"), &alice.access).await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = page["items"].as_array().expect("items");
+    assert_eq!(items[0]["kind"], "folder");
+    assert_eq!(items[0]["name"], "zeta");
+    assert_eq!(items[1]["kind"], "document");
+    assert_eq!(items[1]["name"], "logo.png");
+    assert_eq!(items[1]["content_type"], "image/png");
+    assert_eq!(items[1]["size"], PNG.len());
+    let cursor = page["next_cursor"].as_str().expect("more");
+    let rest = json_of(
+        app.get(&format!("/api/v1/workspaces/{ws}/folders/{root}/children?limit=2&cursor={cursor}"), &alice.access)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let names: Vec<&str> = rest["items"].as_array().expect("items").iter().filter_map(|i| i["name"].as_str()).collect();
+    assert_eq!(names, ["notes.txt"]);
+    assert!(rest["next_cursor"].is_null());
+}
+
+#[tokio::test]
 async fn identical_content_is_stored_once() {
     let app = spawn_app().await;
     let alice = app.user("alice@example.com").await;

@@ -19,6 +19,10 @@ pub struct Document {
     pub name: ItemName,
     /// The number of its newest version.
     pub current_version: u32,
+    /// The newest version's size in bytes.
+    pub size: u64,
+    /// The newest version's media type.
+    pub content_type: String,
     /// The person who created it, if a person did.
     pub created_by: Option<UserId>,
     /// When it was created.

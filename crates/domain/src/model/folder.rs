@@ -112,11 +112,20 @@ impl ChildOrder {
     }
 }
 
-/// Where a page of children starts: after the item with this sort key and id.
+/// Where a page of children starts: after the item with this sort key
+/// (lower-cased name, or RFC 3339 time) and id. Subfolders come before
+/// documents, so a document cursor means every subfolder was listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChildCursor {
-    /// After a folder whose sort key (lower-cased name, or RFC 3339 time) and id are given.
+    /// After this subfolder.
     Folder {
+        /// The sort key of the last item.
+        key: String,
+        /// The id of the last item.
+        id: uuid::Uuid,
+    },
+    /// After this document.
+    Document {
         /// The sort key of the last item.
         key: String,
         /// The id of the last item.
@@ -129,6 +138,8 @@ pub enum ChildCursor {
 pub struct Children {
     /// The subfolders on this page.
     pub folders: Vec<Folder>,
+    /// The documents on this page.
+    pub documents: Vec<super::Document>,
     /// Where the next page starts, if there is one.
     pub next: Option<ChildCursor>,
 }

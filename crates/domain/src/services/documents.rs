@@ -135,17 +135,20 @@ impl DocumentService {
         let note = note(upload.note)?;
         let blob = self.blobs.put(workspace, upload.body, self.max_upload_bytes).await?;
         let now = self.rt.clock.now();
+        let id = DocumentId::from_uuid(self.rt.ids.new_id());
+        let version = self.version_of(actor, id, 1, filename, note, blob);
         let document = Document {
-            id: DocumentId::from_uuid(self.rt.ids.new_id()),
+            id,
             workspace_id: workspace,
             folder_id: folder,
             name,
             current_version: 1,
+            size: version.size,
+            content_type: version.content_type.clone(),
             created_by: actor.user_id(),
             created_at: now,
             updated_at: now,
         };
-        let version = self.version_of(actor, document.id, 1, filename, note, blob);
         let events = [
             self.rt.event(
                 actor,

@@ -48,6 +48,8 @@ fn document(ws: WorkspaceId, current: u32) -> Document {
         folder_id: FolderId::from_uuid(Uuid::new_v4()),
         name: ItemName::parse("a.txt").expect("name"),
         current_version: current,
+        size: 3,
+        content_type: OPAQUE_CONTENT_TYPE.into(),
         created_by: None,
         created_at: now(),
         updated_at: now(),

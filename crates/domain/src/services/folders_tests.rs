@@ -60,7 +60,9 @@ fn viewers_read_but_do_not_write() {
     let mut folders = MockFolderRepository::new();
     folders.expect_path().returning(move |_, _| Ok(vec![r.clone()]));
     folders.expect_get().returning(move |_, _| Ok(Some(root.clone())));
-    folders.expect_children().returning(|_, _, _, _, _| Ok(Children { folders: vec![], next: None }));
+    folders
+        .expect_children()
+        .returning(|_, _, _, _, _| Ok(Children { folders: vec![], documents: vec![], next: None }));
     folders.expect_create().never();
     let svc = service(ws, me, Role::Viewer, folders);
     let actor = user_actor(me);
