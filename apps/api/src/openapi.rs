@@ -23,6 +23,7 @@ use crate::routes;
         routes::workspaces::get,
         routes::workspaces::rename,
         routes::workspaces::delete,
+        routes::workspaces::usage,
         routes::members::list,
         routes::members::add,
         routes::members::change_role,

@@ -17,7 +17,7 @@ use cabinet_db::{Database, DatabaseOptions};
 use cabinet_domain::ports::{BlobStore, HealthCheck, RateLimiter, RevocationList, SecretGenerator};
 use cabinet_domain::services::{
     ApiKeyService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, Runtime, ThrottleSettings,
-    WorkspaceService,
+    UploadLimits, WorkspaceService,
 };
 use cabinet_storage::{ObjectBlobStore, S3Options};
 use secrecy::{ExposeSecret, SecretString};
@@ -158,7 +158,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         Arc::new(database.documents()),
         blob_store.clone(),
         workspaces_repo.clone(),
-        settings.storage.max_upload_bytes,
+        UploadLimits {
+            max_upload_bytes: settings.storage.max_upload_bytes,
+            workspace_quota_bytes: Some(settings.storage.workspace_quota_bytes).filter(|q| *q > 0),
+        },
     );
     let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo);
 

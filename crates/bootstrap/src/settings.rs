@@ -95,6 +95,8 @@ pub struct StorageSettings {
     pub backend: StorageBackend,
     /// The largest file accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// The most distinct content one workspace may hold; 0 means no limit.
+    pub workspace_quota_bytes: u64,
     /// The local backend's folder; unset means `<data_dir>/blobs`.
     pub path: Option<PathBuf>,
     /// The S3 backend's connection.

@@ -7,13 +7,15 @@ use cabinet_domain::ports::DocumentRepository;
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, WorkspaceId};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 
 use crate::convert;
 use crate::entities::{blobs, document_versions, documents, folders};
 use crate::error::{DbResultExt, db_err, db_err_unique};
 use crate::events::{append, in_transaction};
+use crate::workspaces::lock_workspace;
 
 /// Documents in the SQL database.
 #[derive(Debug, Clone)]
@@ -65,11 +67,52 @@ async fn insert_version<C: ConnectionTrait>(conn: &C, workspace: WorkspaceId, v:
     Ok(())
 }
 
+async fn usage_of<C: ConnectionTrait>(conn: &C, workspace: WorkspaceId) -> DomainResult<u64> {
+    // SUM over BIGINT is NUMERIC on PostgreSQL; cast so both databases return BIGINT.
+    let total: Option<i64> = blobs::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"), "total")
+        .filter(blobs::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .into_tuple()
+        .one(conn)
+        .await
+        .or_domain()?;
+    u64::try_from(total.unwrap_or(0)).map_err(DomainError::internal)
+}
+
+/// Refuses content the workspace does not hold yet if it would push the
+/// workspace past `quota`. Runs under the workspace lock, so concurrent
+/// uploads cannot each fit on their own and together overflow.
+async fn enforce_quota<C: ConnectionTrait>(
+    conn: &C,
+    workspace: WorkspaceId,
+    v: &DocumentVersion,
+    quota: Option<u64>,
+) -> DomainResult<()> {
+    let Some(quota) = quota else {
+        return Ok(());
+    };
+    lock_workspace(conn, workspace).await?;
+    let held =
+        blobs::Entity::find_by_id((workspace.as_uuid(), v.sha256.as_str().to_owned())).one(conn).await.or_domain()?;
+    if held.is_none() && usage_of(conn, workspace).await?.saturating_add(v.size) > quota {
+        return Err(DomainError::QuotaExceeded { quota });
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl DocumentRepository for SqlDocumentRepository {
     #[tracing::instrument(skip_all, fields(document_id = %document.id), err(level = "debug"))]
-    async fn create(&self, document: &Document, version: &DocumentVersion, events: &[NewEvent]) -> DomainResult<()> {
+    async fn create(
+        &self,
+        document: &Document,
+        version: &DocumentVersion,
+        quota: Option<u64>,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
+            enforce_quota(&txn, document.workspace_id, version, quota).await?;
             let folder = folders::Entity::find_by_id(document.folder_id.as_uuid())
                 .filter(folders::Column::WorkspaceId.eq(document.workspace_id.as_uuid()))
                 .filter(folders::Column::TrashedAt.is_null())
@@ -107,6 +150,7 @@ impl DocumentRepository for SqlDocumentRepository {
         &self,
         workspace: WorkspaceId,
         version: &DocumentVersion,
+        quota: Option<u64>,
         events: &[NewEvent],
     ) -> DomainResult<bool> {
         let exists = self.get(workspace, version.document_id).await?.is_some();
@@ -115,6 +159,7 @@ impl DocumentRepository for SqlDocumentRepository {
         }
         let previous = number(version.number.saturating_sub(1))?;
         let txn = self.db.begin().await.map_err(db_err)?;
+        enforce_quota(&txn, workspace, version, quota).await?;
         // The conditional bump is the arbiter between concurrent uploads.
         let bumped = documents::Entity::update_many()
             .col_expr(documents::Column::CurrentVersion, Expr::value(number(version.number)?))
@@ -135,6 +180,10 @@ impl DocumentRepository for SqlDocumentRepository {
         append(&txn, events).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(true)
+    }
+
+    async fn usage(&self, workspace: WorkspaceId) -> DomainResult<u64> {
+        usage_of(&self.db, workspace).await
     }
 
     async fn get(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Option<Document>> {

@@ -607,11 +607,14 @@ async fn documents_keep_every_version_and_hold_content_once(db: &Database) {
         folder_id: ws.root_folder_id,
         name: "Plan.pdf".into(),
     });
-    repo.create(&doc, &version_of(&doc, 1, "a1"), &[created]).await.expect("created");
+    repo.create(&doc, &version_of(&doc, 1, "a1"), None, &[created]).await.expect("created");
     assert_eq!(repo.get(ws.id, doc.id).await.expect("get"), Some(doc.clone()));
-    assert!(repo.add_version(ws.id, &version_of(&doc, 2, "b2"), &[]).await.expect("v2"));
-    assert!(!repo.add_version(ws.id, &version_of(&doc, 2, "c3"), &[]).await.expect("stale"), "a stale number loses");
-    assert!(repo.add_version(ws.id, &version_of(&doc, 3, "a1"), &[]).await.expect("v3, same content as v1"));
+    assert!(repo.add_version(ws.id, &version_of(&doc, 2, "b2"), None, &[]).await.expect("v2"));
+    assert!(
+        !repo.add_version(ws.id, &version_of(&doc, 2, "c3"), None, &[]).await.expect("stale"),
+        "a stale number loses"
+    );
+    assert!(repo.add_version(ws.id, &version_of(&doc, 3, "a1"), None, &[]).await.expect("v3, same content as v1"));
     let numbers: Vec<u32> = repo.versions(ws.id, doc.id).await.expect("versions").iter().map(|v| v.number).collect();
     assert_eq!(numbers, [3, 2, 1]);
     assert_eq!(repo.get(ws.id, doc.id).await.expect("get").expect("doc").current_version, 3);
@@ -625,7 +628,10 @@ async fn documents_keep_every_version_and_hold_content_once(db: &Database) {
     let other = workspace_owned_by(db, alice.id).await;
     assert_eq!(repo.get(other.id, doc.id).await.expect("get"), None);
     assert_eq!(repo.version(other.id, doc.id, 1).await.expect("get"), None);
-    assert!(matches!(repo.add_version(other.id, &version_of(&doc, 4, "d4"), &[]).await, Err(DomainError::NotFound(_))));
+    assert!(matches!(
+        repo.add_version(other.id, &version_of(&doc, 4, "d4"), None, &[]).await,
+        Err(DomainError::NotFound(_))
+    ));
 }
 
 async fn document_names_are_unique_in_their_folder(db: &Database) {
@@ -633,14 +639,15 @@ async fn document_names_are_unique_in_their_folder(db: &Database) {
     let ws = workspace_owned_by(db, alice.id).await;
     let repo = db.documents();
     let first = doc_in(&ws, ws.root_folder_id, "Notes.txt");
-    repo.create(&first, &version_of(&first, 1, "1"), &[]).await.expect("created");
+    repo.create(&first, &version_of(&first, 1, "1"), None, &[]).await.expect("created");
     let twin = doc_in(&ws, ws.root_folder_id, "NOTES.TXT");
-    let err = repo.create(&twin, &version_of(&twin, 1, "2"), &[]).await.expect_err("taken");
+    let err = repo.create(&twin, &version_of(&twin, 1, "2"), None, &[]).await.expect_err("taken");
     assert!(matches!(err, DomainError::Conflict(Conflict::NameTaken)), "{err:?}");
     assert_eq!(count(db, "SELECT COUNT(*) FROM document_versions").await, 1, "the refused document left no version");
     let elsewhere = workspace_owned_by(db, alice.id).await;
     let stray = doc_in(&elsewhere, ws.root_folder_id, "stray");
-    let err = repo.create(&stray, &version_of(&stray, 1, "3"), &[]).await.expect_err("folder of another workspace");
+    let err =
+        repo.create(&stray, &version_of(&stray, 1, "3"), None, &[]).await.expect_err("folder of another workspace");
     assert!(matches!(err, DomainError::NotFound(Entity::Folder)));
 }
 
@@ -652,7 +659,7 @@ async fn children_list_folders_then_documents_across_pages(db: &Database) {
     }
     for (i, name) in ["z.txt", "x.txt", "y.txt"].into_iter().enumerate() {
         let doc = doc_in(&ws, ws.root_folder_id, name);
-        db.documents().create(&doc, &version_of(&doc, 1, &i.to_string()), &[]).await.expect("doc");
+        db.documents().create(&doc, &version_of(&doc, 1, &i.to_string()), None, &[]).await.expect("doc");
     }
     for page_size in [1, 2, 3, 4, 6, 7] {
         let mut seen = Vec::new();
@@ -679,17 +686,52 @@ async fn children_list_folders_then_documents_across_pages(db: &Database) {
     assert_eq!(docs, ["y.txt", "x.txt", "z.txt"]);
 }
 
+async fn the_quota_holds_under_concurrent_uploads(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let repo = Arc::new(db.documents());
+    // Twenty uploads of 10 distinct bytes each race for a 100-byte quota.
+    let uploads = (0..20).map(|i| {
+        let repo = repo.clone();
+        let doc = doc_in(&ws, ws.root_folder_id, &format!("file-{i}"));
+        let version = version_of(&doc, 1, &format!("{:x}", 0x100 + i));
+        tokio::spawn(async move { repo.create(&doc, &version, Some(100), &[]).await })
+    });
+    let results = futures::future::join_all(uploads).await;
+    let stored = results.iter().filter(|r| matches!(r, Ok(Ok(())))).count();
+    let refused = results.iter().filter(|r| matches!(r, Ok(Err(DomainError::QuotaExceeded { quota: 100 })))).count();
+    assert_eq!((stored, refused), (10, 10), "{results:?}");
+    assert_eq!(repo.usage(ws.id).await.expect("usage"), 100);
+
+    // Content the workspace already holds costs nothing more.
+    let again = doc_in(&ws, ws.root_folder_id, "same-content");
+    let existing = repo
+        .versions(ws.id, {
+            let page =
+                db.folders().children(ws.id, ws.root_folder_id, ChildOrder::NameAsc, None, 1).await.expect("page");
+            page.documents[0].id
+        })
+        .await
+        .expect("versions")[0]
+        .sha256
+        .clone();
+    let mut same = version_of(&again, 1, "0");
+    same.sha256 = existing;
+    repo.create(&again, &same, Some(100), &[]).await.expect("deduplicated content fits");
+    assert_eq!(repo.usage(ws.id).await.expect("usage"), 100);
+}
+
 async fn concurrent_new_versions_get_distinct_numbers(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
     let doc = doc_in(&ws, ws.root_folder_id, "race.bin");
-    db.documents().create(&doc, &version_of(&doc, 1, "0"), &[]).await.expect("created");
+    db.documents().create(&doc, &version_of(&doc, 1, "0"), None, &[]).await.expect("created");
     let repo = Arc::new(db.documents());
     let attempts = (0..8).map(|i| {
         let repo = repo.clone();
         let v = version_of(&doc, 2, &format!("{i}f"));
         let ws = ws.id;
-        tokio::spawn(async move { repo.add_version(ws, &v, &[]).await })
+        tokio::spawn(async move { repo.add_version(ws, &v, None, &[]).await })
     });
     let results = futures::future::join_all(attempts).await;
     assert_eq!(results.iter().filter(|r| matches!(r, Ok(Ok(true)))).count(), 1, "{results:?}");
@@ -746,4 +788,5 @@ contract!(
     document_names_are_unique_in_their_folder,
     concurrent_new_versions_get_distinct_numbers,
     children_list_folders_then_documents_across_pages,
+    the_quota_holds_under_concurrent_uploads,
 );

@@ -38,6 +38,12 @@ pub enum DomainError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The workspace would hold more than its quota.
+    #[error("the workspace quota of {quota} bytes would be exceeded")]
+    QuotaExceeded {
+        /// The quota in bytes.
+        quota: u64,
+    },
     /// None of the requested bytes exist.
     #[error("range not satisfiable for {size} bytes")]
     RangeNotSatisfiable {

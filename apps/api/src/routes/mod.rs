@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}", web::get().to(workspaces::get))
             .route("/{ws}", web::patch().to(workspaces::rename))
             .route("/{ws}", web::delete().to(workspaces::delete))
+            .route("/{ws}/usage", web::get().to(workspaces::usage))
             .route("/{ws}/members", web::get().to(members::list))
             .route("/{ws}/members", web::post().to(members::add))
             .route("/{ws}/members/{user_id}", web::patch().to(members::change_role))

@@ -91,3 +91,24 @@ pub async fn delete(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uu
     app.workspaces.delete(&caller.0, WorkspaceId::from_uuid(ws.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// How much content a workspace holds.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UsageDto {
+    /// Bytes of distinct content held (identical files count once).
+    pub bytes: u64,
+    /// The quota in bytes, if there is one.
+    pub quota_bytes: Option<u64>,
+}
+
+/// Storage used by a workspace, and its quota.
+#[utoipa::path(get, path = "/api/v1/workspaces/{ws}/usage", tag = "workspaces", security(("bearer" = [])),
+    params(("ws" = Uuid, Path, description = "Workspace id")),
+    responses(
+        (status = 200, description = "Usage", body = UsageDto),
+        (status = 404, description = "No such workspace, or not a member", body = Problem),
+    ))]
+pub async fn usage(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (bytes, quota_bytes) = app.documents.usage(&caller.0, WorkspaceId::from_uuid(ws.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(UsageDto { bytes, quota_bytes }))
+}

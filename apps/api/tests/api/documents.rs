@@ -267,6 +267,30 @@ async fn a_folder_lists_its_subfolders_then_its_documents() {
 }
 
 #[tokio::test]
+async fn the_workspace_quota_is_enforced_and_reported() {
+    let app = spawn_app_with(|s| s.storage.workspace_quota_bytes = 1_000).await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    json_of(upload(&app, &alice.access, &ws, &root, "a", vec![1; 600]).await, StatusCode::CREATED).await;
+    problem(
+        upload(&app, &alice.access, &ws, &root, "b", vec![2; 600]).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "quota_exceeded",
+    )
+    .await;
+    json_of(upload(&app, &alice.access, &ws, &root, "a copy", vec![1; 600]).await, StatusCode::CREATED).await;
+    let usage = json_of(app.get(&format!("/api/v1/workspaces/{ws}/usage"), &alice.access).await, StatusCode::OK).await;
+    assert_eq!(usage["bytes"], 600, "identical content counts once");
+    assert_eq!(usage["quota_bytes"], 1_000);
+    let events = app.events().await;
+    assert_eq!(
+        events.iter().filter(|e| e.0 == "document.created.v1").count(),
+        2,
+        "the refused upload left no document"
+    );
+}
+
+#[tokio::test]
 async fn identical_content_is_stored_once() {
     let app = spawn_app().await;
     let alice = app.user("alice@example.com").await;

@@ -317,26 +317,43 @@ pub trait FolderRepository: Send + Sync {
 #[async_trait]
 pub trait DocumentRepository: Send + Sync {
     /// Stores a new document with its first version, and records the
-    /// version's content as held by the workspace.
+    /// version's content as held by the workspace. With a `quota`, content
+    /// the workspace does not hold yet must fit in it; the check and the
+    /// write are atomic with respect to other uploads to the workspace.
     ///
     /// # Errors
     /// `Conflict(NameTaken)` when a document of the folder has the name;
-    /// `NotFound(Folder)` when the folder is not in the workspace.
-    async fn create(&self, document: &Document, version: &DocumentVersion, events: &[NewEvent]) -> DomainResult<()>;
+    /// `NotFound(Folder)` when the folder is not in the workspace;
+    /// `QuotaExceeded`.
+    async fn create(
+        &self,
+        document: &Document,
+        version: &DocumentVersion,
+        quota: Option<u64>,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
 
     /// Adds `version` as the document's newest, but only if the document's
     /// current version is still `version.number - 1`: of concurrent uploads
     /// computed from the same state exactly one succeeds, the others get
-    /// `false` (and store nothing) and may retry from the new state.
+    /// `false` (and store nothing) and may retry from the new state. The
+    /// quota is enforced as in [`DocumentRepository::create`].
     ///
     /// # Errors
-    /// `NotFound(Document)` when the document is not in the workspace.
+    /// `NotFound(Document)` when the document is not in the workspace; `QuotaExceeded`.
     async fn add_version(
         &self,
         workspace: WorkspaceId,
         version: &DocumentVersion,
+        quota: Option<u64>,
         events: &[NewEvent],
     ) -> DomainResult<bool>;
+
+    /// The bytes of distinct content the workspace holds.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn usage(&self, workspace: WorkspaceId) -> DomainResult<u64>;
 
     /// A document of the workspace.
     ///

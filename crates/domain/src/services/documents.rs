@@ -47,12 +47,21 @@ pub struct DocumentService {
     documents: Arc<dyn DocumentRepository>,
     blobs: Arc<dyn BlobStore>,
     access: WorkspaceAccess,
-    max_upload_bytes: u64,
+    limits: UploadLimits,
+}
+
+/// How much may be uploaded.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    /// The largest single file.
+    pub max_upload_bytes: u64,
+    /// The most distinct content one workspace may hold, if limited.
+    pub workspace_quota_bytes: Option<u64>,
 }
 
 impl std::fmt::Debug for DocumentService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DocumentService").field("max_upload_bytes", &self.max_upload_bytes).finish_non_exhaustive()
+        f.debug_struct("DocumentService").field("limits", &self.limits).finish_non_exhaustive()
     }
 }
 
@@ -67,17 +76,34 @@ fn note(raw: Option<String>) -> DomainResult<Option<String>> {
 }
 
 impl DocumentService {
-    /// The document use cases over the given ports; uploads larger than
-    /// `max_upload_bytes` are refused.
+    /// The document use cases over the given ports, within `limits`.
     #[must_use]
     pub fn new(
         rt: Runtime,
         documents: Arc<dyn DocumentRepository>,
         blobs: Arc<dyn BlobStore>,
         workspaces: Arc<dyn crate::ports::WorkspaceRepository>,
-        max_upload_bytes: u64,
+        limits: UploadLimits,
     ) -> Self {
-        Self { rt, documents, blobs, access: WorkspaceAccess::new(workspaces), max_upload_bytes }
+        Self { rt, documents, blobs, access: WorkspaceAccess::new(workspaces), limits }
+    }
+
+    /// Streams an upload into the store, cut off at the file size limit.
+    /// The quota is checked when the version is recorded, atomically, since
+    /// only then is it known whether the workspace already held the content
+    /// (identical files count once). Content refused there is referenced by
+    /// nothing and is collected like any unreferenced blob.
+    async fn store(&self, workspace: WorkspaceId, body: ByteStream) -> DomainResult<StoredBlob> {
+        self.blobs.put(workspace, body, self.limits.max_upload_bytes).await
+    }
+
+    /// How many bytes the workspace holds, and its quota.
+    ///
+    /// # Errors
+    /// `NotFound` when the caller is not a member.
+    pub async fn usage(&self, actor: &Actor, workspace: WorkspaceId) -> DomainResult<(u64, Option<u64>)> {
+        self.access.authorize(actor, workspace, Action::ViewWorkspace).await?;
+        Ok((self.documents.usage(workspace).await?, self.limits.workspace_quota_bytes))
     }
 
     fn version_of(
@@ -119,7 +145,7 @@ impl DocumentService {
     ///
     /// # Errors
     /// `NotFound` (workspace or folder); `Forbidden`; `Invalid` name or note;
-    /// `TooLarge`; `UploadAborted`; `Conflict(NameTaken)`.
+    /// `TooLarge`; `QuotaExceeded`; `UploadAborted`; `Conflict(NameTaken)`.
     pub async fn upload(
         &self,
         actor: &Actor,
@@ -133,7 +159,7 @@ impl DocumentService {
         let filename = ItemName::parse(&upload.filename)
             .map_err(|_| DomainError::invalid("filename", "is not a valid file name"))?;
         let note = note(upload.note)?;
-        let blob = self.blobs.put(workspace, upload.body, self.max_upload_bytes).await?;
+        let blob = self.store(workspace, upload.body).await?;
         let now = self.rt.clock.now();
         let id = DocumentId::from_uuid(self.rt.ids.new_id());
         let version = self.version_of(actor, id, 1, filename, note, blob);
@@ -164,7 +190,7 @@ impl DocumentService {
         // If this fails, the stored content is referenced by nothing; the
         // collector removes such blobs after a grace period (deleting it here
         // could race a concurrent upload of the same bytes).
-        self.documents.create(&document, &version, &events).await?;
+        self.documents.create(&document, &version, self.limits.workspace_quota_bytes, &events).await?;
         Ok((document, version))
     }
 
@@ -185,12 +211,12 @@ impl DocumentService {
             .map_err(|_| DomainError::invalid("filename", "is not a valid file name"))?;
         let note = note(upload.note)?;
         self.existing(workspace, id).await?;
-        let blob = self.blobs.put(workspace, upload.body, self.max_upload_bytes).await?;
+        let blob = self.store(workspace, upload.body).await?;
         for _ in 0..VERSION_ATTEMPTS {
             let current = self.existing(workspace, id).await?.current_version;
             let version = self.version_of(actor, id, current + 1, filename.clone(), note.clone(), blob.clone());
             let event = self.rt.event(actor, Self::version_added(workspace, &version));
-            if self.documents.add_version(workspace, &version, &[event]).await? {
+            if self.documents.add_version(workspace, &version, self.limits.workspace_quota_bytes, &[event]).await? {
                 return Ok(version);
             }
         }

@@ -38,7 +38,13 @@ fn service(
 ) -> DocumentService {
     let mut workspaces = MockWorkspaceRepository::new();
     workspaces.expect_membership().with(eq(ws), eq(user)).returning(move |w, u| Ok(Some(membership(w, u, role))));
-    DocumentService::new(testkit::runtime(), Arc::new(docs), Arc::new(blobs), Arc::new(workspaces), 1024)
+    DocumentService::new(
+        testkit::runtime(),
+        Arc::new(docs),
+        Arc::new(blobs),
+        Arc::new(workspaces),
+        UploadLimits { max_upload_bytes: 1024, workspace_quota_bytes: None },
+    )
 }
 
 fn document(ws: WorkspaceId, current: u32) -> Document {
@@ -81,7 +87,7 @@ fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_versio
         .returning(|_, _, _| Ok(stored(Some("image/png"))));
     let mut docs = MockDocumentRepository::new();
     docs.expect_create()
-        .withf(move |d, v, events| {
+        .withf(move |d, v, _, events| {
             d.current_version == 1
                 && v.number == 1
                 && v.document_id == d.id
@@ -92,7 +98,7 @@ fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_versio
                     == ["document.created.v1", "document.version_added.v1"]
         })
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(()));
     let folder = FolderId::from_uuid(Uuid::new_v4());
     let (doc, v) = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
         &user_actor(me),
@@ -112,7 +118,10 @@ fn unrecognised_content_is_opaque_whatever_the_name_says() {
     let mut blobs = MockBlobStore::new();
     blobs.expect_put().returning(|_, _, _| Ok(stored(None)));
     let mut docs = MockDocumentRepository::new();
-    docs.expect_create().withf(|_, v, _| v.content_type == OPAQUE_CONTENT_TYPE).times(1).returning(|_, _, _| Ok(()));
+    docs.expect_create()
+        .withf(|_, v, _, _| v.content_type == OPAQUE_CONTENT_TYPE)
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
     block_on(service(ws, me, Role::Editor, docs, blobs).upload(
         &user_actor(me),
         ws,
@@ -170,7 +179,7 @@ fn a_new_version_retries_when_another_upload_wins_the_race() {
         Ok(Some(d))
     });
     let mut attempts = 0;
-    docs.expect_add_version().times(2).returning(move |_, v, events| {
+    docs.expect_add_version().times(2).returning(move |_, v, _, events| {
         attempts += 1;
         assert!(matches!(events[0].payload, EventPayload::VersionAdded { number, .. } if number == v.number));
         Ok(attempts == 2 && v.number == 3)
@@ -234,4 +243,27 @@ fn a_missing_version_is_not_found() {
         &[],
     ));
     assert!(matches!(err, Err(DomainError::NotFound(Entity::Version))));
+}
+
+#[test]
+fn the_quota_is_passed_to_the_repository_and_its_refusal_surfaces() {
+    let (ws, me) = ids();
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_create()
+        .withf(|_, _, quota, _| *quota == Some(1000))
+        .times(1)
+        .returning(|_, _, _, _| Err(DomainError::QuotaExceeded { quota: 1000 }));
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_put().withf(|_, _, max| *max == 1024).times(1).returning(|_, _, _| Ok(stored(None)));
+    let mut workspaces = MockWorkspaceRepository::new();
+    workspaces.expect_membership().returning(move |w, u| Ok(Some(membership(w, u, Role::Editor))));
+    let svc = DocumentService::new(
+        testkit::runtime(),
+        Arc::new(docs),
+        Arc::new(blobs),
+        Arc::new(workspaces),
+        UploadLimits { max_upload_bytes: 1024, workspace_quota_bytes: Some(1000) },
+    );
+    let err = block_on(svc.upload(&user_actor(me), ws, FolderId::from_uuid(Uuid::new_v4()), "big", upload("big")));
+    assert!(matches!(err, Err(DomainError::QuotaExceeded { quota: 1000 })), "{err:?}");
 }
