@@ -16,6 +16,10 @@ enum Documents {
     CurrentVersion,
     CurrentSize,
     CurrentContentType,
+    Description,
+    Tags,
+    Metadata,
+    Revision,
     CreatedBy,
     CreatedAt,
     UpdatedAt,
@@ -74,6 +78,11 @@ impl MigrationTrait for Migration {
                     // The current version's size and type, kept here so listings need no join.
                     .col(ColumnDef::new(Documents::CurrentSize).big_integer().not_null())
                     .col(ColumnDef::new(Documents::CurrentContentType).string().not_null())
+                    .col(ColumnDef::new(Documents::Description).text().not_null())
+                    .col(ColumnDef::new(Documents::Tags).json().not_null())
+                    .col(ColumnDef::new(Documents::Metadata).json().not_null())
+                    // Bumped by every change; the ETag that If-Match compares.
+                    .col(ColumnDef::new(Documents::Revision).big_integer().not_null())
                     .col(ColumnDef::new(Documents::CreatedBy).uuid().null())
                     .col(ColumnDef::new(Documents::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(Documents::UpdatedAt).timestamp_with_time_zone().not_null())

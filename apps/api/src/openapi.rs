@@ -37,6 +37,7 @@ use crate::routes;
         routes::folders::children,
         routes::documents::upload,
         routes::documents::get,
+        routes::documents::update,
         routes::documents::versions,
         routes::documents::add_version,
         routes::documents::content,

@@ -160,6 +160,9 @@ impl From<DomainError> for ApiError {
                 Self::new(S::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large", detail)
             }
             DomainError::UploadAborted(_) => Self::bad_request("upload_aborted", detail),
+            DomainError::PreconditionFailed => {
+                Self::new(S::PRECONDITION_FAILED, "precondition_failed", "Precondition failed", detail)
+            }
             DomainError::QuotaExceeded { .. } => {
                 Self::new(S::PAYLOAD_TOO_LARGE, "quota_exceeded", "Workspace quota exceeded", detail)
             }

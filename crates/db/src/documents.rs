@@ -5,7 +5,7 @@ use cabinet_domain::events::NewEvent;
 use cabinet_domain::model::{Document, DocumentVersion};
 use cabinet_domain::ports::DocumentRepository;
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, WorkspaceId};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
@@ -34,6 +34,10 @@ fn number(n: u32) -> DomainResult<i32> {
 }
 
 fn size(n: u64) -> DomainResult<i64> {
+    i64::try_from(n).map_err(DomainError::internal)
+}
+
+fn revision(n: u64) -> DomainResult<i64> {
     i64::try_from(n).map_err(DomainError::internal)
 }
 
@@ -131,6 +135,10 @@ impl DocumentRepository for SqlDocumentRepository {
                 current_version: Set(number(document.current_version)?),
                 current_size: Set(size(document.size)?),
                 current_content_type: Set(document.content_type.clone()),
+                description: Set(document.description.clone()),
+                tags: Set(serde_json::to_value(&document.tags).map_err(DomainError::internal)?),
+                metadata: Set(serde_json::to_value(&document.metadata).map_err(DomainError::internal)?),
+                revision: Set(revision(document.revision)?),
                 created_by: Set(document.created_by.map(|u| u.as_uuid())),
                 created_at: Set(document.created_at),
                 updated_at: Set(document.updated_at),
@@ -165,6 +173,7 @@ impl DocumentRepository for SqlDocumentRepository {
             .col_expr(documents::Column::CurrentVersion, Expr::value(number(version.number)?))
             .col_expr(documents::Column::CurrentSize, Expr::value(size(version.size)?))
             .col_expr(documents::Column::CurrentContentType, Expr::value(version.content_type.clone()))
+            .col_expr(documents::Column::Revision, Expr::col(documents::Column::Revision).add(1))
             .col_expr(documents::Column::UpdatedAt, Expr::value(version.created_at))
             .filter(documents::Column::Id.eq(version.document_id.as_uuid()))
             .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
@@ -177,6 +186,49 @@ impl DocumentRepository for SqlDocumentRepository {
             return Ok(false);
         }
         insert_version(&txn, workspace, version).await?;
+        append(&txn, events).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(skip_all, fields(document_id = %document.id), err(level = "debug"))]
+    async fn update(&self, document: &Document, events: &[NewEvent]) -> DomainResult<bool> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let folder = folders::Entity::find_by_id(document.folder_id.as_uuid())
+            .filter(folders::Column::WorkspaceId.eq(document.workspace_id.as_uuid()))
+            .filter(folders::Column::TrashedAt.is_null())
+            .one(&txn)
+            .await
+            .or_domain()?;
+        if folder.is_none() {
+            return Err(DomainError::NotFound(Entity::Folder));
+        }
+        let updated = documents::Entity::update_many()
+            .col_expr(documents::Column::Name, Expr::value(document.name.as_str()))
+            .col_expr(documents::Column::NameKey, Expr::value(document.name.key()))
+            .col_expr(documents::Column::FolderId, Expr::value(document.folder_id.as_uuid()))
+            .col_expr(documents::Column::Description, Expr::value(document.description.clone()))
+            .col_expr(
+                documents::Column::Tags,
+                Expr::value(serde_json::to_value(&document.tags).map_err(DomainError::internal)?),
+            )
+            .col_expr(
+                documents::Column::Metadata,
+                Expr::value(serde_json::to_value(&document.metadata).map_err(DomainError::internal)?),
+            )
+            .col_expr(documents::Column::Revision, Expr::value(revision(document.revision)?))
+            .col_expr(documents::Column::UpdatedAt, Expr::value(document.updated_at))
+            .filter(documents::Column::Id.eq(document.id.as_uuid()))
+            .filter(documents::Column::WorkspaceId.eq(document.workspace_id.as_uuid()))
+            .filter(documents::Column::TrashedAt.is_null())
+            .filter(documents::Column::Revision.eq(revision(document.revision.saturating_sub(1))?))
+            .exec(&txn)
+            .await
+            .map_err(|e| db_err_unique(e, DomainError::Conflict(Conflict::NameTaken)))?;
+        if updated.rows_affected != 1 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
         append(&txn, events).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(true)

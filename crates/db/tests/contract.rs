@@ -576,6 +576,10 @@ fn doc_in(ws: &Workspace, folder: FolderId, name: &str) -> Document {
         current_version: 1,
         size: 10,
         content_type: "application/octet-stream".into(),
+        description: String::new(),
+        tags: vec![],
+        metadata: std::collections::BTreeMap::new(),
+        revision: 1,
         created_by: None,
         created_at: now(),
         updated_at: now(),
@@ -686,6 +690,39 @@ async fn children_list_folders_then_documents_across_pages(db: &Database) {
     assert_eq!(docs, ["y.txt", "x.txt", "z.txt"]);
 }
 
+async fn document_updates_are_conditional_on_the_revision(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let sub = new_folder(db, &ws, ws.root_folder_id, "sub").await;
+    let repo = db.documents();
+    let doc = doc_in(&ws, ws.root_folder_id, "report.pdf");
+    repo.create(&doc, &version_of(&doc, 1, "1"), None, &[]).await.expect("created");
+    let mut changed = doc.clone();
+    changed.name = ItemName::parse("Final report.pdf").expect("name");
+    changed.folder_id = sub.id;
+    changed.tags = vec!["finance".into()];
+    changed.metadata = [("client".to_owned(), "ACME".to_owned())].into();
+    changed.description = "Signed copy".into();
+    changed.revision = 2;
+    assert!(repo.update(&changed, &[]).await.expect("update"));
+    let stored = repo.get(ws.id, doc.id).await.expect("get").expect("doc");
+    assert_eq!((stored.name.as_str(), stored.folder_id, stored.revision), ("Final report.pdf", sub.id, 2));
+    assert_eq!(stored.tags, ["finance"]);
+    assert_eq!(stored.metadata.get("client").map(String::as_str), Some("ACME"));
+    assert_eq!(stored.description, "Signed copy");
+    assert!(!repo.update(&changed, &[]).await.expect("stale"), "revision 1 is gone");
+    assert!(repo.add_version(ws.id, &version_of(&doc, 2, "2"), None, &[]).await.expect("v2"));
+    assert_eq!(
+        repo.get(ws.id, doc.id).await.expect("get").expect("doc").revision,
+        3,
+        "a new version bumps the revision"
+    );
+    let mut elsewhere = stored.clone();
+    elsewhere.folder_id = FolderId::from_uuid(Uuid::now_v7());
+    elsewhere.revision = 4;
+    assert!(matches!(repo.update(&elsewhere, &[]).await, Err(DomainError::NotFound(Entity::Folder))));
+}
+
 async fn the_quota_holds_under_concurrent_uploads(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
@@ -789,4 +826,5 @@ contract!(
     concurrent_new_versions_get_distinct_numbers,
     children_list_folders_then_documents_across_pages,
     the_quota_holds_under_concurrent_uploads,
+    document_updates_are_conditional_on_the_revision,
 );

@@ -38,6 +38,9 @@ pub enum DomainError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The caller's `If-Match` names a state that is no longer current.
+    #[error("the resource changed since it was read")]
+    PreconditionFailed,
     /// The workspace would hold more than its quota.
     #[error("the workspace quota of {quota} bytes would be exceeded")]
     QuotaExceeded {

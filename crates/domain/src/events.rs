@@ -205,6 +205,27 @@ pub enum EventPayload {
         /// Its name.
         name: String,
     },
+    /// `document.updated.v1`: only the fields that changed are present.
+    DocumentUpdated {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The document.
+        document_id: DocumentId,
+        /// The new name.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// The new folder.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        folder_id: Option<FolderId>,
+        /// The new tags.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tags: Option<Vec<String>>,
+        /// The metadata keys now set.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        metadata_keys: Option<Vec<String>>,
+        /// Whether the description changed.
+        description_changed: bool,
+    },
     /// `document.version_added.v1`
     VersionAdded {
         /// The workspace.
@@ -246,6 +267,7 @@ impl EventPayload {
             EventPayload::FolderMoved { .. } => "folder.moved.v1",
             EventPayload::DocumentCreated { .. } => "document.created.v1",
             EventPayload::VersionAdded { .. } => "document.version_added.v1",
+            EventPayload::DocumentUpdated { .. } => "document.updated.v1",
         }
     }
 
@@ -272,9 +294,9 @@ impl EventPayload {
             EventPayload::FolderCreated { folder_id, .. }
             | EventPayload::FolderRenamed { folder_id, .. }
             | EventPayload::FolderMoved { folder_id, .. } => ("folder", folder_id.as_uuid()),
-            EventPayload::DocumentCreated { document_id, .. } | EventPayload::VersionAdded { document_id, .. } => {
-                ("document", document_id.as_uuid())
-            }
+            EventPayload::DocumentCreated { document_id, .. }
+            | EventPayload::VersionAdded { document_id, .. }
+            | EventPayload::DocumentUpdated { document_id, .. } => ("document", document_id.as_uuid()),
         }
     }
 
@@ -295,7 +317,8 @@ impl EventPayload {
             | EventPayload::FolderRenamed { workspace_id, .. }
             | EventPayload::FolderMoved { workspace_id, .. }
             | EventPayload::DocumentCreated { workspace_id, .. }
-            | EventPayload::VersionAdded { workspace_id, .. } => Some(*workspace_id),
+            | EventPayload::VersionAdded { workspace_id, .. }
+            | EventPayload::DocumentUpdated { workspace_id, .. } => Some(*workspace_id),
             EventPayload::UserRegistered { .. }
             | EventPayload::PasswordChanged { .. }
             | EventPayload::SessionStarted { .. }

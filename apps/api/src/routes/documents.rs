@@ -7,7 +7,7 @@ use bytes::Bytes;
 use cabinet_bootstrap::App;
 use cabinet_domain::model::{Document, DocumentVersion, RangeSpec, Sha256};
 use cabinet_domain::ports::ByteStream;
-use cabinet_domain::services::Upload;
+use cabinet_domain::services::{DocumentChanges, Upload};
 use cabinet_domain::{DocumentId, DomainError, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
@@ -85,6 +85,14 @@ pub struct DocumentDto {
     pub folder_id: Uuid,
     /// Its newest version.
     pub current_version: VersionDto,
+    /// Free-text description.
+    pub description: String,
+    /// Labels.
+    pub tags: Vec<String>,
+    /// Custom string fields.
+    pub metadata: std::collections::BTreeMap<String, String>,
+    /// Bumped by every change; the ETag is `"r<revision>"`.
+    pub revision: u64,
     /// The creator, when a person.
     pub created_by: Option<Uuid>,
     /// Creation time.
@@ -100,6 +108,10 @@ fn document_dto(d: Document, current: DocumentVersion) -> DocumentDto {
         name: d.name.as_str().to_owned(),
         folder_id: d.folder_id.as_uuid(),
         current_version: current.into(),
+        description: d.description,
+        tags: d.tags,
+        metadata: d.metadata,
+        revision: d.revision,
         created_by: d.created_by.map(|u| u.as_uuid()),
         created_at: d.created_at,
         updated_at: d.updated_at,
@@ -230,7 +242,81 @@ pub async fn get(
     let (ws, id) = path.into_inner();
     let (document, current) =
         app.documents.get(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
-    Ok(HttpResponse::Ok().json(document_dto(document, current)))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, revision_etag(document.revision)))
+        .json(document_dto(document, current)))
+}
+
+fn revision_etag(revision: u64) -> String {
+    format!("\"r{revision}\"")
+}
+
+/// `PATCH /documents/{id}`: only the fields present change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDocumentRequest {
+    /// A new name.
+    pub name: Option<String>,
+    /// Move to this folder.
+    pub folder_id: Option<Uuid>,
+    /// A new description.
+    pub description: Option<String>,
+    /// New tags (replacing the old).
+    pub tags: Option<Vec<String>>,
+    /// New metadata (replacing the old).
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// The revision an `If-Match` header names, if any. A tag that is not one
+/// of ours can never match, so it fails the precondition.
+fn parse_if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let tag = value.to_str().unwrap_or_default().trim();
+    tag.strip_prefix("\"r")
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|n| n.parse().ok())
+        .map(Some)
+        .ok_or_else(|| DomainError::PreconditionFailed.into())
+}
+
+/// Rename, move, describe, tag or annotate a document (editors and above).
+/// Send `If-Match` with the ETag from `GET` to refuse lost updates.
+#[utoipa::path(patch, path = "/api/v1/workspaces/{ws}/documents/{id}", tag = "documents", security(("bearer" = [])),
+    params(("ws" = Uuid, Path, description = "Workspace id"), ("id" = Uuid, Path, description = "Document id")),
+    request_body = UpdateDocumentRequest,
+    responses(
+        (status = 200, description = "Updated", body = DocumentDto),
+        (status = 403, description = "Role too low", body = Problem),
+        (status = 404, description = "No such workspace, document or folder", body = Problem),
+        (status = 409, description = "Name taken", body = Problem),
+        (status = 412, description = "The document changed since it was read", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem),
+    ))]
+pub async fn update(
+    app: web::Data<App>,
+    caller: Authenticated,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<UpdateDocumentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, id) = path.into_inner();
+    let (ws, id) = (WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id));
+    let if_match = parse_if_match(req.headers())?;
+    let body = body.into_inner();
+    let changes = DocumentChanges {
+        name: body.name,
+        folder_id: body.folder_id.map(FolderId::from_uuid),
+        description: body.description,
+        tags: body.tags,
+        metadata: body.metadata,
+    };
+    app.documents.update(&caller.0, ws, id, changes, if_match).await?;
+    let (document, current) = app.documents.get(&caller.0, ws, id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, revision_etag(document.revision)))
+        .json(document_dto(document, current)))
 }
 
 /// Every version of a document, newest first.

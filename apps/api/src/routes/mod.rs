@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/folders/{id}/children", web::get().to(folders::children))
             .route("/{ws}/folders/{id}/documents", web::post().to(documents::upload))
             .route("/{ws}/documents/{id}", web::get().to(documents::get))
+            .route("/{ws}/documents/{id}", web::patch().to(documents::update))
             .route("/{ws}/documents/{id}/content", web::get().to(documents::content))
             .route("/{ws}/documents/{id}/versions", web::get().to(documents::versions))
             .route("/{ws}/documents/{id}/versions", web::post().to(documents::add_version))

@@ -58,6 +58,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("GET", "/api/v1/workspaces/{ws}/folders/{id}/children", [A, A, A, A, N, U]),
     ("POST", "/api/v1/workspaces/{ws}/folders/{id}/documents", [A, A, A, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/documents/{id}", [A, A, A, A, N, U]),
+    ("PATCH", "/api/v1/workspaces/{ws}/documents/{id}", [A, A, A, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/documents/{id}/content", [A, A, A, A, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/documents/{id}/versions", [A, A, A, A, N, U]),
     ("POST", "/api/v1/workspaces/{ws}/documents/{id}/versions", [A, A, A, F, N, U]),
@@ -223,6 +224,7 @@ fn body_for(method: &str, path: &str, fx: &Fixture) -> Option<Value> {
         ("POST", "/api/v1/workspaces/{ws}/api-keys") => Some(json!({"name": "matrix", "role": "viewer"})),
         ("POST", "/api/v1/workspaces/{ws}/folders") => Some(json!({"name": "new", "parent_id": fx.root})),
         ("PATCH", "/api/v1/workspaces/{ws}/folders/{id}") => Some(json!({"name": "renamed"})),
+        ("PATCH", "/api/v1/workspaces/{ws}/documents/{id}") => Some(json!({"tags": ["matrix"]})),
         _ => None,
     }
 }

@@ -291,6 +291,87 @@ async fn the_workspace_quota_is_enforced_and_reported() {
 }
 
 #[tokio::test]
+async fn documents_are_renamed_moved_tagged_and_guarded_by_if_match() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    let archive = json_of(
+        app.post(
+            &format!("/api/v1/workspaces/{ws}/folders"),
+            Some(&alice.access),
+            json!({"name": "Archive", "parent_id": root}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let doc =
+        json_of(upload(&app, &alice.access, &ws, &root, "draft.txt", b"text".to_vec()).await, StatusCode::CREATED)
+            .await;
+    let url = format!("/api/v1/workspaces/{ws}/documents/{}", doc["id"].as_str().expect("id"));
+    let read = app.get(&url, &alice.access).await;
+    let etag = read.headers()["etag"].to_str().expect("ascii").to_owned();
+    assert_eq!(etag, "\"r1\"");
+
+    let patch = |if_match: Option<String>, body: Value| {
+        let mut req = app.client.patch(app.url(&url)).bearer_auth(&alice.access).json(&body);
+        if let Some(tag) = if_match {
+            req = req.header("if-match", tag);
+        }
+        req.send()
+    };
+    let changes = json!({"name": "final.txt", "folder_id": archive, "tags": ["Legal", "legal", "2026"], "metadata": {"client": "ACME"}, "description": "Signed"});
+    let updated = patch(Some(etag.clone()), changes).await.expect("sent");
+    assert_eq!(updated.headers()["etag"], "\"r2\"");
+    let updated = json_of(updated, StatusCode::OK).await;
+    assert_eq!(updated["name"], "final.txt");
+    assert_eq!(updated["folder_id"].as_str(), Some(archive.as_str()));
+    assert_eq!(updated["tags"], json!(["Legal", "2026"]));
+    assert_eq!(updated["metadata"]["client"], "ACME");
+    assert_eq!(updated["description"], "Signed");
+
+    // The old ETag is stale now: a second writer who read revision 1 loses.
+    problem(
+        patch(Some(etag), json!({"description": "overwrite"})).await.expect("sent"),
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+    problem(
+        patch(Some("\"bogus\"".into()), json!({})).await.expect("sent"),
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
+    problem(
+        patch(None, json!({"metadata": {"bad key": "x"}})).await.expect("sent"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    problem(
+        patch(None, json!({"folder_id": uuid::Uuid::new_v4()})).await.expect("sent"),
+        StatusCode::NOT_FOUND,
+        "folder_not_found",
+    )
+    .await;
+    json_of(upload(&app, &alice.access, &ws, &archive, "other.txt", b"x".to_vec()).await, StatusCode::CREATED).await;
+    problem(patch(None, json!({"name": "OTHER.txt"})).await.expect("sent"), StatusCode::CONFLICT, "name_taken").await;
+
+    let archived = json_of(
+        app.get(&format!("/api/v1/workspaces/{ws}/folders/{archive}/children"), &alice.access).await,
+        StatusCode::OK,
+    )
+    .await;
+    let names: Vec<&str> =
+        archived["items"].as_array().expect("items").iter().filter_map(|i| i["name"].as_str()).collect();
+    assert_eq!(names, ["final.txt", "other.txt"]);
+}
+
+#[tokio::test]
 async fn identical_content_is_stored_once() {
     let app = spawn_app().await;
     let alice = app.user("alice@example.com").await;

@@ -173,6 +173,7 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         "/api/v1/workspaces/{ws}/folders/{id}",
         "/api/v1/workspaces/{ws}/folders/{id}/children",
         "/api/v1/workspaces/{ws}/folders/{id}/documents",
+        "/api/v1/workspaces/{ws}/usage",
         "/api/v1/workspaces/{ws}/documents/{id}",
         "/api/v1/workspaces/{ws}/documents/{id}/content",
         "/api/v1/workspaces/{ws}/documents/{id}/versions",

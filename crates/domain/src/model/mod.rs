@@ -11,7 +11,10 @@ mod workspace;
 
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
 pub use blob::{ByteRange, Sha256};
-pub use document::{Document, DocumentVersion, RangeSpec};
+pub use document::{
+    Document, DocumentVersion, MAX_METADATA, MAX_TAGS, RangeSpec, validate_description, validate_metadata,
+    validate_tags,
+};
 pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH};
 pub use session::{RefreshToken, Session};
 pub use user::{PasswordHash, User};

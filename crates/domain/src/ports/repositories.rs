@@ -349,6 +349,16 @@ pub trait DocumentRepository: Send + Sync {
         events: &[NewEvent],
     ) -> DomainResult<bool>;
 
+    /// Replaces the document's name, folder, description, tags and metadata
+    /// with those of `document`, and sets its revision to
+    /// `document.revision`, but only if the stored revision is still
+    /// `document.revision - 1`; `false` (nothing stored) otherwise.
+    ///
+    /// # Errors
+    /// `Conflict(NameTaken)`; `NotFound(Folder)` when the new folder is not
+    /// in the workspace; `NotFound(Document)`.
+    async fn update(&self, document: &Document, events: &[NewEvent]) -> DomainResult<bool>;
+
     /// The bytes of distinct content the workspace holds.
     ///
     /// # Errors

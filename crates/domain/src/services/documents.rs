@@ -32,6 +32,21 @@ impl std::fmt::Debug for Upload {
     }
 }
 
+/// Requested changes to a document; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct DocumentChanges {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new folder.
+    pub folder_id: Option<FolderId>,
+    /// A new description.
+    pub description: Option<String>,
+    /// New tags, replacing the old.
+    pub tags: Option<Vec<String>>,
+    /// New metadata, replacing the old.
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
+}
+
 /// A download: the version, and its bytes unless the client already has them.
 #[derive(Debug)]
 pub struct Download {
@@ -171,6 +186,10 @@ impl DocumentService {
             current_version: 1,
             size: version.size,
             content_type: version.content_type.clone(),
+            description: String::new(),
+            tags: Vec::new(),
+            metadata: std::collections::BTreeMap::new(),
+            revision: 1,
             created_by: actor.user_id(),
             created_at: now,
             updated_at: now,
@@ -221,6 +240,64 @@ impl DocumentService {
             }
         }
         Err(DomainError::Unavailable("too many concurrent uploads to this document; retry".into()))
+    }
+
+    /// Changes a document's name, folder, description, tags or metadata
+    /// (editors and above). With `if_match`, the change applies only if the
+    /// document is still at that revision.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace, document or folder); `Forbidden`; `Invalid`;
+    /// `Conflict(NameTaken)`; `PreconditionFailed`.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        changes: DocumentChanges,
+        if_match: Option<u64>,
+    ) -> DomainResult<Document> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let name = changes.name.as_deref().map(ItemName::parse).transpose()?;
+        let tags = changes.tags.map(crate::model::validate_tags).transpose()?;
+        let metadata = changes.metadata.map(crate::model::validate_metadata).transpose()?;
+        let description = changes.description.as_deref().map(crate::model::validate_description).transpose()?;
+        let mut document = self.existing(workspace, id).await?;
+        if if_match.is_some_and(|expected| expected != document.revision) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        let event = EventPayload::DocumentUpdated {
+            workspace_id: workspace,
+            document_id: id,
+            name: name.as_ref().map(|n| n.as_str().to_owned()),
+            folder_id: changes.folder_id,
+            tags: tags.clone(),
+            metadata_keys: metadata.as_ref().map(|m| m.keys().cloned().collect()),
+            description_changed: description.is_some(),
+        };
+        if let Some(name) = name {
+            document.name = name;
+        }
+        if let Some(folder) = changes.folder_id {
+            document.folder_id = folder;
+        }
+        if let Some(tags) = tags {
+            document.tags = tags;
+        }
+        if let Some(metadata) = metadata {
+            document.metadata = metadata;
+        }
+        if let Some(description) = description {
+            document.description = description;
+        }
+        document.revision += 1;
+        document.updated_at = self.rt.clock.now();
+        if self.documents.update(&document, &[self.rt.event(actor, event)]).await? {
+            Ok(document)
+        } else {
+            // Someone else changed it between our read and our write.
+            Err(DomainError::PreconditionFailed)
+        }
     }
 
     async fn existing(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Document> {

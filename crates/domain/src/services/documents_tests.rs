@@ -56,6 +56,10 @@ fn document(ws: WorkspaceId, current: u32) -> Document {
         current_version: current,
         size: 3,
         content_type: OPAQUE_CONTENT_TYPE.into(),
+        description: String::new(),
+        tags: vec![],
+        metadata: std::collections::BTreeMap::new(),
+        revision: 1,
         created_by: None,
         created_at: now(),
         updated_at: now(),
@@ -266,4 +270,52 @@ fn the_quota_is_passed_to_the_repository_and_its_refusal_surfaces() {
     );
     let err = block_on(svc.upload(&user_actor(me), ws, FolderId::from_uuid(Uuid::new_v4()), "big", upload("big")));
     assert!(matches!(err, Err(DomainError::QuotaExceeded { quota: 1000 })), "{err:?}");
+}
+
+#[test]
+fn updates_check_the_revision_and_record_what_changed() {
+    let (ws, me) = ids();
+    let doc = document(ws, 1);
+    let id = doc.id;
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_get().returning(move |_, _| Ok(Some(doc.clone())));
+    docs.expect_update()
+        .withf(|d, events| {
+            d.revision == 2
+                && d.tags == ["Q3"]
+                && d.name.as_str() == "Renamed"
+                && matches!(&events[0].payload, EventPayload::DocumentUpdated { name: Some(n), description_changed: false, .. } if n == "Renamed")
+        })
+        .times(1)
+        .returning(|_, _| Ok(true));
+    let svc = service(ws, me, Role::Editor, docs, MockBlobStore::new());
+    let changes = DocumentChanges {
+        name: Some("Renamed".into()),
+        tags: Some(vec!["Q3".into(), "q3".into()]),
+        ..DocumentChanges::default()
+    };
+    let updated = block_on(svc.update(&user_actor(me), ws, id, changes, Some(1))).expect("updated");
+    assert_eq!(updated.revision, 2);
+
+    let stale = block_on(svc.update(&user_actor(me), ws, id, DocumentChanges::default(), Some(7)));
+    assert!(matches!(stale, Err(DomainError::PreconditionFailed)));
+}
+
+#[test]
+fn a_lost_race_on_update_is_a_failed_precondition() {
+    let (ws, me) = ids();
+    let doc = document(ws, 1);
+    let id = doc.id;
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_get().returning(move |_, _| Ok(Some(doc.clone())));
+    docs.expect_update().returning(|_, _| Ok(false));
+    let svc = service(ws, me, Role::Editor, docs, MockBlobStore::new());
+    let err = block_on(svc.update(
+        &user_actor(me),
+        ws,
+        id,
+        DocumentChanges { description: Some("x".into()), ..DocumentChanges::default() },
+        None,
+    ));
+    assert!(matches!(err, Err(DomainError::PreconditionFailed)));
 }

@@ -17,7 +17,7 @@ pub use auth::{
     API_KEY_PREFIX, AuthPorts, AuthService, AuthSettings, Credentials, REFRESH_TOKEN_PREFIX, Registration, SessionView,
     ThrottleSettings, TokenPair,
 };
-pub use documents::{DocumentService, Download, OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
+pub use documents::{DocumentChanges, DocumentService, Download, OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
 pub use folders::FolderService;
 pub use workspaces::{ROOT_FOLDER_NAME, WorkspaceService};
 
