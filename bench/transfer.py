@@ -111,7 +111,7 @@ def main():
             for _ in range(size // CHUNK):
                 f.write(os.urandom(CHUNK))
         data = tmp / "data"
-        env = dict(os.environ, CABINET__DATA_DIR=str(data), CABINET__HTTP__PORT="0", CABINET__LOG__LEVEL="warn,cabinet_api=info")
+        env = dict(os.environ, CABINET__DATA_DIR=str(data), CABINET__HTTP__PORT="0", CABINET__LOG__LEVEL="warn,cabinet=info")
         server = subprocess.Popen([str(binary), "serve"], env=env, stdout=subprocess.PIPE, text=True)
         try:
             port = None

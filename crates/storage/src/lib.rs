@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use cabinet_domain::model::{ByteRange, Sha256};
 use cabinet_domain::ports::{BlobContent, BlobStore, ByteStream, HealthCheck, StoredBlob};
 use cabinet_domain::{DomainError, DomainResult, Entity, WorkspaceId};
@@ -20,7 +21,8 @@ use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{
-    BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectStore, ObjectStoreExt as _, RetryConfig, WriteMultipart,
+    BackoffConfig, ClientOptions, GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt as _,
+    RetryConfig, WriteMultipart,
 };
 use sha2::{Digest as _, Sha256 as Hasher};
 
@@ -161,6 +163,36 @@ impl ObjectBlobStore {
     }
 }
 
+/// Bytes read from a local file per step.
+const FILE_READ_CHUNK: usize = 1024 * 1024;
+
+/// Streams `range` of a local file in [`FILE_READ_CHUNK`] pieces, reading on
+/// the blocking pool so the runtime never waits on the disk.
+fn file_stream(file: std::fs::File, range: std::ops::Range<u64>) -> ByteStream {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let state = (Some(file), range.start, range.end);
+    futures::stream::unfold(state, |(file, position, end)| async move {
+        let mut file = file?;
+        if position >= end {
+            return None;
+        }
+        let want = usize::try_from(end - position).unwrap_or(usize::MAX).min(FILE_READ_CHUNK);
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buffer = vec![0; want];
+            file.seek(SeekFrom::Start(position))?;
+            file.read_exact(&mut buffer)?;
+            Ok::<_, std::io::Error>((file, buffer))
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        match read {
+            Ok((file, buffer)) => Some((Ok(Bytes::from(buffer)), (Some(file), position + want as u64, end))),
+            Err(e) => Some((Err(e), (None, end, end))),
+        }
+    })
+    .boxed()
+}
+
 #[async_trait]
 impl BlobStore for ObjectBlobStore {
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace, store = self.kind))]
@@ -206,7 +238,12 @@ impl BlobStore for ObjectBlobStore {
             GetOptions { range: range.map(|r| GetRange::Bounded(r.start()..r.end() + 1)), ..GetOptions::default() };
         let result = self.store.get_opts(&Self::blob_path(workspace, sha256), options).await.map_err(store_err)?;
         let size = result.meta.size;
-        let body = result.into_stream().map_err(|e| std::io::Error::other(e.to_string())).boxed();
+        let body = match result.payload {
+            // object_store reads local files 8 KiB at a time; larger reads
+            // off the runtime make downloads as fast as the disk.
+            GetResultPayload::File(file, _) => file_stream(file, result.range),
+            GetResultPayload::Stream(stream) => stream.map_err(|e| std::io::Error::other(e.to_string())).boxed(),
+        };
         Ok(BlobContent { size, range, body })
     }
 
