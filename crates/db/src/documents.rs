@@ -41,6 +41,17 @@ fn revision(n: u64) -> DomainResult<i64> {
     i64::try_from(n).map_err(DomainError::internal)
 }
 
+/// Refuses a document whose folder is not a live folder of its workspace.
+async fn ensure_folder<C: ConnectionTrait>(conn: &C, document: &Document) -> DomainResult<()> {
+    let folder = folders::Entity::find_by_id(document.folder_id.as_uuid())
+        .filter(folders::Column::WorkspaceId.eq(document.workspace_id.as_uuid()))
+        .filter(folders::Column::TrashedAt.is_null())
+        .one(conn)
+        .await
+        .or_domain()?;
+    folder.map(|_| ()).ok_or(DomainError::NotFound(Entity::Folder))
+}
+
 /// Inserts the version row and records its content as held by the workspace.
 async fn insert_version<C: ConnectionTrait>(conn: &C, workspace: WorkspaceId, v: &DocumentVersion) -> DomainResult<()> {
     let row = document_versions::ActiveModel {
@@ -117,15 +128,7 @@ impl DocumentRepository for SqlDocumentRepository {
     ) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             enforce_quota(&txn, document.workspace_id, version, quota).await?;
-            let folder = folders::Entity::find_by_id(document.folder_id.as_uuid())
-                .filter(folders::Column::WorkspaceId.eq(document.workspace_id.as_uuid()))
-                .filter(folders::Column::TrashedAt.is_null())
-                .one(&txn)
-                .await
-                .or_domain()?;
-            if folder.is_none() {
-                return Err(DomainError::NotFound(Entity::Folder));
-            }
+            ensure_folder(&txn, document).await?;
             let row = documents::ActiveModel {
                 id: Set(document.id.as_uuid()),
                 workspace_id: Set(document.workspace_id.as_uuid()),
@@ -194,15 +197,7 @@ impl DocumentRepository for SqlDocumentRepository {
     #[tracing::instrument(skip_all, fields(document_id = %document.id), err(level = "debug"))]
     async fn update(&self, document: &Document, events: &[NewEvent]) -> DomainResult<bool> {
         let txn = self.db.begin().await.map_err(db_err)?;
-        let folder = folders::Entity::find_by_id(document.folder_id.as_uuid())
-            .filter(folders::Column::WorkspaceId.eq(document.workspace_id.as_uuid()))
-            .filter(folders::Column::TrashedAt.is_null())
-            .one(&txn)
-            .await
-            .or_domain()?;
-        if folder.is_none() {
-            return Err(DomainError::NotFound(Entity::Folder));
-        }
+        ensure_folder(&txn, document).await?;
         let updated = documents::Entity::update_many()
             .col_expr(documents::Column::Name, Expr::value(document.name.as_str()))
             .col_expr(documents::Column::NameKey, Expr::value(document.name.key()))
