@@ -211,6 +211,11 @@ async fn an_aborted_upload_leaves_no_document_and_no_blob() {
     .await
     .expect("client");
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let leftovers = app.stored_files();
+    assert!(
+        leftovers.iter().all(|f| !f.contains("/blobs/workspaces/")),
+        "no object remains of the aborted upload: {leftovers:?}"
+    );
 
     let children = json_of(
         app.get(&format!("/api/v1/workspaces/{ws}/folders/{root}/children"), &alice.access).await,
@@ -223,6 +228,9 @@ async fn an_aborted_upload_leaves_no_document_and_no_blob() {
     // The same name is still free.
     json_of(upload(&app, &alice.access, &ws, &root, "half.bin", vec![1; 10]).await, StatusCode::CREATED).await;
     assert_eq!(app.blob_count().await, 1, "only the completed upload's content is stored");
+    if std::env::var("CABINET_TEST_BACKEND").is_err() {
+        assert_eq!(app.stored_files().len(), 1, "one object on disk: {:?}", app.stored_files());
+    }
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ pub struct TestApp {
     pub address: String,
     database_url: String,
     pub client: reqwest::Client,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
     database: Option<TestDatabase>,
     server: actix_web::dev::ServerHandle,
 }
@@ -89,7 +89,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    TestApp { address, database_url, client, _data: data, database, server: handle }
+    TestApp { address, database_url, client, data, database, server: handle }
 }
 
 impl Drop for TestApp {
@@ -112,6 +112,23 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The files under the local blob store's folder (empty when the store is S3).
+    pub fn stored_files(&self) -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path.display().to_string());
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&self.data.path().join("blobs"), &mut files);
+        files
+    }
+
     /// How many distinct contents the database records as held.
     pub async fn blob_count(&self) -> i64 {
         use sea_orm::{ConnectionTrait as _, Statement};
