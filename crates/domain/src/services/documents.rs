@@ -107,7 +107,7 @@ impl DocumentService {
     /// The quota is checked when the version is recorded, atomically, since
     /// only then is it known whether the workspace already held the content
     /// (identical files count once). Content refused there is referenced by
-    /// nothing and is collected like any unreferenced blob.
+    /// nothing and is left for the collection of unreferenced blobs.
     async fn store(&self, workspace: WorkspaceId, body: ByteStream) -> DomainResult<StoredBlob> {
         self.blobs.put(workspace, body, self.limits.max_upload_bytes).await
     }
@@ -206,9 +206,9 @@ impl DocumentService {
             ),
             self.rt.event(actor, Self::version_added(workspace, &version)),
         ];
-        // If this fails, the stored content is referenced by nothing; the
-        // collector removes such blobs after a grace period (deleting it here
-        // could race a concurrent upload of the same bytes).
+        // If this fails, the stored content is referenced by nothing; it is
+        // left for the collection of unreferenced blobs, because deleting it
+        // here could race a concurrent upload of the same bytes.
         self.documents.create(&document, &version, self.limits.workspace_quota_bytes, &events).await?;
         Ok((document, version))
     }
