@@ -205,7 +205,7 @@ impl BlobStore for ObjectBlobStore {
             Err(err) => {
                 // Nothing of an incomplete upload may remain.
                 if let Err(abort) = writer.abort().await {
-                    tracing::warn!(error = %abort, "aborting an incomplete upload failed; the collector will remove it");
+                    tracing::warn!(error = %abort, "aborting an incomplete upload failed; its parts stay until the store expires them");
                 }
                 return Err(err);
             }
