@@ -1,6 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes;
@@ -45,7 +47,7 @@ use crate::routes;
         routes::health::live,
         routes::health::ready,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonProblems),
     tags(
         (name = "auth", description = "Sign-up, sign-in and tokens"),
         (name = "me", description = "The caller's account"),
@@ -65,5 +67,37 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// Statuses any operation can answer, added to every operation that does
+/// not describe them itself: 401 (and 429, 503 from the credential checks)
+/// wherever a bearer token is needed, 500 everywhere.
+struct CommonProblems;
+
+fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+    RefOr::T(ResponseBuilder::new().description(description).content("application/problem+json", content).build())
+}
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations: [&mut Option<Operation>; 5] =
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses.entry(status.to_owned()).or_insert_with(|| problem_response(description));
+                };
+                if secured {
+                    add("401", "Missing, invalid, expired or revoked credentials");
+                    add("429", "Too many requests; see Retry-After");
+                    add("503", "A dependency is unavailable; see Retry-After");
+                }
+                add("500", "Unexpected failure; the request id finds the log line");
+            }
+        }
     }
 }

@@ -182,6 +182,10 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         assert!(paths.contains_key(path), "{path} is documented");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    let me = &doc["paths"]["/api/v1/me"]["get"]["responses"];
+    for status in ["200", "401", "403", "500", "503"] {
+        assert!(me[status].is_object(), "GET /me documents {status}");
+    }
     let docs = app.client.get(app.url("/api/docs/")).send().await.expect("sent");
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.expect("html").contains("swagger"));
