@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_identity;
 mod m20261125_000002_folders;
 mod m20261125_000003_documents;
+mod m20261125_000004_idempotency;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_identity::Migration),
             Box::new(m20261125_000002_folders::Migration),
             Box::new(m20261125_000003_documents::Migration),
+            Box::new(m20261125_000004_idempotency::Migration),
         ]
     }
 }

@@ -228,7 +228,7 @@ impl From<SessionView> for SessionDto {
 }
 
 /// `POST /workspaces`, `PATCH /workspaces/{ws}`
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceRequest {
     /// Name, 1 to 100 characters.
@@ -266,7 +266,7 @@ impl From<WorkspaceSummary> for WorkspaceDto {
 }
 
 /// `POST /workspaces/{ws}/members`
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
     /// Email of an existing account.

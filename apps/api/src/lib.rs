@@ -7,6 +7,7 @@
 
 pub mod dto;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod problem;
 pub mod request_id;
@@ -49,6 +50,7 @@ fn cors(origins: &[String]) -> Cors {
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH])
         .allowed_header("idempotency-key")
+        .expose_headers(["idempotent-replayed"])
         .expose_headers([header::LOCATION, header::ETAG, header::RETRY_AFTER])
         .expose_headers(["x-request-id"])
         .max_age(600)

@@ -85,6 +85,13 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
     }
 
+    /// Asks the client to retry after `seconds`.
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.0.retry_after = Some(seconds);
+        self
+    }
+
     /// The status this error answers with.
     #[must_use]
     pub fn status(&self) -> StatusCode {

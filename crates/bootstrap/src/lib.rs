@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtKey, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
 use cabinet_cache::{MemoryCache, RedisCache};
 use cabinet_db::{Database, DatabaseOptions};
-use cabinet_domain::ports::{BlobStore, HealthCheck, RateLimiter, RevocationList, SecretGenerator};
+use cabinet_domain::ports::{BlobStore, HealthCheck, IdempotencyStore, RateLimiter, RevocationList, SecretGenerator};
 use cabinet_domain::services::{
     ApiKeyService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, Runtime, ThrottleSettings,
     UploadLimits, WorkspaceService,
@@ -41,6 +41,8 @@ pub struct App {
     pub documents: Arc<DocumentService>,
     /// File contents.
     pub blobs: Arc<dyn BlobStore>,
+    /// Idempotency keys of creating requests.
+    pub idempotency: Arc<dyn IdempotencyStore>,
     /// Dependencies probed by readiness checks.
     pub health: Vec<Arc<dyn HealthCheck>>,
     /// The database pool (for administrative commands).
@@ -173,6 +175,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         documents: Arc::new(documents),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
         blobs: blob_store,
+        idempotency: Arc::new(database.idempotency()),
         database,
         settings: Arc::new(settings),
     })

@@ -12,6 +12,7 @@ mod entities;
 mod error;
 mod events;
 mod folders;
+mod idempotency;
 mod sessions;
 mod users;
 mod workspaces;
@@ -31,6 +32,7 @@ use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
 pub use api_keys::SqlApiKeyRepository;
 pub use documents::SqlDocumentRepository;
 pub use folders::SqlFolderRepository;
+pub use idempotency::SqlIdempotencyStore;
 pub use sessions::SqlSessionRepository;
 pub use users::SqlUserRepository;
 pub use workspaces::SqlWorkspaceRepository;
@@ -126,6 +128,12 @@ impl Database {
     #[must_use]
     pub fn documents(&self) -> SqlDocumentRepository {
         SqlDocumentRepository::new(self.conn.clone())
+    }
+
+    /// The idempotency key store on this database.
+    #[must_use]
+    pub fn idempotency(&self) -> SqlIdempotencyStore {
+        SqlIdempotencyStore::new(self.conn.clone())
     }
 
     /// The folder repository on this database.

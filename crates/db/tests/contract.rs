@@ -723,6 +723,39 @@ async fn document_updates_are_conditional_on_the_revision(db: &Database) {
     assert!(matches!(repo.update(&elsewhere, &[]).await, Err(DomainError::NotFound(Entity::Folder))));
 }
 
+async fn idempotency_keys_claim_once_and_replay(db: &Database) {
+    use cabinet_domain::ports::{Claim, IdempotencyStore, StoredResponse};
+    let store = Arc::new(db.idempotency());
+    let claims = (0..10).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.claim("user:a", "key-1", "fp", now()).await })
+    });
+    let results = futures::future::join_all(claims).await;
+    let claimed = results.iter().filter(|r| matches!(r, Ok(Ok(Claim::Claimed)))).count();
+    let running = results.iter().filter(|r| matches!(r, Ok(Ok(Claim::InProgress)))).count();
+    assert_eq!((claimed, running), (1, 9), "{results:?}");
+    assert_eq!(store.claim("user:a", "key-1", "other", now()).await.expect("claim"), Claim::Mismatch);
+    let response = StoredResponse {
+        status: 201,
+        content_type: Some("application/json".into()),
+        location: Some("/x".into()),
+        body: b"{}".to_vec(),
+    };
+    store.complete("user:a", "key-1", &response).await.expect("complete");
+    assert_eq!(store.claim("user:a", "key-1", "fp", now()).await.expect("claim"), Claim::Completed(response));
+    assert_eq!(
+        store.claim("user:b", "key-1", "fp", now()).await.expect("claim"),
+        Claim::Claimed,
+        "keys are per caller"
+    );
+    store.release("user:b", "key-1").await.expect("release");
+    assert_eq!(
+        store.claim("user:b", "key-1", "fp2", now()).await.expect("claim"),
+        Claim::Claimed,
+        "a released key is free"
+    );
+}
+
 async fn the_quota_holds_under_concurrent_uploads(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
@@ -827,4 +860,5 @@ contract!(
     children_list_folders_then_documents_across_pages,
     the_quota_holds_under_concurrent_uploads,
     document_updates_are_conditional_on_the_revision,
+    idempotency_keys_claim_once_and_replay,
 );

@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::Authenticated;
+use crate::idempotency::idempotent;
 use crate::problem::{ApiError, Problem};
 
 /// Media types shown in the browser instead of downloaded: formats that
@@ -127,6 +128,12 @@ pub struct VersionListDto {
     pub next_cursor: Option<String>,
 }
 
+/// What identifies an upload for its idempotency key besides its URI: the
+/// declared length (the body itself is not read twice).
+fn declared_length(req: &HttpRequest) -> String {
+    req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("chunked").to_owned()
+}
+
 /// Refuses a declared length above the limit before reading a byte.
 fn check_declared_length(req: &HttpRequest, app: &App) -> Result<(), ApiError> {
     let declared =
@@ -183,14 +190,18 @@ pub async fn upload(
     let ws = WorkspaceId::from_uuid(ws);
     let query = query.into_inner();
     let name = query.name.ok_or_else(|| ApiError::from(DomainError::invalid("name", "is required")))?;
-    let upload = Upload {
-        filename: query.filename.unwrap_or_else(|| name.clone()),
-        note: query.note,
-        body: body_stream(payload),
-    };
-    let (document, version) = app.documents.upload(&caller.0, ws, FolderId::from_uuid(folder), &name, upload).await?;
-    let location = format!("/api/v1/workspaces/{ws}/documents/{}", document.id);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(document_dto(document, version)))
+    idempotent(&app, &req, &caller.0, declared_length(&req).as_bytes(), || async {
+        let upload = Upload {
+            filename: query.filename.unwrap_or_else(|| name.clone()),
+            note: query.note,
+            body: body_stream(payload),
+        };
+        let (document, version) =
+            app.documents.upload(&caller.0, ws, FolderId::from_uuid(folder), &name, upload).await?;
+        let location = format!("/api/v1/workspaces/{ws}/documents/{}", document.id);
+        Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(document_dto(document, version)))
+    })
+    .await
 }
 
 /// Upload a new version of a document (editors and above).
@@ -219,12 +230,15 @@ pub async fn add_version(
         Some(f) => f,
         None => app.documents.get(&caller.0, ws, id).await?.1.filename.as_str().to_owned(),
     };
-    let version = app
-        .documents
-        .add_version(&caller.0, ws, id, Upload { filename, note: query.note, body: body_stream(payload) })
-        .await?;
-    let location = format!("/api/v1/workspaces/{ws}/documents/{id}/versions/{}", version.number);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(VersionDto::from(version)))
+    idempotent(&app, &req, &caller.0, declared_length(&req).as_bytes(), || async {
+        let version = app
+            .documents
+            .add_version(&caller.0, ws, id, Upload { filename, note: query.note, body: body_stream(payload) })
+            .await?;
+        let location = format!("/api/v1/workspaces/{ws}/documents/{id}/versions/{}", version.number);
+        Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(VersionDto::from(version)))
+    })
+    .await
 }
 
 /// A document with its current version.

@@ -1,7 +1,7 @@
 //! Folders: create, read with breadcrumbs, rename, move, list children.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cabinet_bootstrap::App;
@@ -13,10 +13,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::Authenticated;
+use crate::idempotency::idempotent;
 use crate::problem::{ApiError, Problem};
 
 /// `POST /workspaces/{ws}/folders`
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateFolderRequest {
     /// The name: 1 to 255 characters, no `/`.
@@ -195,13 +196,18 @@ fn decode_cursor(raw: &str) -> Result<ChildCursor, ApiError> {
 pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
+    req: HttpRequest,
     ws: web::Path<Uuid>,
     body: web::Json<CreateFolderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = WorkspaceId::from_uuid(ws.into_inner());
-    let folder = app.folders.create(&caller.0, ws, FolderId::from_uuid(body.parent_id), &body.name).await?;
-    let location = format!("/api/v1/workspaces/{ws}/folders/{}", folder.id);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(FolderDto::from(folder)))
+    let content = serde_json::to_vec(&*body).unwrap_or_default();
+    idempotent(&app, &req, &caller.0, &content, || async {
+        let folder = app.folders.create(&caller.0, ws, FolderId::from_uuid(body.parent_id), &body.name).await?;
+        let location = format!("/api/v1/workspaces/{ws}/folders/{}", folder.id);
+        Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(FolderDto::from(folder)))
+    })
+    .await
 }
 
 /// A folder with its breadcrumbs.

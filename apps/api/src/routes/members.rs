@@ -1,13 +1,14 @@
 //! Members of a workspace and their roles.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
 use cabinet_domain::{UserId, WorkspaceId};
 use uuid::Uuid;
 
 use crate::dto::{AddMemberRequest, ChangeRoleRequest, ListDto, MemberDto, PageQuery, RoleDto};
 use crate::extract::Authenticated;
+use crate::idempotency::idempotent;
 use crate::problem::{ApiError, Problem};
 
 /// The members of a workspace.
@@ -40,13 +41,18 @@ pub async fn list(
 pub async fn add(
     app: web::Data<App>,
     caller: Authenticated,
+    req: HttpRequest,
     ws: web::Path<Uuid>,
     body: web::Json<AddMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = WorkspaceId::from_uuid(ws.into_inner());
-    let member = app.workspaces.add_member(&caller.0, ws, &body.email, body.role.into()).await?;
-    let location = format!("/api/v1/workspaces/{ws}/members/{}", member.membership.user_id);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(MemberDto::from(member)))
+    let content = serde_json::to_vec(&*body).unwrap_or_default();
+    idempotent(&app, &req, &caller.0, &content, || async {
+        let member = app.workspaces.add_member(&caller.0, ws, &body.email, body.role.into()).await?;
+        let location = format!("/api/v1/workspaces/{ws}/members/{}", member.membership.user_id);
+        Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(MemberDto::from(member)))
+    })
+    .await
 }
 
 /// Change a member's role.

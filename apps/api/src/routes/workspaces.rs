@@ -1,13 +1,14 @@
 //! Workspaces.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
 use cabinet_domain::WorkspaceId;
 use uuid::Uuid;
 
 use crate::dto::{ListDto, PageQuery, WorkspaceDto, WorkspaceRequest};
 use crate::extract::Authenticated;
+use crate::idempotency::idempotent;
 use crate::problem::{ApiError, Problem};
 
 /// Create a workspace; the caller becomes its owner.
@@ -22,11 +23,16 @@ use crate::problem::{ApiError, Problem};
 pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
+    req: HttpRequest,
     body: web::Json<WorkspaceRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = app.workspaces.create(&caller.0, &body.name).await?;
-    let location = format!("/api/v1/workspaces/{}", created.workspace.id);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(WorkspaceDto::from(created)))
+    let content = serde_json::to_vec(&*body).unwrap_or_default();
+    idempotent(&app, &req, &caller.0, &content, || async {
+        let created = app.workspaces.create(&caller.0, &body.name).await?;
+        let location = format!("/api/v1/workspaces/{}", created.workspace.id);
+        Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(WorkspaceDto::from(created)))
+    })
+    .await
 }
 
 /// The workspaces the caller belongs to.

@@ -12,6 +12,7 @@ mod authorization;
 mod documents;
 mod folders;
 mod http;
+mod idempotency;
 mod members;
 mod tokens;
 mod workspaces;

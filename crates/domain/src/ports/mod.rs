@@ -9,6 +9,7 @@ mod blobs;
 mod cache;
 mod credentials;
 mod health;
+mod idempotency;
 mod repositories;
 mod system;
 
@@ -16,6 +17,7 @@ pub use blobs::{BlobContent, BlobStore, ByteStream, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;
+pub use idempotency::{Claim, IdempotencyStore, StoredResponse};
 pub use repositories::{
     ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, UserRepository, WorkspaceRepository,
 };
@@ -29,6 +31,8 @@ pub use cache::{MockRateLimiter, MockRevocationList};
 pub use credentials::{MockAccessTokenCodec, MockPasswordHasher};
 #[cfg(any(test, feature = "mocks"))]
 pub use health::MockHealthCheck;
+#[cfg(any(test, feature = "mocks"))]
+pub use idempotency::MockIdempotencyStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use repositories::{
     MockApiKeyRepository, MockDocumentRepository, MockFolderRepository, MockSessionRepository, MockUserRepository,

@@ -1,0 +1,124 @@
+//! `Idempotency-Key` on creating requests: a retry with the same key and
+//! request returns the first response instead of creating a second thing.
+//!
+//! Keys are per caller, up to 255 visible ASCII characters. The first
+//! request claims the key; concurrent retries get 409 until it finishes; a
+//! different request under a used key gets 422. Refused requests (4xx) do
+//! not keep their key, so a corrected retry may use it again; successes and
+//! server errors are replayed as they were.
+
+use std::future::Future;
+
+use actix_web::body::{BoxBody, to_bytes};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use cabinet_bootstrap::App;
+use cabinet_domain::ports::{Claim, StoredResponse};
+use cabinet_domain::{Actor, DomainError, Principal};
+use sha2::{Digest as _, Sha256};
+
+use crate::problem::ApiError;
+
+/// The request header.
+pub const HEADER: &str = "idempotency-key";
+/// Marks a replayed response.
+pub const REPLAYED: &str = "idempotent-replayed";
+
+fn scope_of(actor: &Actor) -> Option<String> {
+    match &actor.principal {
+        Principal::User { user_id, .. } => Some(format!("user:{user_id}")),
+        Principal::ApiKey { key_id, .. } => Some(format!("api_key:{key_id}")),
+        Principal::Anonymous | Principal::System => None,
+    }
+}
+
+fn replay(stored: StoredResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    if let Some(content_type) = stored.content_type {
+        response.insert_header((header::CONTENT_TYPE, content_type));
+    }
+    if let Some(location) = stored.location {
+        response.insert_header((header::LOCATION, location));
+    }
+    response.insert_header((REPLAYED, "true")).body(stored.body)
+}
+
+fn header_text(response: &HttpResponse, name: header::HeaderName) -> Option<String> {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// Runs `handler` under the request's idempotency key, if it has one.
+/// `content` is what identifies the request beyond its method and URI (the
+/// JSON body, or for uploads the declared length).
+///
+/// # Errors
+/// 400 for a malformed key, 409 while the first request runs, 422 when the
+/// key was used for another request, and whatever `handler` returns.
+pub async fn idempotent<F, Fut>(
+    app: &App,
+    req: &HttpRequest,
+    actor: &Actor,
+    content: &[u8],
+    handler: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<HttpResponse, ApiError>>,
+{
+    let Some(raw) = req.headers().get(HEADER) else {
+        return handler().await;
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| ApiError::bad_request("invalid_idempotency_key", "must be 1 to 255 visible ASCII characters"))?;
+    let Some(scope) = scope_of(actor) else {
+        return handler().await;
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(req.uri().to_string().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(content);
+    let fingerprint = hex::encode(hasher.finalize());
+
+    match app.idempotency.claim(&scope, key, &fingerprint, chrono::Utc::now()).await? {
+        Claim::Completed(stored) => Ok(replay(stored)),
+        Claim::InProgress => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_in_progress",
+            "Request in progress",
+            "a request with this idempotency key is still running; retry shortly",
+        )
+        .with_retry_after(1)),
+        Claim::Mismatch => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "Idempotency key reused",
+            "this idempotency key was used for a different request",
+        )),
+        Claim::Claimed => {
+            let response = match handler().await {
+                Ok(response) => response,
+                Err(err) => err.to_response(),
+            };
+            if response.status().is_client_error() {
+                app.idempotency.release(&scope, key).await?;
+                return Ok(response);
+            }
+            let content_type = header_text(&response, header::CONTENT_TYPE);
+            let location = header_text(&response, header::LOCATION);
+            let (head, body) = response.into_parts();
+            let body = to_bytes(body).await.map_err(|e| ApiError::from(DomainError::internal(e)))?;
+            let stored = StoredResponse { status: head.status().as_u16(), content_type, location, body: body.to_vec() };
+            app.idempotency.complete(&scope, key, &stored).await?;
+            let mut head = head.set_body(BoxBody::new(body));
+            head.headers_mut().insert(header::HeaderName::from_static(REPLAYED), HeaderValue::from_static("false"));
+            Ok(head)
+        }
+    }
+}
