@@ -44,6 +44,11 @@ use crate::routes;
         routes::documents::add_version,
         routes::documents::content,
         routes::documents::version_content,
+        routes::trash::list,
+        routes::trash::trash_document,
+        routes::trash::restore_document,
+        routes::trash::trash_folder,
+        routes::trash::restore_folder,
         routes::health::live,
         routes::health::ready,
     ),
@@ -56,6 +61,7 @@ use crate::routes;
         (name = "api-keys", description = "Credentials for scripts"),
         (name = "folders", description = "The folder tree"),
         (name = "documents", description = "Documents, versions and content"),
+        (name = "trash", description = "Deleting and restoring"),
         (name = "health", description = "Probes"),
     )
 )]

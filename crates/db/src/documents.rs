@@ -5,6 +5,7 @@ use cabinet_domain::events::NewEvent;
 use cabinet_domain::model::{Document, DocumentVersion};
 use cabinet_domain::ports::DocumentRepository;
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, WorkspaceId};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -14,7 +15,7 @@ use sea_orm::{
 use crate::convert;
 use crate::entities::{blobs, document_versions, documents, folders};
 use crate::error::{DbResultExt, db_err, db_err_unique};
-use crate::events::{append, in_transaction};
+use crate::events::{append, in_transaction, update_one_with_events};
 use crate::workspaces::lock_workspace;
 
 /// Documents in the SQL database.
@@ -227,6 +228,48 @@ impl DocumentRepository for SqlDocumentRepository {
         append(&txn, events).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(true)
+    }
+
+    #[tracing::instrument(skip_all, fields(document_id = %id), err(level = "debug"))]
+    async fn trash(
+        &self,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
+        let trash = documents::Entity::update_many()
+            .col_expr(documents::Column::TrashedAt, Expr::value(now))
+            .filter(documents::Column::Id.eq(id.as_uuid()))
+            .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(documents::Column::TrashedAt.is_null());
+        if update_one_with_events(&self.db, trash, events).await? {
+            Ok(())
+        } else {
+            Err(DomainError::NotFound(Entity::Document))
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(document_id = %id), err(level = "debug"))]
+    async fn restore(&self, workspace: WorkspaceId, id: DocumentId, events: &[NewEvent]) -> DomainResult<()> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let trashed = documents::Entity::find_by_id(id.as_uuid())
+            .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(documents::Column::TrashedAt.is_not_null())
+            .one(&txn)
+            .await
+            .or_domain()?
+            .ok_or(DomainError::NotFound(Entity::Document))?;
+        ensure_folder(&txn, &convert::document(trashed)?).await?;
+        documents::Entity::update_many()
+            .col_expr(documents::Column::TrashedAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(documents::Column::Id.eq(id.as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(|e| db_err_unique(e, DomainError::Conflict(Conflict::NameTaken)))?;
+        append(&txn, events).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(())
     }
 
     async fn usage(&self, workspace: WorkspaceId) -> DomainResult<u64> {

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH};
+use cabinet_domain::model::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Trash};
 use cabinet_domain::ports::FolderRepository;
 use cabinet_domain::{Conflict, DomainError, DomainResult, Entity, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
@@ -171,6 +171,145 @@ impl FolderRepository for SqlFolderRepository {
             }
             Ok::<_, DomainError>(())
         })
+    }
+
+    #[tracing::instrument(skip_all, fields(folder_id = %id), err(level = "debug"))]
+    async fn trash(
+        &self,
+        workspace: WorkspaceId,
+        id: FolderId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
+        in_transaction!(self.db, events, |txn| {
+            // Serialised with moves, so the subtree walked is the subtree trashed.
+            lock_workspace(&txn, workspace).await?;
+            let root = find(&txn, workspace, id).await?.ok_or(DomainError::NotFound(Entity::Folder))?;
+            if root.parent_id.is_none() {
+                return Err(DomainError::NotFound(Entity::Folder));
+            }
+            let mut subtree = vec![root.id];
+            let mut frontier = vec![root.id];
+            while !frontier.is_empty() {
+                let children: Vec<Uuid> = folders::Entity::find()
+                    .select_only()
+                    .column(folders::Column::Id)
+                    .filter(folders::Column::ParentId.is_in(frontier.clone()))
+                    .filter(folders::Column::TrashedAt.is_null())
+                    .into_tuple()
+                    .all(&txn)
+                    .await
+                    .or_domain()?;
+                subtree.extend(&children);
+                frontier = children;
+            }
+            folders::Entity::update_many()
+                .col_expr(folders::Column::TrashedAt, Expr::value(now))
+                .filter(folders::Column::Id.is_in(subtree.clone()))
+                .filter(folders::Column::TrashedAt.is_null())
+                .exec(&txn)
+                .await
+                .or_domain()?;
+            documents::Entity::update_many()
+                .col_expr(documents::Column::TrashedAt, Expr::value(now))
+                .filter(documents::Column::FolderId.is_in(subtree))
+                .filter(documents::Column::TrashedAt.is_null())
+                .exec(&txn)
+                .await
+                .or_domain()?;
+            Ok::<_, DomainError>(())
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(folder_id = %id), err(level = "debug"))]
+    async fn restore(&self, workspace: WorkspaceId, id: FolderId, events: &[NewEvent]) -> DomainResult<()> {
+        in_transaction!(self.db, events, |txn| {
+            lock_workspace(&txn, workspace).await?;
+            let folder = folders::Entity::find_by_id(id.as_uuid())
+                .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
+                .one(&txn)
+                .await
+                .or_domain()?
+                .ok_or(DomainError::NotFound(Entity::Folder))?;
+            let (Some(stamp), Some(parent)) = (folder.trashed_at, folder.parent_id) else {
+                return Err(DomainError::NotFound(Entity::Folder));
+            };
+            if find(&txn, workspace, FolderId::from_uuid(parent)).await?.is_none() {
+                return Err(DomainError::NotFound(Entity::Folder));
+            }
+            // Everything trashed together carries the same stamp.
+            let mut subtree = vec![folder.id];
+            let mut frontier = vec![folder.id];
+            while !frontier.is_empty() {
+                let children: Vec<Uuid> = folders::Entity::find()
+                    .select_only()
+                    .column(folders::Column::Id)
+                    .filter(folders::Column::ParentId.is_in(frontier.clone()))
+                    .filter(folders::Column::TrashedAt.eq(stamp))
+                    .into_tuple()
+                    .all(&txn)
+                    .await
+                    .or_domain()?;
+                subtree.extend(&children);
+                frontier = children;
+            }
+            let none = Option::<DateTime<Utc>>::None;
+            folders::Entity::update_many()
+                .col_expr(folders::Column::TrashedAt, Expr::value(none))
+                .filter(folders::Column::Id.is_in(subtree.clone()))
+                .exec(&txn)
+                .await
+                .map_err(|e| db_err_unique(e, name_taken()))?;
+            documents::Entity::update_many()
+                .col_expr(documents::Column::TrashedAt, Expr::value(none))
+                .filter(documents::Column::FolderId.is_in(subtree))
+                .filter(documents::Column::TrashedAt.eq(stamp))
+                .exec(&txn)
+                .await
+                .map_err(|e| db_err_unique(e, name_taken()))?;
+            Ok::<_, DomainError>(())
+        })
+    }
+
+    async fn trash_items(&self, workspace: WorkspaceId, limit: u32) -> DomainResult<Trash> {
+        let limit = u64::from(limit);
+        let trashed_folders = folders::Entity::find()
+            .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(folders::Column::TrashedAt.is_not_null())
+            .order_by_desc(folders::Column::TrashedAt)
+            .limit(limit * 4)
+            .all(&self.db)
+            .await
+            .or_domain()?;
+        let stamps: std::collections::HashMap<Uuid, Option<DateTime<Utc>>> =
+            trashed_folders.iter().map(|f| (f.id, f.trashed_at)).collect();
+        // Shown on their own unless they went to the trash with their parent.
+        let own = |container: Option<Uuid>, stamp: Option<DateTime<Utc>>| {
+            container.and_then(|c| stamps.get(&c).copied().flatten()) != stamp
+        };
+        let mut folders_out = Vec::new();
+        for f in &trashed_folders {
+            if own(f.parent_id, f.trashed_at) && folders_out.len() < limit as usize {
+                let stamp = f.trashed_at.ok_or_else(|| DomainError::internal("trashed without a stamp"))?;
+                folders_out.push((convert::folder(f.clone())?, stamp));
+            }
+        }
+        let trashed_documents = documents::Entity::find()
+            .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(documents::Column::TrashedAt.is_not_null())
+            .order_by_desc(documents::Column::TrashedAt)
+            .limit(limit * 4)
+            .all(&self.db)
+            .await
+            .or_domain()?;
+        let mut documents_out = Vec::new();
+        for d in trashed_documents {
+            if own(Some(d.folder_id), d.trashed_at) && documents_out.len() < limit as usize {
+                let stamp = d.trashed_at.ok_or_else(|| DomainError::internal("trashed without a stamp"))?;
+                documents_out.push((convert::document(d)?, stamp));
+            }
+        }
+        Ok(Trash { folders: folders_out, documents: documents_out })
     }
 
     async fn children(

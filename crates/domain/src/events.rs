@@ -226,6 +226,34 @@ pub enum EventPayload {
         /// Whether the description changed.
         description_changed: bool,
     },
+    /// `document.trashed.v1`
+    DocumentTrashed {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The document.
+        document_id: DocumentId,
+    },
+    /// `document.restored.v1`
+    DocumentRestored {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The document.
+        document_id: DocumentId,
+    },
+    /// `folder.trashed.v1`: the folder and everything below it.
+    FolderTrashed {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The folder.
+        folder_id: FolderId,
+    },
+    /// `folder.restored.v1`: the folder and what was trashed with it.
+    FolderRestored {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The folder.
+        folder_id: FolderId,
+    },
     /// `document.version_added.v1`
     VersionAdded {
         /// The workspace.
@@ -268,6 +296,10 @@ impl EventPayload {
             EventPayload::DocumentCreated { .. } => "document.created.v1",
             EventPayload::VersionAdded { .. } => "document.version_added.v1",
             EventPayload::DocumentUpdated { .. } => "document.updated.v1",
+            EventPayload::DocumentTrashed { .. } => "document.trashed.v1",
+            EventPayload::DocumentRestored { .. } => "document.restored.v1",
+            EventPayload::FolderTrashed { .. } => "folder.trashed.v1",
+            EventPayload::FolderRestored { .. } => "folder.restored.v1",
         }
     }
 
@@ -296,7 +328,12 @@ impl EventPayload {
             | EventPayload::FolderMoved { folder_id, .. } => ("folder", folder_id.as_uuid()),
             EventPayload::DocumentCreated { document_id, .. }
             | EventPayload::VersionAdded { document_id, .. }
-            | EventPayload::DocumentUpdated { document_id, .. } => ("document", document_id.as_uuid()),
+            | EventPayload::DocumentUpdated { document_id, .. }
+            | EventPayload::DocumentTrashed { document_id, .. }
+            | EventPayload::DocumentRestored { document_id, .. } => ("document", document_id.as_uuid()),
+            EventPayload::FolderTrashed { folder_id, .. } | EventPayload::FolderRestored { folder_id, .. } => {
+                ("folder", folder_id.as_uuid())
+            }
         }
     }
 
@@ -318,7 +355,11 @@ impl EventPayload {
             | EventPayload::FolderMoved { workspace_id, .. }
             | EventPayload::DocumentCreated { workspace_id, .. }
             | EventPayload::VersionAdded { workspace_id, .. }
-            | EventPayload::DocumentUpdated { workspace_id, .. } => Some(*workspace_id),
+            | EventPayload::DocumentUpdated { workspace_id, .. }
+            | EventPayload::DocumentTrashed { workspace_id, .. }
+            | EventPayload::DocumentRestored { workspace_id, .. }
+            | EventPayload::FolderTrashed { workspace_id, .. }
+            | EventPayload::FolderRestored { workspace_id, .. } => Some(*workspace_id),
             EventPayload::UserRegistered { .. }
             | EventPayload::PasswordChanged { .. }
             | EventPayload::SessionStarted { .. }

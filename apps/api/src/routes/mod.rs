@@ -8,6 +8,7 @@ pub mod folders;
 pub mod health;
 pub mod me;
 pub mod members;
+pub mod trash;
 pub mod workspaces;
 
 use actix_web::web;
@@ -46,10 +47,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/folders", web::post().to(folders::create))
             .route("/{ws}/folders/{id}", web::get().to(folders::get))
             .route("/{ws}/folders/{id}", web::patch().to(folders::update))
+            .route("/{ws}/folders/{id}", web::delete().to(trash::trash_folder))
+            .route("/{ws}/folders/{id}/restore", web::post().to(trash::restore_folder))
+            .route("/{ws}/trash", web::get().to(trash::list))
             .route("/{ws}/folders/{id}/children", web::get().to(folders::children))
             .route("/{ws}/folders/{id}/documents", web::post().to(documents::upload))
             .route("/{ws}/documents/{id}", web::get().to(documents::get))
             .route("/{ws}/documents/{id}", web::patch().to(documents::update))
+            .route("/{ws}/documents/{id}", web::delete().to(trash::trash_document))
+            .route("/{ws}/documents/{id}/restore", web::post().to(trash::restore_document))
             .route("/{ws}/documents/{id}/content", web::get().to(documents::content))
             .route("/{ws}/documents/{id}/versions", web::get().to(documents::versions))
             .route("/{ws}/documents/{id}/versions", web::post().to(documents::add_version))

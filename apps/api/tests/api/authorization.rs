@@ -59,6 +59,11 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("POST", "/api/v1/workspaces/{ws}/folders/{id}/documents", [A, A, A, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/documents/{id}", [A, A, A, A, N, U]),
     ("PATCH", "/api/v1/workspaces/{ws}/documents/{id}", [A, A, A, F, N, U]),
+    ("DELETE", "/api/v1/workspaces/{ws}/documents/{id}", [A, A, A, F, N, U]),
+    ("POST", "/api/v1/workspaces/{ws}/documents/{id}/restore", [A, A, A, F, N, U]),
+    ("DELETE", "/api/v1/workspaces/{ws}/folders/{id}", [A, A, A, F, N, U]),
+    ("POST", "/api/v1/workspaces/{ws}/folders/{id}/restore", [A, A, A, F, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/trash", [A, A, A, A, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/documents/{id}/content", [A, A, A, A, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/documents/{id}/versions", [A, A, A, A, N, U]),
     ("POST", "/api/v1/workspaces/{ws}/documents/{id}/versions", [A, A, A, F, N, U]),
@@ -72,6 +77,8 @@ struct Fixture {
     root: String,
     folder: String,
     document: String,
+    trashed_folder: String,
+    trashed_document: String,
 }
 
 struct World {
@@ -127,7 +134,36 @@ async fn fixture(app: &TestApp, world: &World) -> Fixture {
         .as_str()
         .expect("id")
         .to_owned();
-    Fixture { ws, key, root, folder, document }
+    let trashed_folder = json_of(
+        app.post(&format!("/api/v1/workspaces/{ws}/folders"), Some(owner), json!({"name": "gone", "parent_id": root}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let trashed_document = json_of(
+        app.client
+            .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{root}/documents?name=gone.txt")))
+            .bearer_auth(owner)
+            .body("gone")
+            .send()
+            .await
+            .expect("sent"),
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for path in [format!("folders/{trashed_folder}"), format!("documents/{trashed_document}")] {
+        assert_eq!(
+            app.delete(&format!("/api/v1/workspaces/{ws}/{path}"), owner).await.status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+    Fixture { ws, key, root, folder, document, trashed_folder, trashed_document }
 }
 
 async fn fresh_login(app: &TestApp, caller: &str) -> Tokens {
@@ -174,6 +210,12 @@ async fn every_operation_has_a_row_and_every_cell_holds() {
             };
             let mut concrete =
                 path.replace("{ws}", &fx.ws).replace("{user_id}", &world.target).replace("{key_id}", &fx.key);
+            if path.ends_with("/folders/{id}/restore") {
+                concrete = concrete.replace("{id}", &fx.trashed_folder);
+            }
+            if path.ends_with("/documents/{id}/restore") {
+                concrete = concrete.replace("{id}", &fx.trashed_document);
+            }
             if path.contains("/folders/{id}") {
                 concrete = concrete.replace("{id}", &fx.folder);
             }

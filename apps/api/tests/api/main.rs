@@ -15,4 +15,5 @@ mod http;
 mod idempotency;
 mod members;
 mod tokens;
+mod trash;
 mod workspaces;

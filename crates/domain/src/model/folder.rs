@@ -144,6 +144,17 @@ pub struct Children {
     pub next: Option<ChildCursor>,
 }
 
+/// What a workspace's trash shows: items trashed on their own, with the
+/// time they went to the trash (what was inside a trashed folder is not
+/// listed separately).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Trash {
+    /// Trashed folders.
+    pub folders: Vec<(Folder, DateTime<Utc>)>,
+    /// Trashed documents.
+    pub documents: Vec<(super::Document, DateTime<Utc>)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

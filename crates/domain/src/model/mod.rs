@@ -15,7 +15,7 @@ pub use document::{
     Document, DocumentVersion, MAX_METADATA, MAX_TAGS, RangeSpec, validate_description, validate_metadata,
     validate_tags,
 };
-pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH};
+pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Trash};
 pub use session::{RefreshToken, Session};
 pub use user::{PasswordHash, User};
 pub use values::{DisplayName, Email, Password, TokenHash};

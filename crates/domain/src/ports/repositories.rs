@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::DomainResult;
 use crate::events::{NewEvent, RevocationReason};
 use crate::ids::{ApiKeyId, DocumentId, FolderId, SessionId, UserId, WorkspaceId};
+use crate::model::Trash;
 use crate::model::{
     ApiKey, ChildCursor, ChildOrder, Children, Document, DocumentVersion, Email, Folder, ItemName, Member, Membership,
     PasswordHash, RefreshToken, Session, TokenHash, User, Workspace, WorkspaceName, WorkspaceSummary,
@@ -298,6 +299,34 @@ pub trait FolderRepository: Send + Sync {
         events: &[NewEvent],
     ) -> DomainResult<()>;
 
+    /// Moves a folder and everything below it that is not in the trash yet
+    /// to the trash, stamped with `now`.
+    ///
+    /// # Errors
+    /// `NotFound(Folder)` when it is not a live folder of the workspace.
+    async fn trash(
+        &self,
+        workspace: WorkspaceId,
+        id: FolderId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
+
+    /// Brings a trashed folder back, with everything that went to the trash
+    /// with it (the same stamp).
+    ///
+    /// # Errors
+    /// `NotFound(Folder)` when it is not in the trash or its parent is not
+    /// live; `Conflict(NameTaken)` when a sibling took its name meanwhile.
+    async fn restore(&self, workspace: WorkspaceId, id: FolderId, events: &[NewEvent]) -> DomainResult<()>;
+
+    /// What the workspace's trash shows: folders and documents trashed on
+    /// their own (not as part of a trashed folder), newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn trash_items(&self, workspace: WorkspaceId, limit: u32) -> DomainResult<Trash>;
+
     /// A page of a folder's children in `order`.
     ///
     /// # Errors
@@ -358,6 +387,25 @@ pub trait DocumentRepository: Send + Sync {
     /// `Conflict(NameTaken)`; `NotFound(Folder)` when the new folder is not
     /// in the workspace; `NotFound(Document)`.
     async fn update(&self, document: &Document, events: &[NewEvent]) -> DomainResult<bool>;
+
+    /// Moves a live document to the trash, stamped with `now`.
+    ///
+    /// # Errors
+    /// `NotFound(Document)`.
+    async fn trash(
+        &self,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
+
+    /// Brings a trashed document back.
+    ///
+    /// # Errors
+    /// `NotFound(Document)` when it is not in the trash; `NotFound(Folder)`
+    /// when its folder is not live; `Conflict(NameTaken)`.
+    async fn restore(&self, workspace: WorkspaceId, id: DocumentId, events: &[NewEvent]) -> DomainResult<()>;
 
     /// The bytes of distinct content the workspace holds.
     ///

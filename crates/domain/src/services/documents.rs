@@ -300,6 +300,26 @@ impl DocumentService {
         }
     }
 
+    /// Moves a document to the trash (editors and above).
+    ///
+    /// # Errors
+    /// `NotFound`; `Forbidden`.
+    pub async fn trash(&self, actor: &Actor, workspace: WorkspaceId, id: DocumentId) -> DomainResult<()> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let event = self.rt.event(actor, EventPayload::DocumentTrashed { workspace_id: workspace, document_id: id });
+        self.documents.trash(workspace, id, self.rt.clock.now(), &[event]).await
+    }
+
+    /// Brings a document back from the trash (editors and above).
+    ///
+    /// # Errors
+    /// `NotFound` (also when its folder is in the trash); `Forbidden`; `Conflict(NameTaken)`.
+    pub async fn restore(&self, actor: &Actor, workspace: WorkspaceId, id: DocumentId) -> DomainResult<()> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let event = self.rt.event(actor, EventPayload::DocumentRestored { workspace_id: workspace, document_id: id });
+        self.documents.restore(workspace, id, &[event]).await
+    }
+
     async fn existing(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Document> {
         self.documents.get(workspace, id).await?.ok_or(DomainError::NotFound(Entity::Document))
     }

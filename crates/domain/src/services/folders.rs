@@ -159,6 +159,38 @@ impl FolderService {
         Ok(folder)
     }
 
+    /// Moves a folder, with everything below it, to the trash (editors and above).
+    ///
+    /// # Errors
+    /// `NotFound`; `Forbidden` (role, or the root folder).
+    pub async fn trash(&self, actor: &Actor, workspace: WorkspaceId, id: FolderId) -> DomainResult<()> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        if self.existing(workspace, id).await?.is_root() {
+            return Err(DomainError::Forbidden("the root folder cannot be trashed"));
+        }
+        let event = self.rt.event(actor, EventPayload::FolderTrashed { workspace_id: workspace, folder_id: id });
+        self.folders.trash(workspace, id, self.rt.clock.now(), &[event]).await
+    }
+
+    /// Brings a folder back from the trash with what was trashed with it.
+    ///
+    /// # Errors
+    /// `NotFound` (also when its parent is in the trash); `Forbidden`; `Conflict(NameTaken)`.
+    pub async fn restore(&self, actor: &Actor, workspace: WorkspaceId, id: FolderId) -> DomainResult<()> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let event = self.rt.event(actor, EventPayload::FolderRestored { workspace_id: workspace, folder_id: id });
+        self.folders.restore(workspace, id, &[event]).await
+    }
+
+    /// The workspace's trash, newest first.
+    ///
+    /// # Errors
+    /// `NotFound` when the caller is not a member.
+    pub async fn trash_items(&self, actor: &Actor, workspace: WorkspaceId) -> DomainResult<crate::model::Trash> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        self.folders.trash_items(workspace, MAX_PAGE_SIZE).await
+    }
+
     /// A page of a folder's children.
     ///
     /// # Errors

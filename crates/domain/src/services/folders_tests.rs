@@ -161,3 +161,36 @@ fn keys_of_another_workspace_see_no_folders() {
     ));
     assert!(matches!(err, Err(DomainError::NotFound(Entity::Workspace))));
 }
+
+#[test]
+fn the_root_folder_stays_out_of_the_trash_and_viewers_trash_nothing() {
+    let (ws, me) = ids();
+    let root = folder(ws, None, "Root");
+    let root_id = root.id;
+    let mut folders = MockFolderRepository::new();
+    folders.expect_get().returning(move |_, _| Ok(Some(root.clone())));
+    folders.expect_trash().never();
+    let svc = service(ws, me, Role::Owner, folders);
+    assert!(matches!(block_on(svc.trash(&user_actor(me), ws, root_id)), Err(DomainError::Forbidden(_))));
+
+    let mut folders = MockFolderRepository::new();
+    folders.expect_trash().never();
+    let svc = service(ws, me, Role::Viewer, folders);
+    assert!(matches!(block_on(svc.trash(&user_actor(me), ws, root_id)), Err(DomainError::Forbidden(_))));
+}
+
+#[test]
+fn trashing_a_folder_records_the_event_with_the_change() {
+    let (ws, me) = ids();
+    let root = folder(ws, None, "Root");
+    let child = folder(ws, Some(root.id), "child");
+    let child_id = child.id;
+    let mut folders = MockFolderRepository::new();
+    folders.expect_get().returning(move |_, _| Ok(Some(child.clone())));
+    folders
+        .expect_trash()
+        .withf(move |_, id, _, events| *id == child_id && events[0].payload.event_type() == "folder.trashed.v1")
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    block_on(service(ws, me, Role::Editor, folders).trash(&user_actor(me), ws, child_id)).expect("trashed");
+}
