@@ -188,21 +188,7 @@ impl FolderRepository for SqlFolderRepository {
             if root.parent_id.is_none() {
                 return Err(DomainError::NotFound(Entity::Folder));
             }
-            let mut subtree = vec![root.id];
-            let mut frontier = vec![root.id];
-            while !frontier.is_empty() {
-                let children: Vec<Uuid> = folders::Entity::find()
-                    .select_only()
-                    .column(folders::Column::Id)
-                    .filter(folders::Column::ParentId.is_in(frontier.clone()))
-                    .filter(folders::Column::TrashedAt.is_null())
-                    .into_tuple()
-                    .all(&txn)
-                    .await
-                    .or_domain()?;
-                subtree.extend(&children);
-                frontier = children;
-            }
+            let subtree = subtree(&txn, root.id, None).await?;
             folders::Entity::update_many()
                 .col_expr(folders::Column::TrashedAt, Expr::value(now))
                 .filter(folders::Column::Id.is_in(subtree.clone()))
@@ -238,21 +224,7 @@ impl FolderRepository for SqlFolderRepository {
                 return Err(DomainError::NotFound(Entity::Folder));
             }
             // Everything trashed together carries the same stamp.
-            let mut subtree = vec![folder.id];
-            let mut frontier = vec![folder.id];
-            while !frontier.is_empty() {
-                let children: Vec<Uuid> = folders::Entity::find()
-                    .select_only()
-                    .column(folders::Column::Id)
-                    .filter(folders::Column::ParentId.is_in(frontier.clone()))
-                    .filter(folders::Column::TrashedAt.eq(stamp))
-                    .into_tuple()
-                    .all(&txn)
-                    .await
-                    .or_domain()?;
-                subtree.extend(&children);
-                frontier = children;
-            }
+            let subtree = subtree(&txn, folder.id, Some(stamp)).await?;
             let none = Option::<DateTime<Utc>>::None;
             folders::Entity::update_many()
                 .col_expr(folders::Column::TrashedAt, Expr::value(none))
@@ -370,6 +342,31 @@ impl FolderRepository for SqlFolderRepository {
             next,
         })
     }
+}
+
+/// A folder and the folders below it, level by level: the live ones
+/// (`stamp` = `None`) or those trashed at `stamp`.
+async fn subtree<C: ConnectionTrait>(conn: &C, root: Uuid, stamp: Option<DateTime<Utc>>) -> DomainResult<Vec<Uuid>> {
+    let mut all = vec![root];
+    let mut frontier = vec![root];
+    while !frontier.is_empty() {
+        let trashed = match stamp {
+            None => folders::Column::TrashedAt.is_null(),
+            Some(at) => folders::Column::TrashedAt.eq(at),
+        };
+        let children: Vec<Uuid> = folders::Entity::find()
+            .select_only()
+            .column(folders::Column::Id)
+            .filter(folders::Column::ParentId.is_in(frontier))
+            .filter(trashed)
+            .into_tuple()
+            .all(conn)
+            .await
+            .or_domain()?;
+        all.extend(&children);
+        frontier = children;
+    }
+    Ok(all)
 }
 
 fn convert_all<M, T>(rows: Vec<M>, f: fn(M) -> DomainResult<T>) -> DomainResult<Vec<T>> {
