@@ -146,7 +146,6 @@ impl From<DomainError> for ApiError {
                     Conflict::NameTaken => "name_taken",
                     Conflict::FolderCycle => "folder_cycle",
                     Conflict::TooDeep => "too_deep",
-                    Conflict::VersionRace => "version_conflict",
                 };
                 Self::new(S::CONFLICT, code, "Conflict", detail)
             }

@@ -165,10 +165,6 @@ impl DocumentRepository for SqlDocumentRepository {
         quota: Option<u64>,
         events: &[NewEvent],
     ) -> DomainResult<bool> {
-        let exists = self.get(workspace, version.document_id).await?.is_some();
-        if !exists {
-            return Err(DomainError::NotFound(Entity::Document));
-        }
         let previous = number(version.number.saturating_sub(1))?;
         let txn = self.db.begin().await.map_err(db_err)?;
         enforce_quota(&txn, workspace, version, quota).await?;
@@ -182,12 +178,17 @@ impl DocumentRepository for SqlDocumentRepository {
             .filter(documents::Column::Id.eq(version.document_id.as_uuid()))
             .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
             .filter(documents::Column::CurrentVersion.eq(previous))
+            .filter(documents::Column::TrashedAt.is_null())
             .exec(&txn)
             .await
             .or_domain()?;
         if bumped.rows_affected != 1 {
             txn.rollback().await.map_err(db_err)?;
-            return Ok(false);
+            // Only now is it worth asking why: gone, or a lost race.
+            return match self.get(workspace, version.document_id).await? {
+                Some(_) => Ok(false),
+                None => Err(DomainError::NotFound(Entity::Document)),
+            };
         }
         insert_version(&txn, workspace, version).await?;
         append(&txn, events).await?;

@@ -150,9 +150,6 @@ pub enum Conflict {
     /// The folder tree would grow deeper than allowed.
     #[error("folders cannot be nested this deep")]
     TooDeep,
-    /// Another change to the same document landed first.
-    #[error("the document changed meanwhile")]
-    VersionRace,
 }
 
 /// One invalid field and why.

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, Tokens, json_of, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, Tokens, created_id, json_of, spawn_app_with};
 
 /// What a caller gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,61 +102,15 @@ async fn fixture(app: &TestApp, world: &World) -> Fixture {
         app.add_member(owner, &ws, &format!("{role}@example.com"), role).await;
     }
     app.add_member(owner, &ws, "target@example.com", "viewer").await;
-    let key = json_of(
+    let key = created_id(
         app.post(&format!("/api/v1/workspaces/{ws}/api-keys"), Some(owner), json!({"name": "k", "role": "viewer"}))
             .await,
-        StatusCode::CREATED,
     )
-    .await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let folder = json_of(
-        app.post(&format!("/api/v1/workspaces/{ws}/folders"), Some(owner), json!({"name": "f", "parent_id": root}))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let document = json_of(
-        app.client
-            .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{folder}/documents?name=doc.txt")))
-            .bearer_auth(owner)
-            .body("content")
-            .send()
-            .await
-            .expect("sent"),
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let trashed_folder = json_of(
-        app.post(&format!("/api/v1/workspaces/{ws}/folders"), Some(owner), json!({"name": "gone", "parent_id": root}))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let trashed_document = json_of(
-        app.client
-            .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{root}/documents?name=gone.txt")))
-            .bearer_auth(owner)
-            .body("gone")
-            .send()
-            .await
-            .expect("sent"),
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    .await;
+    let folder = app.folder(owner, &ws, &root, "f").await;
+    let document = app.upload_file(owner, &ws, &folder, "doc.txt", "content").await;
+    let trashed_folder = app.folder(owner, &ws, &root, "gone").await;
+    let trashed_document = app.upload_file(owner, &ws, &root, "gone.txt", "gone").await;
     for path in [format!("folders/{trashed_folder}"), format!("documents/{trashed_document}")] {
         assert_eq!(
             app.delete(&format!("/api/v1/workspaces/{ws}/{path}"), owner).await.status(),

@@ -248,6 +248,28 @@ impl TestApp {
         body["id"].as_str().expect("id").to_owned()
     }
 
+    /// Creates a folder and returns its id.
+    pub async fn folder(&self, token: &str, ws: &str, parent: &str, name: &str) -> String {
+        let created = self
+            .post(&format!("/api/v1/workspaces/{ws}/folders"), Some(token), json!({"name": name, "parent_id": parent}))
+            .await;
+        created_id(created).await
+    }
+
+    /// Uploads `body` as a new document and returns its id.
+    pub async fn upload_file(&self, token: &str, ws: &str, folder: &str, name: &str, body: &str) -> String {
+        let created = self
+            .client
+            .post(self.url(&format!("/api/v1/workspaces/{ws}/folders/{folder}/documents")))
+            .query(&[("name", name)])
+            .bearer_auth(token)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("sent");
+        created_id(created).await
+    }
+
     /// Adds `email` to the workspace with `role`, as the owner `owner`.
     pub async fn add_member(&self, owner: &str, ws: &str, email: &str, role: &str) -> String {
         let body = json_of(
@@ -258,6 +280,11 @@ impl TestApp {
         .await;
         body["user_id"].as_str().expect("user id").to_owned()
     }
+}
+
+/// Asserts 201 Created and returns the new resource's id.
+pub async fn created_id(response: Response) -> String {
+    json_of(response, StatusCode::CREATED).await["id"].as_str().expect("id").to_owned()
 }
 
 /// Asserts the status and returns the JSON body.

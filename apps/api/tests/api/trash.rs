@@ -11,30 +11,6 @@ async fn setup(app: &TestApp, token: &str) -> (String, String) {
     (ws["id"].as_str().expect("id").to_owned(), ws["root_folder_id"].as_str().expect("root").to_owned())
 }
 
-async fn folder(app: &TestApp, token: &str, ws: &str, parent: &str, name: &str) -> String {
-    json_of(
-        app.post(&format!("/api/v1/workspaces/{ws}/folders"), Some(token), json!({"name": name, "parent_id": parent}))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
-async fn document(app: &TestApp, token: &str, ws: &str, folder: &str, name: &str) -> String {
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{folder}/documents?name={name}")))
-        .bearer_auth(token)
-        .body(name.to_owned())
-        .send()
-        .await
-        .expect("sent");
-    json_of(r, StatusCode::CREATED).await["id"].as_str().expect("id").to_owned()
-}
-
 fn names(v: &Value) -> Vec<String> {
     v["items"].as_array().expect("items").iter().map(|i| i["name"].as_str().expect("name").to_owned()).collect()
 }
@@ -44,10 +20,10 @@ async fn a_folder_goes_to_the_trash_with_its_content_and_comes_back() {
     let app = spawn_app().await;
     let alice = app.user("alice@example.com").await;
     let (ws, root) = setup(&app, &alice.access).await;
-    let plans = folder(&app, &alice.access, &ws, &root, "Plans").await;
-    let inner = folder(&app, &alice.access, &ws, &plans, "Inner").await;
-    let doc = document(&app, &alice.access, &ws, &inner, "deep.txt").await;
-    let loose = document(&app, &alice.access, &ws, &root, "loose.txt").await;
+    let plans = app.folder(&alice.access, &ws, &root, "Plans").await;
+    let inner = app.folder(&alice.access, &ws, &plans, "Inner").await;
+    let doc = app.upload_file(&alice.access, &ws, &inner, "deep.txt", "deep.txt").await;
+    let loose = app.upload_file(&alice.access, &ws, &root, "loose.txt", "loose.txt").await;
     let base = format!("/api/v1/workspaces/{ws}");
 
     assert_eq!(app.delete(&format!("{base}/documents/{loose}"), &alice.access).await.status(), StatusCode::NO_CONTENT);
@@ -75,7 +51,7 @@ async fn a_folder_goes_to_the_trash_with_its_content_and_comes_back() {
     assert_eq!(listed, ["Plans", "loose.txt"], "what was inside Plans is not listed on its own");
 
     // A new folder takes the name; restoring the old one is refused until it is free again.
-    let squatter = folder(&app, &alice.access, &ws, &root, "plans").await;
+    let squatter = app.folder(&alice.access, &ws, &root, "plans").await;
     problem(
         app.request(reqwest::Method::POST, &format!("{base}/folders/{plans}/restore"), Some(&alice.access), None).await,
         StatusCode::CONFLICT,
@@ -128,8 +104,8 @@ async fn a_document_in_a_trashed_folder_cannot_be_restored_alone_and_viewers_can
     let vera = app.user("vera@example.com").await;
     let (ws, root) = setup(&app, &alice.access).await;
     app.add_member(&alice.access, &ws, "vera@example.com", "viewer").await;
-    let box_ = folder(&app, &alice.access, &ws, &root, "Box").await;
-    let doc = document(&app, &alice.access, &ws, &box_, "in-box.txt").await;
+    let box_ = app.folder(&alice.access, &ws, &root, "Box").await;
+    let doc = app.upload_file(&alice.access, &ws, &box_, "in-box.txt", "in-box.txt").await;
     let base = format!("/api/v1/workspaces/{ws}");
     problem(app.delete(&format!("{base}/documents/{doc}"), &vera.access).await, StatusCode::FORBIDDEN, "forbidden")
         .await;

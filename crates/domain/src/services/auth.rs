@@ -93,6 +93,17 @@ pub struct Registration {
     pub display_name: String,
 }
 
+impl Registration {
+    /// Validates every field, reporting all invalid ones together.
+    fn parse(self) -> DomainResult<(Email, DisplayName, Password)> {
+        collect_fields(
+            Email::parse(&self.email),
+            DisplayName::parse(&self.display_name),
+            Password::new_checked("password", self.password),
+        )
+    }
+}
+
 /// A sign-in request.
 #[derive(Debug)]
 pub struct Credentials {
@@ -203,11 +214,7 @@ impl AuthService {
     /// # Errors
     /// `RegistrationClosed`; `Invalid` fields; `Conflict(EmailTaken)`.
     pub async fn register(&self, actor: &Actor, input: Registration) -> DomainResult<User> {
-        let (email, display_name, password) = collect_fields(
-            Email::parse(&input.email),
-            DisplayName::parse(&input.display_name),
-            Password::new_checked("password", input.password),
-        )?;
+        let (email, display_name, password) = input.parse()?;
         let first = self.users.count().await? == 0;
         if !first && !self.settings.allow_registration {
             return Err(DomainError::RegistrationClosed);
@@ -230,11 +237,7 @@ impl AuthService {
         if actor.principal != Principal::System {
             return Err(DomainError::Forbidden("only the system creates administrators"));
         }
-        let (email, display_name, password) = collect_fields(
-            Email::parse(&input.email),
-            DisplayName::parse(&input.display_name),
-            Password::new_checked("password", input.password),
-        )?;
+        let (email, display_name, password) = input.parse()?;
         self.create_user(actor, email, display_name, &password, true).await
     }
 
