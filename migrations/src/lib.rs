@@ -11,6 +11,7 @@ mod m20261125_000001_identity;
 mod m20261125_000002_folders;
 mod m20261125_000003_documents;
 mod m20261125_000004_idempotency;
+mod m20261125_000005_sharing;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_folders::Migration),
             Box::new(m20261125_000003_documents::Migration),
             Box::new(m20261125_000004_idempotency::Migration),
+            Box::new(m20261125_000005_sharing::Migration),
         ]
     }
 }

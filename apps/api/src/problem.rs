@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use cabinet_domain::model::LinkGone;
 use cabinet_domain::{AuthFailure, Conflict, DomainError, Entity};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -116,6 +117,7 @@ fn not_found(entity: Entity) -> (&'static str, &'static str) {
         Entity::Folder => ("folder_not_found", "Folder not found"),
         Entity::Document => ("document_not_found", "Document not found"),
         Entity::Version => ("version_not_found", "Version not found"),
+        Entity::ShareLink => ("share_link_not_found", "Share link not found"),
     }
 }
 
@@ -174,6 +176,20 @@ impl From<DomainError> for ApiError {
             }
             DomainError::RangeNotSatisfiable { .. } => {
                 Self::new(S::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", "Range not satisfiable", detail)
+            }
+            DomainError::LinkGone(gone) => {
+                let (code, what) = match gone {
+                    LinkGone::Revoked => ("share_link_revoked", "this link was revoked"),
+                    LinkGone::Expired => ("share_link_expired", "this link has expired"),
+                    LinkGone::Exhausted => ("share_link_exhausted", "this link's downloads are used up"),
+                };
+                Self::new(S::GONE, code, "Share link no longer available", what)
+            }
+            DomainError::SharePasswordRequired => {
+                Self::new(S::UNAUTHORIZED, "share_password_required", "Password required", detail)
+            }
+            DomainError::SharePasswordWrong => {
+                Self::new(S::UNAUTHORIZED, "share_password_invalid", "Wrong password", detail)
             }
             DomainError::RegistrationClosed => {
                 Self::new(S::FORBIDDEN, "registration_closed", "Registration closed", detail)

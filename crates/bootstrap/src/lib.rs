@@ -14,16 +14,18 @@ use anyhow::Context as _;
 use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtKey, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
 use cabinet_cache::{MemoryCache, RedisCache};
 use cabinet_db::{Database, DatabaseOptions};
-use cabinet_domain::ports::{BlobStore, HealthCheck, IdempotencyStore, RateLimiter, RevocationList, SecretGenerator};
+use cabinet_domain::ports::{
+    BlobStore, HealthCheck, IdempotencyStore, PasswordHasher, RateLimiter, RevocationList, SecretGenerator,
+};
 use cabinet_domain::services::{
-    ApiKeyService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, Runtime, ThrottleSettings,
-    UploadLimits, WorkspaceService,
+    ApiKeyService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, Runtime, SharePorts,
+    ShareService, ShareSettings, ThrottleSettings, UploadLimits, WorkspaceService,
 };
 use cabinet_storage::{ObjectBlobStore, S3Options};
 use secrecy::{ExposeSecret, SecretString};
 pub use settings::{
     AuthConfig, CacheSettings, DatabaseBackend, DatabaseSettings, HttpSettings, JwtKeyConfig, LogSettings,
-    LoginThrottleConfig, S3Settings, Settings, StorageBackend, StorageSettings,
+    LoginThrottleConfig, S3Settings, Settings, SharingSettings, StorageBackend, StorageSettings,
 };
 
 /// Everything the apps need, built once at start-up.
@@ -39,6 +41,8 @@ pub struct App {
     pub folders: Arc<FolderService>,
     /// Document use cases.
     pub documents: Arc<DocumentService>,
+    /// Share link use cases.
+    pub shares: Arc<ShareService>,
     /// File contents.
     pub blobs: Arc<dyn BlobStore>,
     /// Idempotency keys of creating requests.
@@ -121,10 +125,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         audience: auth_cfg.audience.clone(),
         keys: signing_keys(&settings)?,
     })?;
-    let hasher = Argon2Hasher::new(HasherLimits {
+    let hasher: Arc<dyn PasswordHasher> = Arc::new(Argon2Hasher::new(HasherLimits {
         concurrency: auth_cfg.hasher_concurrency,
         queue_timeout: Duration::from_secs(5),
-    })?;
+    })?);
 
     let auth = AuthService::new(
         rt.clone(),
@@ -132,10 +136,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             users: users.clone(),
             sessions: Arc::new(database.sessions()),
             api_keys: api_key_repo.clone(),
-            hasher: Arc::new(hasher),
+            hasher: hasher.clone(),
             tokens: Arc::new(jwt),
             secrets: secrets.clone(),
-            limiter,
+            limiter: limiter.clone(),
             revocations,
         },
         AuthSettings {
@@ -155,14 +159,32 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     );
     let workspaces = WorkspaceService::new(rt.clone(), workspaces_repo.clone(), users);
     let folders = FolderService::new(rt.clone(), Arc::new(database.folders()), workspaces_repo.clone());
+    let documents_repo = Arc::new(database.documents());
     let documents = DocumentService::new(
         rt.clone(),
-        Arc::new(database.documents()),
+        documents_repo.clone(),
         blob_store.clone(),
         workspaces_repo.clone(),
         UploadLimits {
             max_upload_bytes: settings.storage.max_upload_bytes,
             workspace_quota_bytes: Some(settings.storage.workspace_quota_bytes).filter(|q| *q > 0),
+        },
+    );
+    let shares = ShareService::new(
+        SharePorts {
+            rt: rt.clone(),
+            links: Arc::new(database.share_links()),
+            documents: documents_repo,
+            blobs: blob_store.clone(),
+            workspaces: workspaces_repo.clone(),
+            hasher: hasher.clone(),
+            secrets: secrets.clone(),
+            limiter: limiter.clone(),
+        },
+        ShareSettings {
+            misses_per_ip: settings.sharing.misses_per_ip,
+            password_failures: settings.sharing.password_failures,
+            window: Duration::from_secs(settings.sharing.window_secs),
         },
     );
     let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo);
@@ -173,6 +195,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         api_keys: Arc::new(api_keys),
         folders: Arc::new(folders),
         documents: Arc::new(documents),
+        shares: Arc::new(shares),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
         blobs: blob_store,
         idempotency: Arc::new(database.idempotency()),

@@ -25,6 +25,8 @@ pub struct Settings {
     pub cache: CacheSettings,
     /// File contents.
     pub storage: StorageSettings,
+    /// Share links.
+    pub sharing: SharingSettings,
     /// Identity and tokens.
     pub auth: AuthConfig,
     /// Logging.
@@ -97,10 +99,26 @@ pub struct StorageSettings {
     pub max_upload_bytes: u64,
     /// The most distinct content one workspace may hold; 0 means no limit.
     pub workspace_quota_bytes: u64,
+    /// Seconds released content is kept before it is deleted.
+    pub release_grace_secs: u64,
+    /// Seconds between the worker's collections of released content.
+    pub collect_interval_secs: u64,
     /// The local backend's folder; unset means `<data_dir>/blobs`.
     pub path: Option<PathBuf>,
     /// The S3 backend's connection.
     pub s3: Option<S3Settings>,
+}
+
+/// How hard guessing share links is made.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharingSettings {
+    /// Unknown tokens one address may present per window.
+    pub misses_per_ip: u64,
+    /// Wrong passwords one link accepts per window.
+    pub password_failures: u64,
+    /// The window, in seconds.
+    pub window_secs: u64,
 }
 
 /// An S3-compatible service.

@@ -3,12 +3,15 @@
 
 use cabinet_domain::model::{
     ApiKey, ApiKeyName, DisplayName, Document, DocumentVersion, Email, Folder, ItemName, Membership, PasswordHash,
-    RefreshToken, Session, Sha256, TokenHash, User, Workspace, WorkspaceName,
+    RefreshToken, Session, Sha256, ShareLink, TokenHash, User, Workspace, WorkspaceName,
 };
-use cabinet_domain::{ApiKeyId, DocumentId, DomainError, DomainResult, FolderId, Role, SessionId, UserId, WorkspaceId};
+use cabinet_domain::{
+    ApiKeyId, DocumentId, DomainError, DomainResult, FolderId, Role, SessionId, ShareLinkId, UserId, WorkspaceId,
+};
 
 use crate::entities::{
-    api_keys, document_versions, documents, folders, memberships, refresh_tokens, sessions, users, workspaces,
+    api_keys, document_versions, documents, folders, memberships, refresh_tokens, sessions, share_links, users,
+    workspaces,
 };
 
 fn corrupt(table: &str, what: impl std::fmt::Display) -> DomainError {
@@ -133,5 +136,23 @@ pub(crate) fn version(m: document_versions::Model) -> DomainResult<DocumentVersi
         author: m.author.map(UserId::from_uuid),
         note: m.note,
         created_at: m.created_at,
+    })
+}
+
+pub(crate) fn share_link(m: share_links::Model) -> DomainResult<ShareLink> {
+    let count = |n: i32| u32::try_from(n).map_err(DomainError::internal);
+    Ok(ShareLink {
+        id: ShareLinkId::from_uuid(m.id),
+        workspace_id: WorkspaceId::from_uuid(m.workspace_id),
+        document_id: DocumentId::from_uuid(m.document_id),
+        version: m.version_number.map(count).transpose()?,
+        token_hash: TokenHash::from_hex(m.token_hash),
+        password_hash: m.password_hash.map(PasswordHash::from_phc),
+        expires_at: m.expires_at,
+        max_downloads: m.max_downloads.map(count).transpose()?,
+        downloads: count(m.downloads)?,
+        created_by: m.created_by.map(UserId::from_uuid),
+        created_at: m.created_at,
+        revoked_at: m.revoked_at,
     })
 }

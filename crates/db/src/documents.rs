@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use cabinet_domain::events::NewEvent;
+use cabinet_domain::model::Sha256;
 use cabinet_domain::model::{Document, DocumentVersion};
-use cabinet_domain::ports::DocumentRepository;
+use cabinet_domain::ports::{DocumentRepository, StaticBlobStore};
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
@@ -13,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::convert;
-use crate::entities::{blobs, document_versions, documents, folders};
+use crate::entities::{blobs, document_versions, documents, folders, share_links};
 use crate::error::{DbResultExt, db_err, db_err_unique};
 use crate::events::{append, in_transaction, update_one_with_events};
 use crate::workspaces::lock_workspace;
@@ -73,14 +74,85 @@ async fn insert_version<C: ConnectionTrait>(conn: &C, workspace: WorkspaceId, v:
         sha256: Set(v.sha256.as_str().to_owned()),
         size: Set(size(v.size)?),
         created_at: Set(v.created_at),
+        released_at: Set(None),
     };
-    // The same content uploaded twice is held once.
+    // The same content uploaded twice is held once; released or reserved
+    // content is held again.
     blobs::Entity::insert(blob)
-        .on_conflict(OnConflict::columns([blobs::Column::WorkspaceId, blobs::Column::Sha256]).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::columns([blobs::Column::WorkspaceId, blobs::Column::Sha256])
+                .update_column(blobs::Column::ReleasedAt)
+                .to_owned(),
+        )
         .exec_without_returning(conn)
         .await
         .or_domain()?;
     Ok(())
+}
+
+/// No version of the blob's workspace references the blob row being filtered.
+fn unreferenced() -> Expr {
+    Expr::cust(
+        "NOT EXISTS (SELECT 1 FROM document_versions v \
+         WHERE v.workspace_id = blobs.workspace_id AND v.sha256 = blobs.sha256)",
+    )
+}
+
+/// Marks content of `workspace` among `digests` that no version references
+/// any more as released at `now`; collection deletes it after the grace.
+pub(crate) async fn release_unreferenced<C: ConnectionTrait>(
+    conn: &C,
+    workspace: WorkspaceId,
+    digests: Vec<String>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    if digests.is_empty() {
+        return Ok(());
+    }
+    blobs::Entity::update_many()
+        .col_expr(blobs::Column::ReleasedAt, Expr::value(now))
+        .filter(blobs::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(blobs::Column::Sha256.is_in(digests))
+        .filter(blobs::Column::ReleasedAt.is_null())
+        .filter(unreferenced())
+        .exec(conn)
+        .await
+        .or_domain()?;
+    Ok(())
+}
+
+/// Deletes documents (with their versions and share links) and releases
+/// the content nothing references any more.
+pub(crate) async fn delete_documents<C: ConnectionTrait>(
+    conn: &C,
+    workspace: WorkspaceId,
+    ids: Vec<uuid::Uuid>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let digests: Vec<String> = document_versions::Entity::find()
+        .select_only()
+        .column(document_versions::Column::Sha256)
+        .distinct()
+        .filter(document_versions::Column::DocumentId.is_in(ids.clone()))
+        .into_tuple()
+        .all(conn)
+        .await
+        .or_domain()?;
+    share_links::Entity::delete_many()
+        .filter(share_links::Column::DocumentId.is_in(ids.clone()))
+        .exec(conn)
+        .await
+        .or_domain()?;
+    document_versions::Entity::delete_many()
+        .filter(document_versions::Column::DocumentId.is_in(ids.clone()))
+        .exec(conn)
+        .await
+        .or_domain()?;
+    documents::Entity::delete_many().filter(documents::Column::Id.is_in(ids)).exec(conn).await.or_domain()?;
+    release_unreferenced(conn, workspace, digests, now).await
 }
 
 async fn usage_of<C: ConnectionTrait>(conn: &C, workspace: WorkspaceId) -> DomainResult<u64> {
@@ -89,6 +161,7 @@ async fn usage_of<C: ConnectionTrait>(conn: &C, workspace: WorkspaceId) -> Domai
         .select_only()
         .column_as(Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"), "total")
         .filter(blobs::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(blobs::Column::ReleasedAt.is_null())
         .into_tuple()
         .one(conn)
         .await
@@ -109,8 +182,11 @@ async fn enforce_quota<C: ConnectionTrait>(
         return Ok(());
     };
     lock_workspace(conn, workspace).await?;
-    let held =
-        blobs::Entity::find_by_id((workspace.as_uuid(), v.sha256.as_str().to_owned())).one(conn).await.or_domain()?;
+    let held = blobs::Entity::find_by_id((workspace.as_uuid(), v.sha256.as_str().to_owned()))
+        .filter(blobs::Column::ReleasedAt.is_null())
+        .one(conn)
+        .await
+        .or_domain()?;
     if held.is_none() && usage_of(conn, workspace).await?.saturating_add(v.size) > quota {
         return Err(DomainError::QuotaExceeded { quota });
     }
@@ -271,6 +347,103 @@ impl DocumentRepository for SqlDocumentRepository {
         append(&txn, events).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
+    async fn reserve_blob(
+        &self,
+        workspace: WorkspaceId,
+        sha256: &Sha256,
+        bytes: u64,
+        now: DateTime<Utc>,
+    ) -> DomainResult<()> {
+        let row = blobs::ActiveModel {
+            workspace_id: Set(workspace.as_uuid()),
+            sha256: Set(sha256.as_str().to_owned()),
+            size: Set(size(bytes)?),
+            created_at: Set(now),
+            released_at: Set(Some(now)),
+        };
+        // Held content stays held; released content is released anew, which
+        // restarts its grace. On PostgreSQL this waits for a collection that
+        // is deleting the row, and then inserts it afresh.
+        blobs::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([blobs::Column::WorkspaceId, blobs::Column::Sha256])
+                    .value(
+                        blobs::Column::ReleasedAt,
+                        Expr::cust("CASE WHEN blobs.released_at IS NULL THEN NULL ELSE excluded.released_at END"),
+                    )
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await
+            .or_domain()?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(document_id = %id), err(level = "debug"))]
+    async fn purge(
+        &self,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
+        in_transaction!(self.db, events, |txn| {
+            lock_workspace(&txn, workspace).await?;
+            documents::Entity::find_by_id(id.as_uuid())
+                .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
+                .filter(documents::Column::TrashedAt.is_not_null())
+                .one(&txn)
+                .await
+                .or_domain()?
+                .ok_or(DomainError::NotFound(Entity::Document))?;
+            delete_documents(&txn, workspace, vec![id.as_uuid()], now).await
+        })
+    }
+
+    async fn released_blobs(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<(WorkspaceId, Sha256)>> {
+        let rows: Vec<(uuid::Uuid, String)> = blobs::Entity::find()
+            .select_only()
+            .column(blobs::Column::WorkspaceId)
+            .column(blobs::Column::Sha256)
+            .filter(blobs::Column::ReleasedAt.lt(before))
+            .order_by_asc(blobs::Column::ReleasedAt)
+            .limit(u64::from(limit))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .or_domain()?;
+        rows.into_iter().map(|(w, sha)| Ok((WorkspaceId::from_uuid(w), Sha256::parse(&sha)?))).collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
+    async fn collect_blob(
+        &self,
+        workspace: WorkspaceId,
+        sha256: &Sha256,
+        before: DateTime<Utc>,
+        store: &StaticBlobStore,
+    ) -> DomainResult<bool> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        // Deleting the row first locks it (the row on PostgreSQL, the whole
+        // database on SQLite) until the content is gone from the store.
+        let deleted = blobs::Entity::delete_many()
+            .filter(blobs::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(blobs::Column::Sha256.eq(sha256.as_str()))
+            .filter(blobs::Column::ReleasedAt.lt(before))
+            .filter(unreferenced())
+            .exec(&txn)
+            .await
+            .or_domain()?;
+        if deleted.rows_affected != 1 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        store.delete(workspace, sha256).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
     }
 
     async fn usage(&self, workspace: WorkspaceId) -> DomainResult<u64> {

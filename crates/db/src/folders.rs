@@ -2,22 +2,68 @@
 
 use async_trait::async_trait;
 use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Trash};
+use cabinet_domain::model::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash};
 use cabinet_domain::ports::FolderRepository;
-use cabinet_domain::{Conflict, DomainError, DomainResult, Entity, FolderId, WorkspaceId};
+use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, TransactionTrait, sea_query::IntoCondition,
 };
 use uuid::Uuid;
 
 use crate::convert;
+use crate::documents::delete_documents;
 use crate::entities::{documents, folders};
-use crate::error::{DbResultExt, db_err_unique};
-use crate::events::in_transaction;
+use crate::error::{DbResultExt, db_err, db_err_unique};
+use crate::events::{append, in_transaction};
 use crate::workspaces::lock_workspace;
+
+/// Which folders below a folder a subtree walk follows.
+#[derive(Debug, Clone, Copy)]
+enum Which {
+    /// Those not in the trash.
+    Live,
+    /// Those that went to the trash at this instant (together).
+    TrashedAt(DateTime<Utc>),
+    /// All of them: below a trashed folder, everything is in the trash.
+    All,
+}
+
+/// A trashed folder of the workspace with everything below it, documents included.
+async fn trashed_subtree_of<C: ConnectionTrait>(
+    conn: &C,
+    workspace: WorkspaceId,
+    id: FolderId,
+) -> DomainResult<Option<Subtree>> {
+    let trashed = folders::Entity::find_by_id(id.as_uuid())
+        .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(folders::Column::TrashedAt.is_not_null())
+        .one(conn)
+        .await
+        .or_domain()?;
+    if trashed.is_none() {
+        return Ok(None);
+    }
+    let mut folder_ids = subtree(conn, id.as_uuid(), Which::All).await?;
+    let mut document_ids: Vec<Uuid> = documents::Entity::find()
+        .select_only()
+        .column(documents::Column::Id)
+        .filter(documents::Column::FolderId.is_in(folder_ids.clone()))
+        .into_tuple()
+        .all(conn)
+        .await
+        .or_domain()?;
+    // A stable order, so two reads of the same subtree compare equal.
+    folder_ids[1..].sort_unstable();
+    document_ids.sort_unstable();
+    Ok(Some(Subtree {
+        root: id,
+        folders: folder_ids.into_iter().map(FolderId::from_uuid).collect(),
+        documents: document_ids.into_iter().map(DocumentId::from_uuid).collect(),
+    }))
+}
 
 /// Folders in the SQL database.
 #[derive(Debug, Clone)]
@@ -188,7 +234,7 @@ impl FolderRepository for SqlFolderRepository {
             if root.parent_id.is_none() {
                 return Err(DomainError::NotFound(Entity::Folder));
             }
-            let subtree = subtree(&txn, root.id, None).await?;
+            let subtree = subtree(&txn, root.id, Which::Live).await?;
             folders::Entity::update_many()
                 .col_expr(folders::Column::TrashedAt, Expr::value(now))
                 .filter(folders::Column::Id.is_in(subtree.clone()))
@@ -224,7 +270,7 @@ impl FolderRepository for SqlFolderRepository {
                 return Err(DomainError::NotFound(Entity::Folder));
             }
             // Everything trashed together carries the same stamp.
-            let subtree = subtree(&txn, folder.id, Some(stamp)).await?;
+            let subtree = subtree(&txn, folder.id, Which::TrashedAt(stamp)).await?;
             let none = Option::<DateTime<Utc>>::None;
             folders::Entity::update_many()
                 .col_expr(folders::Column::TrashedAt, Expr::value(none))
@@ -241,6 +287,39 @@ impl FolderRepository for SqlFolderRepository {
                 .map_err(|e| db_err_unique(e, name_taken()))?;
             Ok::<_, DomainError>(())
         })
+    }
+
+    async fn trashed_subtree(&self, workspace: WorkspaceId, id: FolderId) -> DomainResult<Option<Subtree>> {
+        trashed_subtree_of(&self.db, workspace, id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(folder_id = %expected.root), err(level = "debug"))]
+    async fn purge(
+        &self,
+        workspace: WorkspaceId,
+        expected: &Subtree,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<bool> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        // Serialised with moves, restores and uploads' quota checks.
+        lock_workspace(&txn, workspace).await?;
+        let current =
+            trashed_subtree_of(&txn, workspace, expected.root).await?.ok_or(DomainError::NotFound(Entity::Folder))?;
+        if current != *expected {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        let documents = current.documents.iter().map(|d| d.as_uuid()).collect();
+        delete_documents(&txn, workspace, documents, now).await?;
+        folders::Entity::delete_many()
+            .filter(folders::Column::Id.is_in(current.folders.iter().map(|f| f.as_uuid())))
+            .exec(&txn)
+            .await
+            .or_domain()?;
+        append(&txn, events).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
     }
 
     async fn trash_items(&self, workspace: WorkspaceId, limit: u32) -> DomainResult<Trash> {
@@ -346,13 +425,14 @@ impl FolderRepository for SqlFolderRepository {
 
 /// A folder and the folders below it, level by level: the live ones
 /// (`stamp` = `None`) or those trashed at `stamp`.
-async fn subtree<C: ConnectionTrait>(conn: &C, root: Uuid, stamp: Option<DateTime<Utc>>) -> DomainResult<Vec<Uuid>> {
+async fn subtree<C: ConnectionTrait>(conn: &C, root: Uuid, which: Which) -> DomainResult<Vec<Uuid>> {
     let mut all = vec![root];
     let mut frontier = vec![root];
     while !frontier.is_empty() {
-        let trashed = match stamp {
-            None => folders::Column::TrashedAt.is_null(),
-            Some(at) => folders::Column::TrashedAt.eq(at),
+        let trashed = match which {
+            Which::Live => folders::Column::TrashedAt.is_null().into_condition(),
+            Which::TrashedAt(at) => folders::Column::TrashedAt.eq(at).into_condition(),
+            Which::All => Condition::all(),
         };
         let children: Vec<Uuid> = folders::Entity::find()
             .select_only()

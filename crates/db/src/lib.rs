@@ -14,6 +14,7 @@ mod events;
 mod folders;
 mod idempotency;
 mod sessions;
+mod shares;
 mod users;
 mod workspaces;
 
@@ -34,6 +35,7 @@ pub use documents::SqlDocumentRepository;
 pub use folders::SqlFolderRepository;
 pub use idempotency::SqlIdempotencyStore;
 pub use sessions::SqlSessionRepository;
+pub use shares::SqlShareLinkRepository;
 pub use users::SqlUserRepository;
 pub use workspaces::SqlWorkspaceRepository;
 
@@ -146,6 +148,12 @@ impl Database {
     #[must_use]
     pub fn api_keys(&self) -> SqlApiKeyRepository {
         SqlApiKeyRepository::new(self.conn.clone())
+    }
+
+    /// The share link repository.
+    #[must_use]
+    pub fn share_links(&self) -> SqlShareLinkRepository {
+        SqlShareLinkRepository::new(self.conn.clone())
     }
 
     /// Closes the pool.

@@ -10,13 +10,16 @@ use cabinet_domain::actor::{ActorKind, ActorRef};
 use cabinet_domain::events::{EventPayload, NewEvent, RevocationReason};
 use cabinet_domain::model::{
     ApiKey, ApiKeyName, ChildCursor, ChildOrder, DisplayName, Document, DocumentVersion, Email, Folder, ItemName,
-    Membership, PasswordHash, RefreshToken, Session, Sha256, TokenHash, User, Workspace, WorkspaceName,
+    Membership, PasswordHash, RefreshToken, Session, Sha256, ShareLink, TokenHash, User, Workspace, WorkspaceName,
 };
 use cabinet_domain::page::PageRequest;
 use cabinet_domain::ports::{
-    ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, UserRepository, WorkspaceRepository,
+    ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, ShareLinkRepository, UserRepository,
+    WorkspaceRepository,
 };
-use cabinet_domain::{ApiKeyId, Conflict, DomainError, Entity, FolderId, Origin, Role, SessionId, UserId, WorkspaceId};
+use cabinet_domain::{
+    ApiKeyId, Conflict, DomainError, Entity, FolderId, Origin, Role, SessionId, ShareLinkId, UserId, WorkspaceId,
+};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
@@ -808,6 +811,193 @@ async fn concurrent_new_versions_get_distinct_numbers(db: &Database) {
     assert_eq!(repo.versions(ws.id, doc.id).await.expect("versions").len(), 2);
 }
 
+// ------------------------------------------------------------- purging and collection
+
+async fn blob_released(db: &Database, digest: &str) -> Option<bool> {
+    let sql = format!("SELECT CASE WHEN released_at IS NULL THEN 0 ELSE 1 END FROM blobs WHERE sha256 = '{digest}'");
+    let conn = db.connection();
+    let row = conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql)).await.expect("query")?;
+    Some(row.try_get_by_index::<i32>(0).expect("flag") == 1)
+}
+
+async fn purging_a_document_releases_only_content_nothing_else_uses(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let repo = db.documents();
+    let doc = doc_in(&ws, ws.root_folder_id, "old.bin");
+    repo.create(&doc, &version_of(&doc, 1, "a1"), None, &[]).await.expect("created");
+    assert!(repo.add_version(ws.id, &version_of(&doc, 2, "b2"), None, &[]).await.expect("v2"));
+    let keeper = doc_in(&ws, ws.root_folder_id, "keeper.bin");
+    repo.create(&keeper, &version_of(&keeper, 1, "a1"), None, &[]).await.expect("same content as old v1");
+    db.share_links().create(&share_link(&doc), &[]).await.expect("a link to the purged document");
+
+    let purged = || event(EventPayload::DocumentPurged { workspace_id: ws.id, document_id: doc.id });
+    let err = repo.purge(ws.id, doc.id, now(), &[purged()]).await.expect_err("live documents are not purged");
+    assert!(matches!(err, DomainError::NotFound(Entity::Document)), "{err:?}");
+    repo.trash(ws.id, doc.id, now(), &[]).await.expect("trashed");
+    repo.purge(ws.id, doc.id, now(), &[purged()]).await.expect("purged");
+
+    assert_eq!(count(db, &format!("SELECT COUNT(*) FROM document_versions WHERE document_id = '{}'", doc.id)).await, 0);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM share_links").await, 0);
+    assert_eq!(events_of_type(db, "document.purged.v1").await, 1);
+    assert_eq!(blob_released(db, &format!("{:0>64}", "a1")).await, Some(false), "still used by the keeper");
+    assert_eq!(blob_released(db, &format!("{:0>64}", "b2")).await, Some(true));
+    assert_eq!(repo.usage(ws.id).await.expect("usage"), 10, "released content no longer counts");
+    let err = repo.purge(ws.id, doc.id, now(), &[purged()]).await.expect_err("gone");
+    assert!(matches!(err, DomainError::NotFound(Entity::Document)));
+}
+
+async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let store: Arc<cabinet_domain::ports::StaticBlobStore> = Arc::new(cabinet_storage::ObjectBlobStore::memory());
+    let body = |bytes: &'static [u8]| -> cabinet_domain::ports::ByteStream {
+        Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]))
+    };
+    let repo = db.documents();
+    let (gone, kept) = (
+        store.put(ws.id, body(b"released long ago"), 100).await.expect("put"),
+        store.put(ws.id, body(b"uploaded again"), 100).await.expect("put"),
+    );
+    let released_at = now() - TimeDelta::hours(2);
+    for blob in [&gone, &kept] {
+        let doc = doc_in(&ws, ws.root_folder_id, blob.sha256.as_str());
+        let mut version = version_of(&doc, 1, "0");
+        version.sha256 = blob.sha256.clone();
+        repo.create(&doc, &version, None, &[]).await.expect("created");
+        repo.trash(ws.id, doc.id, now(), &[]).await.expect("trashed");
+        repo.purge(ws.id, doc.id, released_at, &[]).await.expect("purged");
+    }
+    // An upload of the same bytes reserves the content before committing it.
+    repo.reserve_blob(ws.id, &kept.sha256, kept.size, now()).await.expect("reserved");
+
+    let cutoff = now() - TimeDelta::hours(1);
+    let due = repo.released_blobs(cutoff, 10).await.expect("released");
+    assert_eq!(due, [(ws.id, gone.sha256.clone())], "the reserved content's grace restarted");
+    let too_early = now() - TimeDelta::hours(3);
+    assert!(!repo.collect_blob(ws.id, &gone.sha256, too_early, store.as_ref()).await.expect("collect"));
+    assert!(repo.collect_blob(ws.id, &gone.sha256, cutoff, store.as_ref()).await.expect("collect"));
+    assert!(!repo.collect_blob(ws.id, &kept.sha256, cutoff, store.as_ref()).await.expect("collect"));
+    assert_eq!(store.size(ws.id, &gone.sha256).await.expect("size"), None, "deleted from the store");
+    assert_eq!(store.size(ws.id, &kept.sha256).await.expect("size"), Some(14));
+    assert_eq!(blob_released(db, gone.sha256.as_str()).await, None, "forgotten");
+    assert!(!repo.collect_blob(ws.id, &gone.sha256, cutoff, store.as_ref()).await.expect("again"));
+
+    // Reserving content a workspace holds leaves it held.
+    let held = doc_in(&ws, ws.root_folder_id, "held");
+    repo.create(&held, &version_of(&held, 1, "c3"), None, &[]).await.expect("created");
+    let digest = Sha256::parse(&format!("{:0>64}", "c3")).expect("digest");
+    repo.reserve_blob(ws.id, &digest, 10, now()).await.expect("reserved");
+    assert_eq!(blob_released(db, digest.as_str()).await, Some(false));
+    assert_eq!(repo.usage(ws.id).await.expect("usage"), 10);
+}
+
+async fn purging_a_folder_deletes_exactly_the_subtree_it_read(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let top = new_folder(db, &ws, ws.root_folder_id, "Top").await;
+    let inner = new_folder(db, &ws, top.id, "Inner").await;
+    let outside = new_folder(db, &ws, ws.root_folder_id, "Outside").await;
+    let repo = db.documents();
+    let deep = doc_in(&ws, inner.id, "deep.bin");
+    repo.create(&deep, &version_of(&deep, 1, "d1"), None, &[]).await.expect("created");
+    let other = doc_in(&ws, outside.id, "other.bin");
+    repo.create(&other, &version_of(&other, 1, "d1"), None, &[]).await.expect("created");
+
+    assert_eq!(db.folders().trashed_subtree(ws.id, top.id).await.expect("read"), None, "not in the trash");
+    db.folders().trash(ws.id, top.id, now(), &[]).await.expect("trashed");
+    let subtree = db.folders().trashed_subtree(ws.id, top.id).await.expect("read").expect("trashed");
+    assert_eq!(subtree.folders, [top.id, inner.id]);
+    assert_eq!(subtree.documents, [deep.id]);
+
+    let stale = cabinet_domain::model::Subtree { documents: vec![], ..subtree.clone() };
+    assert!(!db.folders().purge(ws.id, &stale, now(), &[]).await.expect("compared"), "a changed subtree is kept");
+    let purged = event(EventPayload::FolderPurged {
+        workspace_id: ws.id,
+        folder_id: top.id,
+        folder_ids: subtree.folders.clone(),
+        document_ids: subtree.documents.clone(),
+    });
+    assert!(db.folders().purge(ws.id, &subtree, now(), &[purged]).await.expect("purged"));
+    assert_eq!(db.folders().get(ws.id, inner.id).await.expect("get"), None);
+    assert_eq!(count(db, &format!("SELECT COUNT(*) FROM documents WHERE id = '{}'", deep.id)).await, 0);
+    assert!(repo.get(ws.id, other.id).await.expect("get").is_some(), "outside the subtree nothing changes");
+    assert_eq!(blob_released(db, &format!("{:0>64}", "d1")).await, Some(false), "still used outside");
+    assert_eq!(events_of_type(db, "folder.purged.v1").await, 1);
+    let err = db.folders().purge(ws.id, &subtree, now(), &[]).await.expect_err("gone");
+    assert!(matches!(err, DomainError::NotFound(Entity::Folder)));
+}
+
+// ------------------------------------------------------------- share links
+
+fn share_link(doc: &Document) -> ShareLink {
+    ShareLink {
+        id: ShareLinkId::from_uuid(Uuid::now_v7()),
+        workspace_id: doc.workspace_id,
+        document_id: doc.id,
+        version: Some(1),
+        token_hash: TokenHash::from_hex(Uuid::new_v4().simple().to_string()),
+        password_hash: Some(PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into())),
+        expires_at: Some(now() + TimeDelta::days(1)),
+        max_downloads: Some(3),
+        downloads: 0,
+        created_by: None,
+        created_at: now(),
+        revoked_at: None,
+    }
+}
+
+async fn share_links_count_downloads_atomically_and_revoke_once(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let doc = doc_in(&ws, ws.root_folder_id, "shared.pdf");
+    db.documents().create(&doc, &version_of(&doc, 1, "5"), None, &[]).await.expect("created");
+    let repo = Arc::new(db.share_links());
+    let link = share_link(&doc);
+    let created = event(EventPayload::ShareLinkCreated {
+        workspace_id: ws.id,
+        link_id: link.id,
+        document_id: doc.id,
+        version: Some(1),
+        expires_at: link.expires_at,
+        password_protected: true,
+        max_downloads: Some(3),
+    });
+    repo.create(&link, &[created]).await.expect("created");
+    assert_eq!(repo.find_by_token(&link.token_hash).await.expect("find"), Some(link.clone()));
+    assert_eq!(repo.get(ws.id, link.id).await.expect("get"), Some(link.clone()));
+    assert_eq!(repo.list(ws.id, doc.id).await.expect("list"), std::slice::from_ref(&link));
+
+    let downloads = (0..10).map(|_| {
+        let repo = repo.clone();
+        let downloaded = event(EventPayload::ShareLinkDownloaded {
+            workspace_id: ws.id,
+            link_id: link.id,
+            document_id: doc.id,
+            version: 1,
+        });
+        tokio::spawn(async move { repo.count_download(link.id, now(), &[downloaded]).await })
+    });
+    let counted = futures::future::join_all(downloads).await.into_iter().filter(|r| matches!(r, Ok(Ok(true)))).count();
+    assert_eq!(counted, 3, "exactly the allowed downloads count");
+    assert_eq!(events_of_type(db, "share_link.downloaded.v1").await, 3);
+    assert_eq!(repo.get(ws.id, link.id).await.expect("get").expect("link").downloads, 3);
+
+    let open = ShareLink { id: ShareLinkId::from_uuid(Uuid::now_v7()), max_downloads: None, ..share_link(&doc) };
+    repo.create(&open, &[]).await.expect("created");
+    let later = open.expires_at.expect("expiry") + TimeDelta::seconds(1);
+    assert!(!repo.count_download(open.id, later, &[]).await.expect("expired"), "an expired link counts nothing");
+    assert!(repo.revoke(ws.id, open.id, now(), &[]).await.expect("revoked"));
+    assert!(!repo.revoke(ws.id, open.id, now(), &[]).await.expect("again"), "revoking twice changes nothing");
+    assert!(!repo.count_download(open.id, now(), &[]).await.expect("revoked"), "a revoked link counts nothing");
+    let other = workspace_owned_by(db, alice.id).await;
+    let err = repo.revoke(other.id, open.id, now(), &[]).await.expect_err("another workspace's link");
+    assert!(matches!(err, DomainError::NotFound(Entity::ShareLink)));
+    let stray = ShareLink { workspace_id: other.id, ..share_link(&doc) };
+    let err = repo.create(&stray, &[]).await.expect_err("a document of another workspace");
+    assert!(matches!(err, DomainError::NotFound(Entity::Document)));
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -861,4 +1051,8 @@ contract!(
     the_quota_holds_under_concurrent_uploads,
     document_updates_are_conditional_on_the_revision,
     idempotency_keys_claim_once_and_replay,
+    purging_a_document_releases_only_content_nothing_else_uses,
+    released_content_is_collected_after_its_grace_unless_reserved,
+    purging_a_folder_deletes_exactly_the_subtree_it_read,
+    share_links_count_downloads_atomically_and_revoke_once,
 );

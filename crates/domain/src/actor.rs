@@ -104,6 +104,8 @@ pub enum ActorKind {
     User,
     /// An API key.
     ApiKey,
+    /// Someone holding a share link.
+    ShareLink,
     /// Cabinet itself.
     System,
 }
@@ -116,6 +118,7 @@ impl ActorKind {
             ActorKind::Anonymous => "anonymous",
             ActorKind::User => "user",
             ActorKind::ApiKey => "api_key",
+            ActorKind::ShareLink => "share_link",
             ActorKind::System => "system",
         }
     }

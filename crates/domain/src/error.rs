@@ -56,6 +56,15 @@ pub enum DomainError {
     /// The uploader stopped sending before the content was complete.
     #[error("upload aborted: {0}")]
     UploadAborted(String),
+    /// A share link that exists but no longer works.
+    #[error("share link {0:?}")]
+    LinkGone(crate::model::LinkGone),
+    /// A share link asks for a password and none was given.
+    #[error("the share link needs a password")]
+    SharePasswordRequired,
+    /// A share link's password was wrong.
+    #[error("wrong share link password")]
+    SharePasswordWrong,
     /// The instance does not accept self-service registration.
     #[error("registration is closed")]
     RegistrationClosed,
@@ -109,6 +118,9 @@ pub enum Entity {
     /// A version of a document.
     #[error("version")]
     Version,
+    /// A share link.
+    #[error("share link")]
+    ShareLink,
 }
 
 /// Why authentication failed. Kept coarse on purpose: the client learns no more

@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::actor::{ActorRef, Origin};
-use crate::ids::{ApiKeyId, DocumentId, FolderId, SessionId, UserId, WorkspaceId};
+use crate::ids::{ApiKeyId, DocumentId, FolderId, SessionId, ShareLinkId, UserId, WorkspaceId};
 use crate::policy::Role;
 
 /// Why a session ended.
@@ -254,6 +254,64 @@ pub enum EventPayload {
         /// The folder.
         folder_id: FolderId,
     },
+    /// `document.purged.v1`: deleted for good from the trash, with its versions.
+    DocumentPurged {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The document.
+        document_id: DocumentId,
+    },
+    /// `folder.purged.v1`: deleted for good from the trash, with everything below it.
+    FolderPurged {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The folder.
+        folder_id: FolderId,
+        /// Every folder deleted, the folder itself included.
+        folder_ids: Vec<FolderId>,
+        /// Every document deleted.
+        document_ids: Vec<DocumentId>,
+    },
+    /// `share_link.created.v1`
+    ShareLinkCreated {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The link.
+        link_id: ShareLinkId,
+        /// The document it shares.
+        document_id: DocumentId,
+        /// The version it is pinned to; none follows the current one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: Option<u32>,
+        /// When it stops working.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expires_at: Option<DateTime<Utc>>,
+        /// Whether it asks for a password (never the password).
+        password_protected: bool,
+        /// How many downloads it allows.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_downloads: Option<u32>,
+    },
+    /// `share_link.revoked.v1`
+    ShareLinkRevoked {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The link.
+        link_id: ShareLinkId,
+        /// The document it shared.
+        document_id: DocumentId,
+    },
+    /// `share_link.downloaded.v1`: someone holding the link downloaded the file.
+    ShareLinkDownloaded {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The link.
+        link_id: ShareLinkId,
+        /// The document.
+        document_id: DocumentId,
+        /// The version sent.
+        version: u32,
+    },
     /// `document.version_added.v1`
     VersionAdded {
         /// The workspace.
@@ -300,6 +358,11 @@ impl EventPayload {
             EventPayload::DocumentRestored { .. } => "document.restored.v1",
             EventPayload::FolderTrashed { .. } => "folder.trashed.v1",
             EventPayload::FolderRestored { .. } => "folder.restored.v1",
+            EventPayload::DocumentPurged { .. } => "document.purged.v1",
+            EventPayload::FolderPurged { .. } => "folder.purged.v1",
+            EventPayload::ShareLinkCreated { .. } => "share_link.created.v1",
+            EventPayload::ShareLinkRevoked { .. } => "share_link.revoked.v1",
+            EventPayload::ShareLinkDownloaded { .. } => "share_link.downloaded.v1",
         }
     }
 
@@ -330,10 +393,14 @@ impl EventPayload {
             | EventPayload::VersionAdded { document_id, .. }
             | EventPayload::DocumentUpdated { document_id, .. }
             | EventPayload::DocumentTrashed { document_id, .. }
-            | EventPayload::DocumentRestored { document_id, .. } => ("document", document_id.as_uuid()),
-            EventPayload::FolderTrashed { folder_id, .. } | EventPayload::FolderRestored { folder_id, .. } => {
-                ("folder", folder_id.as_uuid())
-            }
+            | EventPayload::DocumentRestored { document_id, .. }
+            | EventPayload::DocumentPurged { document_id, .. } => ("document", document_id.as_uuid()),
+            EventPayload::FolderTrashed { folder_id, .. }
+            | EventPayload::FolderRestored { folder_id, .. }
+            | EventPayload::FolderPurged { folder_id, .. } => ("folder", folder_id.as_uuid()),
+            EventPayload::ShareLinkCreated { link_id, .. }
+            | EventPayload::ShareLinkRevoked { link_id, .. }
+            | EventPayload::ShareLinkDownloaded { link_id, .. } => ("share_link", link_id.as_uuid()),
         }
     }
 
@@ -359,7 +426,12 @@ impl EventPayload {
             | EventPayload::DocumentTrashed { workspace_id, .. }
             | EventPayload::DocumentRestored { workspace_id, .. }
             | EventPayload::FolderTrashed { workspace_id, .. }
-            | EventPayload::FolderRestored { workspace_id, .. } => Some(*workspace_id),
+            | EventPayload::FolderRestored { workspace_id, .. }
+            | EventPayload::DocumentPurged { workspace_id, .. }
+            | EventPayload::FolderPurged { workspace_id, .. }
+            | EventPayload::ShareLinkCreated { workspace_id, .. }
+            | EventPayload::ShareLinkRevoked { workspace_id, .. }
+            | EventPayload::ShareLinkDownloaded { workspace_id, .. } => Some(*workspace_id),
             EventPayload::UserRegistered { .. }
             | EventPayload::PasswordChanged { .. }
             | EventPayload::SessionStarted { .. }

@@ -73,3 +73,7 @@ id_type!(
     /// Identifies a document.
     DocumentId
 );
+id_type!(
+    /// Identifies a share link (never its token, which only the link's holder knows).
+    ShareLinkId
+);

@@ -65,6 +65,8 @@ pub enum Action {
     ReadContent,
     /// Create and change folders and documents.
     WriteContent,
+    /// Delete folders and documents from the trash for good.
+    PurgeContent,
     /// Manage webhooks.
     ManageWebhooks,
     /// Read and export the audit trail.
@@ -73,7 +75,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for exhaustive tests and documentation.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::ViewWorkspace,
         Action::RenameWorkspace,
         Action::DeleteWorkspace,
@@ -82,6 +84,7 @@ impl Action {
         Action::ManageApiKeys,
         Action::ReadContent,
         Action::WriteContent,
+        Action::PurgeContent,
         Action::ManageWebhooks,
         Action::ReadAudit,
     ];
@@ -95,6 +98,7 @@ pub const fn required_role(action: Action) -> Role {
         Action::WriteContent => Role::Editor,
         Action::RenameWorkspace
         | Action::ManageMembers
+        | Action::PurgeContent
         | Action::ManageApiKeys
         | Action::ManageWebhooks
         | Action::ReadAudit => Role::Admin,
@@ -121,7 +125,7 @@ mod tests {
     use super::*;
 
     /// The policy written out in full, so any change to it is a visible diff.
-    const MATRIX: [(Action, [bool; 4]); 10] = [
+    const MATRIX: [(Action, [bool; 4]); 11] = [
         //                          owner  admin  editor viewer
         (Action::ViewWorkspace, [true, true, true, true]),
         (Action::RenameWorkspace, [true, true, false, false]),
@@ -131,6 +135,7 @@ mod tests {
         (Action::ManageApiKeys, [true, true, false, false]),
         (Action::ReadContent, [true, true, true, true]),
         (Action::WriteContent, [true, true, true, false]),
+        (Action::PurgeContent, [true, true, false, false]),
         (Action::ManageWebhooks, [true, true, false, false]),
         (Action::ReadAudit, [true, true, false, false]),
     ];

@@ -3,9 +3,11 @@
 //!
 //! Content is addressed by SHA-256 within each workspace:
 //! `workspaces/{id}/blobs/{aa}/{digest}`. Uploads stream into
-//! `workspaces/{id}/uploads/{uuid}` through a multipart upload while being
-//! hashed, and are renamed to their address only after the last byte arrived,
-//! so an interrupted upload never leaves a blob that anything could reference.
+//! `uploads/{workspace}/{uuid}` through a multipart upload while being
+//! hashed, and are renamed to their address only when committed, after the
+//! last byte arrived, so an interrupted upload never leaves a blob that
+//! anything could reference. Staged uploads live under one prefix so that
+//! those a dead process left behind can be swept without listing content.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use cabinet_domain::model::{ByteRange, Sha256};
-use cabinet_domain::ports::{BlobContent, BlobStore, ByteStream, HealthCheck, StoredBlob};
+use cabinet_domain::ports::{BlobContent, BlobStore, ByteStream, HealthCheck, StagedBlob, StoredBlob};
 use cabinet_domain::{DomainError, DomainResult, Entity, WorkspaceId};
 use futures::{StreamExt as _, TryStreamExt as _};
 use object_store::aws::AmazonS3Builder;
@@ -31,6 +33,9 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploaded concurrently; with [`PART_SIZE`] this bounds an upload's
 /// buffers to about 24 MiB however large the file.
 const PARTS_IN_FLIGHT: usize = 2;
+
+/// Where uploads wait to be committed.
+const UPLOADS: &str = "uploads";
 
 /// How much of the start of an upload is kept to recognise its type.
 const SNIFF_BYTES: usize = 8192;
@@ -137,7 +142,14 @@ impl ObjectBlobStore {
     }
 
     fn upload_path(workspace: WorkspaceId) -> Path {
-        Path::from(format!("workspaces/{workspace}/uploads/{}", uuid::Uuid::now_v7()))
+        Path::from(format!("{UPLOADS}/{workspace}/{}", uuid::Uuid::now_v7()))
+    }
+
+    /// The staged object's path, refusing keys this store did not hand out.
+    fn staged_path(staged: &StagedBlob) -> DomainResult<Path> {
+        let prefix = format!("{UPLOADS}/{}/", staged.workspace_id);
+        let valid = staged.key.strip_prefix(&prefix).is_some_and(|id| uuid::Uuid::parse_str(id).is_ok());
+        if valid { Ok(Path::from(staged.key.as_str())) } else { Err(DomainError::internal("not a staged upload key")) }
     }
 
     async fn stream_into(writer: &mut WriteMultipart, mut body: ByteStream, max_bytes: u64) -> DomainResult<Streamed> {
@@ -196,7 +208,7 @@ fn file_stream(file: std::fs::File, range: std::ops::Range<u64>) -> ByteStream {
 #[async_trait]
 impl BlobStore for ObjectBlobStore {
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace, store = self.kind))]
-    async fn put(&self, workspace: WorkspaceId, body: ByteStream, max_bytes: u64) -> DomainResult<StoredBlob> {
+    async fn stage(&self, workspace: WorkspaceId, body: ByteStream, max_bytes: u64) -> DomainResult<StagedBlob> {
         let upload_path = Self::upload_path(workspace);
         let upload = self.store.put_multipart(&upload_path).await.map_err(store_err)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
@@ -211,9 +223,19 @@ impl BlobStore for ObjectBlobStore {
             }
         };
         writer.finish().await.map_err(store_err)?;
+        Ok(StagedBlob {
+            workspace_id: workspace,
+            key: upload_path.to_string(),
+            sha256: Sha256::parse(&streamed.digest)?,
+            size: streamed.size,
+            sniffed_type: streamed.sniffed_type,
+        })
+    }
 
-        let sha256 = Sha256::parse(&streamed.digest)?;
-        let final_path = Self::blob_path(workspace, &sha256);
+    #[tracing::instrument(skip_all, fields(workspace_id = %staged.workspace_id, store = self.kind))]
+    async fn commit(&self, staged: &StagedBlob) -> DomainResult<StoredBlob> {
+        let upload_path = Self::staged_path(staged)?;
+        let final_path = Self::blob_path(staged.workspace_id, &staged.sha256);
         let deduplicated = match self.store.head(&final_path).await {
             Ok(_) => {
                 self.store.delete(&upload_path).await.map_err(store_err)?;
@@ -225,7 +247,39 @@ impl BlobStore for ObjectBlobStore {
             }
             Err(other) => return Err(store_err(other)),
         };
-        Ok(StoredBlob { sha256, size: streamed.size, deduplicated, sniffed_type: streamed.sniffed_type })
+        Ok(StoredBlob {
+            sha256: staged.sha256.clone(),
+            size: staged.size,
+            deduplicated,
+            sniffed_type: staged.sniffed_type.clone(),
+        })
+    }
+
+    async fn discard(&self, staged: &StagedBlob) -> DomainResult<()> {
+        match self.store.delete(&Self::staged_path(staged)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(other) => Err(store_err(other)),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(store = self.kind))]
+    async fn sweep_staged(&self, before: chrono::DateTime<chrono::Utc>) -> DomainResult<u64> {
+        let mut listing = self.store.list(Some(&Path::from(UPLOADS)));
+        let mut swept = 0;
+        while let Some(meta) = listing.next().await {
+            let meta = match meta {
+                Ok(meta) => meta,
+                Err(object_store::Error::NotFound { .. }) => break,
+                Err(other) => return Err(store_err(other)),
+            };
+            if meta.last_modified < before {
+                match self.store.delete(&meta.location).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => swept += 1,
+                    Err(other) => return Err(store_err(other)),
+                }
+            }
+        }
+        Ok(swept)
     }
 
     async fn get(

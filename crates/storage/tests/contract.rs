@@ -137,6 +137,27 @@ async fn missing_content_is_not_found_and_deletes_are_idempotent(store: &dyn Blo
     assert_eq!(store.size(ws, &stored.sha256).await.expect("size"), None);
 }
 
+async fn staged_content_is_invisible_until_committed(store: &dyn BlobStore) {
+    let ws = workspace();
+    let data = pattern(10_000, 6);
+    let staged = store.stage(ws, body(vec![data.clone()]), 100_000).await.expect("stage");
+    assert_eq!(staged.sha256.as_str(), digest(&data));
+    assert_eq!(staged.size, 10_000);
+    assert_eq!(store.size(ws, &staged.sha256).await.expect("size"), None, "not visible while staged");
+    let stored = store.commit(&staged).await.expect("commit");
+    assert!(!stored.deduplicated);
+    assert_eq!(read_all(store, ws, &stored.sha256, None).await, data);
+
+    let again = store.stage(ws, body(vec![data.clone()]), 100_000).await.expect("stage");
+    store.discard(&again).await.expect("discard");
+    store.discard(&again).await.expect("discarding twice succeeds");
+    assert!(store.commit(&again).await.is_err(), "a discarded upload cannot be committed");
+    assert_eq!(read_all(store, ws, &stored.sha256, None).await, data, "the committed copy is untouched");
+
+    let forged = cabinet_domain::ports::StagedBlob { key: format!("workspaces/{ws}/blobs/x"), ..again };
+    assert!(store.discard(&forged).await.is_err(), "only keys the store handed out are accepted");
+}
+
 fn s3() -> ObjectBlobStore {
     // Two TLS crypto providers are linked in; rustls needs one chosen, as `main` does.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -181,7 +202,26 @@ contract!(
     oversized_uploads_fail_and_leave_nothing,
     an_aborted_upload_leaves_nothing,
     missing_content_is_not_found_and_deletes_are_idempotent,
+    staged_content_is_invisible_until_committed,
 );
+
+/// Sweeping is global to a store, so it runs only on stores of its own
+/// (the S3 bucket is shared by tests running at the same time).
+#[tokio::test]
+async fn sweeping_removes_only_staged_uploads_older_than_the_cutoff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for store in [ObjectBlobStore::local(dir.path()).expect("local"), ObjectBlobStore::memory()] {
+        let ws = workspace();
+        let before_staging = chrono::Utc::now() - chrono::Duration::seconds(5);
+        let kept = store.put(ws, body(vec![b"committed".to_vec()]), 100).await.expect("put");
+        let staged = store.stage(ws, body(vec![b"left behind".to_vec()]), 100).await.expect("stage");
+        assert_eq!(store.sweep_staged(before_staging).await.expect("sweep"), 0, "a fresh upload is kept");
+        let later = chrono::Utc::now() + chrono::Duration::seconds(5);
+        assert_eq!(store.sweep_staged(later).await.expect("sweep"), 1);
+        assert!(store.commit(&staged).await.is_err(), "the swept upload is gone");
+        assert_eq!(store.size(ws, &kept.sha256).await.expect("size"), Some(9), "committed content is never swept");
+    }
+}
 
 #[tokio::test]
 async fn every_store_reports_its_health() {

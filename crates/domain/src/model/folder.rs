@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::DomainError;
-use crate::ids::{FolderId, UserId, WorkspaceId};
+use crate::ids::{DocumentId, FolderId, UserId, WorkspaceId};
 
 /// The deepest a folder may sit below the root; deeper trees are refused so
 /// walks up the tree stay short.
@@ -175,4 +175,15 @@ mod tests {
         assert_eq!(ChildOrder::parse("-updated").expect("valid"), ChildOrder::UpdatedDesc);
         assert!(ChildOrder::parse("size").is_err());
     }
+}
+
+/// A trashed folder with everything below it, as purging deletes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subtree {
+    /// The folder purged.
+    pub root: FolderId,
+    /// Every folder, the root first.
+    pub folders: Vec<FolderId>,
+    /// Every document in any of them.
+    pub documents: Vec<DocumentId>,
 }

@@ -5,6 +5,7 @@ mod blob;
 mod document;
 mod folder;
 mod session;
+mod share;
 mod user;
 mod values;
 mod workspace;
@@ -15,8 +16,9 @@ pub use document::{
     Document, DocumentVersion, MAX_METADATA, MAX_TAGS, RangeSpec, validate_description, validate_metadata,
     validate_tags,
 };
-pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Trash};
+pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash};
 pub use session::{RefreshToken, Session};
+pub use share::{LinkGone, MAX_SHARE_DOWNLOADS, ShareLink};
 pub use user::{PasswordHash, User};
 pub use values::{DisplayName, Email, Password, TokenHash};
 pub use workspace::{Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};

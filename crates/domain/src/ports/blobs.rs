@@ -29,6 +29,21 @@ pub struct StoredBlob {
     pub sniffed_type: Option<String>,
 }
 
+/// An upload held under a temporary key until it is committed or discarded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedBlob {
+    /// The workspace it was uploaded to.
+    pub workspace_id: WorkspaceId,
+    /// The store's temporary key; opaque outside the adapter.
+    pub key: String,
+    /// The digest of the content, computed while it streamed.
+    pub sha256: Sha256,
+    /// The number of bytes.
+    pub size: u64,
+    /// The media type recognised from the content's first bytes, if any.
+    pub sniffed_type: Option<String>,
+}
+
 /// A blob, or a range of it, on its way out.
 pub struct BlobContent {
     /// The whole blob's size.
@@ -53,16 +68,45 @@ impl std::fmt::Debug for BlobContent {
 #[async_trait]
 pub trait BlobStore: Send + Sync {
     /// Streams `body` into the store while computing its SHA-256, in constant
-    /// memory. The bytes go to a temporary object first and become visible
-    /// under their digest only once the stream ended cleanly; if the
-    /// workspace already holds the same content, the new copy is discarded.
+    /// memory, under a temporary key: nothing can reference it yet. Follow
+    /// with [`BlobStore::commit`] or [`BlobStore::discard`].
     ///
     /// # Errors
     /// [`crate::DomainError::TooLarge`] once more than `max_bytes` arrive;
     /// [`crate::DomainError::UploadAborted`] when `body` yields an error.
     /// In both cases nothing remains stored. `Unavailable`/`Internal` when the
     /// store fails.
-    async fn put(&self, workspace: WorkspaceId, body: ByteStream, max_bytes: u64) -> DomainResult<StoredBlob>;
+    async fn stage(&self, workspace: WorkspaceId, body: ByteStream, max_bytes: u64) -> DomainResult<StagedBlob>;
+
+    /// Makes staged content visible under its digest. If the workspace
+    /// already holds the same content, the staged copy is dropped instead.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Internal` when the store fails.
+    async fn commit(&self, staged: &StagedBlob) -> DomainResult<StoredBlob>;
+
+    /// Drops staged content.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Internal` when the store fails.
+    async fn discard(&self, staged: &StagedBlob) -> DomainResult<()>;
+
+    /// Stages and commits in one step, for callers with nothing to record in
+    /// between.
+    ///
+    /// # Errors
+    /// As [`BlobStore::stage`] and [`BlobStore::commit`].
+    async fn put(&self, workspace: WorkspaceId, body: ByteStream, max_bytes: u64) -> DomainResult<StoredBlob> {
+        let staged = self.stage(workspace, body, max_bytes).await?;
+        self.commit(&staged).await
+    }
+
+    /// Removes staged uploads older than `before` that were never committed
+    /// or discarded (their process died), returning how many went.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Internal` when the store fails.
+    async fn sweep_staged(&self, before: chrono::DateTime<chrono::Utc>) -> DomainResult<u64>;
 
     /// Streams a blob, or the bytes of `range` (which must lie within it).
     ///

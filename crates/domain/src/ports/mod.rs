@@ -13,13 +13,14 @@ mod idempotency;
 mod repositories;
 mod system;
 
-pub use blobs::{BlobContent, BlobStore, ByteStream, StoredBlob};
+pub use blobs::{BlobContent, BlobStore, ByteStream, StagedBlob, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;
 pub use idempotency::{Claim, IdempotencyStore, StoredResponse};
 pub use repositories::{
-    ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, UserRepository, WorkspaceRepository,
+    ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, ShareLinkRepository, StaticBlobStore,
+    UserRepository, WorkspaceRepository,
 };
 pub use system::{Clock, IdGenerator, SecretGenerator};
 
@@ -35,8 +36,8 @@ pub use health::MockHealthCheck;
 pub use idempotency::MockIdempotencyStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use repositories::{
-    MockApiKeyRepository, MockDocumentRepository, MockFolderRepository, MockSessionRepository, MockUserRepository,
-    MockWorkspaceRepository,
+    MockApiKeyRepository, MockDocumentRepository, MockFolderRepository, MockSessionRepository, MockShareLinkRepository,
+    MockUserRepository, MockWorkspaceRepository,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use system::{MockClock, MockIdGenerator, MockSecretGenerator};

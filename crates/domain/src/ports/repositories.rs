@@ -9,12 +9,16 @@ use chrono::{DateTime, Utc};
 
 use crate::DomainResult;
 use crate::events::{NewEvent, RevocationReason};
-use crate::ids::{ApiKeyId, DocumentId, FolderId, SessionId, UserId, WorkspaceId};
-use crate::model::Trash;
+use crate::ids::{ApiKeyId, DocumentId, FolderId, SessionId, ShareLinkId, UserId, WorkspaceId};
 use crate::model::{
     ApiKey, ChildCursor, ChildOrder, Children, Document, DocumentVersion, Email, Folder, ItemName, Member, Membership,
-    PasswordHash, RefreshToken, Session, TokenHash, User, Workspace, WorkspaceName, WorkspaceSummary,
+    PasswordHash, RefreshToken, Session, Sha256, ShareLink, Subtree, TokenHash, Trash, User, Workspace, WorkspaceName,
+    WorkspaceSummary,
 };
+use crate::ports::BlobStore;
+
+/// A blob store as services hold it (behind an `Arc`).
+pub type StaticBlobStore = dyn BlobStore + 'static;
 use crate::page::{Page, PageRequest};
 use crate::policy::Role;
 
@@ -327,6 +331,28 @@ pub trait FolderRepository: Send + Sync {
     /// Storage failures.
     async fn trash_items(&self, workspace: WorkspaceId, limit: u32) -> DomainResult<Trash>;
 
+    /// What purging a trashed folder would delete: the folder, everything
+    /// below it, and their documents. `None` when it is not a trashed folder
+    /// of the workspace.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn trashed_subtree(&self, workspace: WorkspaceId, id: FolderId) -> DomainResult<Option<Subtree>>;
+
+    /// Deletes a trashed folder for good with everything below it, but only
+    /// if that is still exactly `expected` (`false`, nothing deleted,
+    /// otherwise). Content no remaining version references is released.
+    ///
+    /// # Errors
+    /// `NotFound(Folder)` when it is not a trashed folder of the workspace.
+    async fn purge(
+        &self,
+        workspace: WorkspaceId,
+        expected: &Subtree,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<bool>;
+
     /// A page of a folder's children in `order`.
     ///
     /// # Errors
@@ -407,6 +433,57 @@ pub trait DocumentRepository: Send + Sync {
     /// when its folder is not live; `Conflict(NameTaken)`.
     async fn restore(&self, workspace: WorkspaceId, id: DocumentId, events: &[NewEvent]) -> DomainResult<()>;
 
+    /// Records that an upload is about to commit `sha256` to the store, so
+    /// that collection cannot delete that content while the upload is
+    /// between committing it and recording its version. Content the
+    /// workspace does not hold is recorded as released at `now`: if no
+    /// version ever references it, collection removes it after its grace.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn reserve_blob(
+        &self,
+        workspace: WorkspaceId,
+        sha256: &Sha256,
+        size: u64,
+        now: DateTime<Utc>,
+    ) -> DomainResult<()>;
+
+    /// Deletes a trashed document for good with its versions and share
+    /// links. Content no remaining version references is released.
+    ///
+    /// # Errors
+    /// `NotFound(Document)` when it is not a trashed document of the workspace.
+    async fn purge(
+        &self,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
+
+    /// Content released before `before`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn released_blobs(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<(WorkspaceId, Sha256)>>;
+
+    /// Deletes released content from `store` and forgets it, if it is still
+    /// released since before `before` and unreferenced. The record stays
+    /// locked while the store deletes, so a concurrent upload of the same
+    /// bytes either reserves it first (and it is kept) or waits and stores
+    /// it anew. `true` when it was collected.
+    ///
+    /// # Errors
+    /// Storage or blob store failures; the record is kept then.
+    async fn collect_blob(
+        &self,
+        workspace: WorkspaceId,
+        sha256: &Sha256,
+        before: DateTime<Utc>,
+        store: &StaticBlobStore,
+    ) -> DomainResult<bool>;
+
     /// The bytes of distinct content the workspace holds.
     ///
     /// # Errors
@@ -435,4 +512,54 @@ pub trait DocumentRepository: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn versions(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Vec<DocumentVersion>>;
+}
+
+/// Share links.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ShareLinkRepository: Send + Sync {
+    /// Stores a new link.
+    ///
+    /// # Errors
+    /// `NotFound(Document)` when the document is not a live document of the workspace.
+    async fn create(&self, link: &ShareLink, events: &[NewEvent]) -> DomainResult<()>;
+
+    /// A link of the workspace.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn get(&self, workspace: WorkspaceId, id: ShareLinkId) -> DomainResult<Option<ShareLink>>;
+
+    /// The links of a document, newest first.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn list(&self, workspace: WorkspaceId, document: DocumentId) -> DomainResult<Vec<ShareLink>>;
+
+    /// The link whose token hashes to `hash`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn find_by_token(&self, hash: &TokenHash) -> DomainResult<Option<ShareLink>>;
+
+    /// Revokes a link that is not revoked yet; `false` when it already was.
+    ///
+    /// # Errors
+    /// `NotFound(ShareLink)`.
+    async fn revoke(
+        &self,
+        workspace: WorkspaceId,
+        id: ShareLinkId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<bool>;
+
+    /// Counts one download, atomically with the check that the link still
+    /// works at `now` (not revoked, expired or used up): of racing downloads
+    /// of a link with one download left exactly one counts. `false` when the
+    /// link no longer works.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn count_download(&self, id: ShareLinkId, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool>;
 }

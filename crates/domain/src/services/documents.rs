@@ -56,6 +56,15 @@ pub struct Download {
     pub content: Option<BlobContent>,
 }
 
+/// What a collection removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Collected {
+    /// Released content deleted from the store.
+    pub blobs: u64,
+    /// Abandoned staged uploads deleted.
+    pub staged_uploads: u64,
+}
+
 /// The document use cases.
 pub struct DocumentService {
     rt: Runtime,
@@ -104,12 +113,24 @@ impl DocumentService {
     }
 
     /// Streams an upload into the store, cut off at the file size limit.
-    /// The quota is checked when the version is recorded, atomically, since
-    /// only then is it known whether the workspace already held the content
-    /// (identical files count once). Content refused there is referenced by
-    /// nothing and is left for the collection of unreferenced blobs.
+    /// The content is reserved before it is committed under its digest, so
+    /// collection cannot remove it from under the version about to be
+    /// recorded. The quota is checked when the version is recorded,
+    /// atomically, since only then is it known whether the workspace already
+    /// held the content (identical files count once). Content refused there
+    /// stays released and is collected after the grace period.
     async fn store(&self, workspace: WorkspaceId, body: ByteStream) -> DomainResult<StoredBlob> {
-        self.blobs.put(workspace, body, self.limits.max_upload_bytes).await
+        let staged = self.blobs.stage(workspace, body, self.limits.max_upload_bytes).await?;
+        let committed = async {
+            self.documents.reserve_blob(workspace, &staged.sha256, staged.size, self.rt.clock.now()).await?;
+            self.blobs.commit(&staged).await
+        }
+        .await;
+        if committed.is_err() {
+            // Best effort: what cannot be discarded now is swept after the grace period.
+            let _ = self.blobs.discard(&staged).await;
+        }
+        committed
     }
 
     /// How many bytes the workspace holds, and its quota.
@@ -318,6 +339,49 @@ impl DocumentService {
         self.access.authorize(actor, workspace, Action::WriteContent).await?;
         let event = self.rt.event(actor, EventPayload::DocumentRestored { workspace_id: workspace, document_id: id });
         self.documents.restore(workspace, id, &[event]).await
+    }
+
+    /// Deletes a trashed document for good, with its versions and share
+    /// links (admins and owners). Its content is released, and collected
+    /// after the grace period unless another version still uses it.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace, or no such document in the trash); `Forbidden`.
+    pub async fn purge(&self, actor: &Actor, workspace: WorkspaceId, id: DocumentId) -> DomainResult<()> {
+        self.access.authorize(actor, workspace, Action::PurgeContent).await?;
+        let event = self.rt.event(actor, EventPayload::DocumentPurged { workspace_id: workspace, document_id: id });
+        self.documents.purge(workspace, id, self.rt.clock.now(), &[event]).await
+    }
+
+    /// Deletes content released longer than `grace` ago, and staged uploads
+    /// abandoned as long, from the store. Only Cabinet itself may.
+    ///
+    /// # Errors
+    /// `Forbidden` for any other actor; storage failures (what was collected
+    /// before the failure stays collected).
+    pub async fn collect_garbage(&self, actor: &Actor, grace: std::time::Duration) -> DomainResult<Collected> {
+        if actor.principal != crate::Principal::System {
+            return Err(DomainError::Forbidden("only Cabinet collects unreferenced content"));
+        }
+        const BATCH: u32 = 100;
+        let before = self.rt.clock.now() - chrono::Duration::from_std(grace).map_err(DomainError::internal)?;
+        let mut collected = Collected::default();
+        loop {
+            let batch = self.documents.released_blobs(before, BATCH).await?;
+            let mut progressed = false;
+            for (workspace, sha256) in &batch {
+                if self.documents.collect_blob(*workspace, sha256, before, self.blobs.as_ref()).await? {
+                    collected.blobs += 1;
+                    progressed = true;
+                }
+            }
+            // A full batch of which nothing could go would come back forever.
+            if batch.len() < BATCH as usize || !progressed {
+                break;
+            }
+        }
+        collected.staged_uploads = self.blobs.sweep_staged(before).await?;
+        Ok(collected)
     }
 
     async fn existing(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Document> {

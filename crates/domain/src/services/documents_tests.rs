@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
-use crate::ports::{MockBlobStore, MockDocumentRepository, MockWorkspaceRepository};
+use crate::ports::{MockBlobStore, MockDocumentRepository, MockWorkspaceRepository, StagedBlob};
 use crate::services::testkit::{self, block_on, membership, now, user_actor};
 
 const DIGEST: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
@@ -27,6 +27,34 @@ fn stored(sniffed: Option<&str>) -> StoredBlob {
         deduplicated: false,
         sniffed_type: sniffed.map(Into::into),
     }
+}
+
+fn staged(ws: WorkspaceId, sniffed: Option<&str>) -> StagedBlob {
+    StagedBlob {
+        workspace_id: ws,
+        key: format!("uploads/{ws}/1"),
+        sha256: Sha256::parse(DIGEST).expect("digest"),
+        size: 3,
+        sniffed_type: sniffed.map(Into::into),
+    }
+}
+
+/// Expects one upload to be staged (up to `max` bytes), reserved and committed, in that order.
+fn expect_stored(blobs: &mut MockBlobStore, docs: &mut MockDocumentRepository, sniffed: Option<&'static str>) {
+    let mut order = mockall::Sequence::new();
+    blobs
+        .expect_stage()
+        .withf(|_, _, max| *max == 1024)
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(move |ws, _, _| Ok(staged(ws, sniffed)));
+    docs.expect_reserve_blob()
+        .withf(|_, sha, size, at| sha.as_str() == DIGEST && *size == 3 && *at == now())
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_, _, _, _| Ok(()));
+    blobs.expect_commit().times(1).in_sequence(&mut order).returning(move |_| Ok(stored(sniffed)));
+    blobs.expect_discard().never();
 }
 
 fn service(
@@ -84,12 +112,8 @@ fn version(doc: DocumentId, number: u32) -> DocumentVersion {
 fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_version() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
-    blobs
-        .expect_put()
-        .withf(move |w, _, max| *w == ws && *max == 1024)
-        .times(1)
-        .returning(|_, _, _| Ok(stored(Some("image/png"))));
     let mut docs = MockDocumentRepository::new();
+    expect_stored(&mut blobs, &mut docs, Some("image/png"));
     docs.expect_create()
         .withf(move |d, v, _, events| {
             d.current_version == 1
@@ -120,8 +144,8 @@ fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_versio
 fn unrecognised_content_is_opaque_whatever_the_name_says() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
-    blobs.expect_put().returning(|_, _, _| Ok(stored(None)));
     let mut docs = MockDocumentRepository::new();
+    expect_stored(&mut blobs, &mut docs, None);
     docs.expect_create()
         .withf(|_, v, _, _| v.content_type == OPAQUE_CONTENT_TYPE)
         .times(1)
@@ -140,7 +164,7 @@ fn unrecognised_content_is_opaque_whatever_the_name_says() {
 fn viewers_cannot_upload_and_nothing_is_stored() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
-    blobs.expect_put().never();
+    blobs.expect_stage().never();
     let mut docs = MockDocumentRepository::new();
     docs.expect_create().never();
     let err = block_on(service(ws, me, Role::Viewer, docs, blobs).upload(
@@ -157,7 +181,7 @@ fn viewers_cannot_upload_and_nothing_is_stored() {
 fn invalid_names_are_refused_before_any_byte_is_stored() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
-    blobs.expect_put().never();
+    blobs.expect_stage().never();
     let svc = service(ws, me, Role::Editor, MockDocumentRepository::new(), blobs);
     let err = block_on(svc.upload(
         &user_actor(me),
@@ -189,7 +213,7 @@ fn a_new_version_retries_when_another_upload_wins_the_race() {
         Ok(attempts == 2 && v.number == 3)
     });
     let mut blobs = MockBlobStore::new();
-    blobs.expect_put().times(1).returning(|_, _, _| Ok(stored(None)));
+    expect_stored(&mut blobs, &mut docs, None);
     let v = block_on(service(ws, me, Role::Editor, docs, blobs).add_version(&user_actor(me), ws, id, upload("a.txt")))
         .expect("added");
     assert_eq!(v.number, 3);
@@ -258,7 +282,7 @@ fn the_quota_is_passed_to_the_repository_and_its_refusal_surfaces() {
         .times(1)
         .returning(|_, _, _, _| Err(DomainError::QuotaExceeded { quota: 1000 }));
     let mut blobs = MockBlobStore::new();
-    blobs.expect_put().withf(|_, _, max| *max == 1024).times(1).returning(|_, _, _| Ok(stored(None)));
+    expect_stored(&mut blobs, &mut docs, None);
     let mut workspaces = MockWorkspaceRepository::new();
     workspaces.expect_membership().returning(move |w, u| Ok(Some(membership(w, u, Role::Editor))));
     let svc = DocumentService::new(

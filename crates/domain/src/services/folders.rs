@@ -12,6 +12,9 @@ use crate::policy::Action;
 use crate::ports::{FolderRepository, WorkspaceRepository};
 use crate::{Actor, DomainResult};
 
+/// Attempts to purge a folder whose subtree changes meanwhile.
+const PURGE_ATTEMPTS: usize = 3;
+
 /// The folder use cases.
 pub struct FolderService {
     rt: Runtime,
@@ -170,6 +173,35 @@ impl FolderService {
         }
         let event = self.rt.event(actor, EventPayload::FolderTrashed { workspace_id: workspace, folder_id: id });
         self.folders.trash(workspace, id, self.rt.clock.now(), &[event]).await
+    }
+
+    /// Deletes a trashed folder for good with everything below it (admins
+    /// and owners). The event names every folder and document deleted; if
+    /// the subtree changes between reading it and deleting it (a restore or
+    /// purge of part of it), the read is repeated.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace, or no such folder in the trash); `Forbidden`;
+    /// `Unavailable` when the subtree keeps changing.
+    pub async fn purge(&self, actor: &Actor, workspace: WorkspaceId, id: FolderId) -> DomainResult<()> {
+        self.access.authorize(actor, workspace, Action::PurgeContent).await?;
+        for _ in 0..PURGE_ATTEMPTS {
+            let subtree =
+                self.folders.trashed_subtree(workspace, id).await?.ok_or(DomainError::NotFound(Entity::Folder))?;
+            let event = self.rt.event(
+                actor,
+                EventPayload::FolderPurged {
+                    workspace_id: workspace,
+                    folder_id: id,
+                    folder_ids: subtree.folders.clone(),
+                    document_ids: subtree.documents.clone(),
+                },
+            );
+            if self.folders.purge(workspace, &subtree, self.rt.clock.now(), &[event]).await? {
+                return Ok(());
+            }
+        }
+        Err(DomainError::Unavailable("the folder kept changing while being purged; retry".into()))
     }
 
     /// Brings a folder back from the trash with what was trashed with it.

@@ -6,6 +6,7 @@ mod api_keys;
 mod auth;
 mod documents;
 mod folders;
+mod shares;
 mod workspaces;
 
 #[cfg(test)]
@@ -17,8 +18,11 @@ pub use auth::{
     API_KEY_PREFIX, AuthPorts, AuthService, AuthSettings, Credentials, REFRESH_TOKEN_PREFIX, Registration, SessionView,
     ThrottleSettings, TokenPair,
 };
-pub use documents::{DocumentChanges, DocumentService, Download, OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
+pub use documents::{Collected, DocumentChanges, DocumentService, Download, OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
 pub use folders::FolderService;
+pub use shares::{
+    MAX_SHARE_LIFETIME, NewShareLink, SHARE_TOKEN_PREFIX, SharePorts, ShareService, ShareSettings, SharedDocument,
+};
 pub use workspaces::{ROOT_FOLDER_NAME, WorkspaceService};
 
 use std::sync::Arc;

@@ -1,0 +1,140 @@
+//! The share link repository.
+
+use async_trait::async_trait;
+use cabinet_domain::events::NewEvent;
+use cabinet_domain::model::{ShareLink, TokenHash};
+use cabinet_domain::ports::ShareLinkRepository;
+use cabinet_domain::{DocumentId, DomainError, DomainResult, Entity, ShareLinkId, WorkspaceId};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::convert;
+use crate::entities::{documents, share_links};
+use crate::error::DbResultExt;
+use crate::events::{in_transaction, update_one_with_events};
+
+/// Share links in the SQL database.
+#[derive(Debug, Clone)]
+pub struct SqlShareLinkRepository {
+    db: DatabaseConnection,
+}
+
+impl SqlShareLinkRepository {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn count(n: u32) -> DomainResult<i32> {
+    i32::try_from(n).map_err(DomainError::internal)
+}
+
+#[async_trait]
+impl ShareLinkRepository for SqlShareLinkRepository {
+    #[tracing::instrument(skip_all, fields(link_id = %link.id), err(level = "debug"))]
+    async fn create(&self, link: &ShareLink, events: &[NewEvent]) -> DomainResult<()> {
+        in_transaction!(self.db, events, |txn| {
+            documents::Entity::find_by_id(link.document_id.as_uuid())
+                .filter(documents::Column::WorkspaceId.eq(link.workspace_id.as_uuid()))
+                .filter(documents::Column::TrashedAt.is_null())
+                .one(&txn)
+                .await
+                .or_domain()?
+                .ok_or(DomainError::NotFound(Entity::Document))?;
+            let row = share_links::ActiveModel {
+                id: Set(link.id.as_uuid()),
+                workspace_id: Set(link.workspace_id.as_uuid()),
+                document_id: Set(link.document_id.as_uuid()),
+                version_number: Set(link.version.map(count).transpose()?),
+                token_hash: Set(link.token_hash.as_str().to_owned()),
+                password_hash: Set(link.password_hash.as_ref().map(|h| h.as_phc().to_owned())),
+                expires_at: Set(link.expires_at),
+                max_downloads: Set(link.max_downloads.map(count).transpose()?),
+                downloads: Set(count(link.downloads)?),
+                created_by: Set(link.created_by.map(|u| u.as_uuid())),
+                created_at: Set(link.created_at),
+                revoked_at: Set(link.revoked_at),
+            };
+            share_links::Entity::insert(row).exec_without_returning(&txn).await.or_domain()?;
+            Ok::<_, DomainError>(())
+        })
+    }
+
+    async fn get(&self, workspace: WorkspaceId, id: ShareLinkId) -> DomainResult<Option<ShareLink>> {
+        share_links::Entity::find_by_id(id.as_uuid())
+            .filter(share_links::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .one(&self.db)
+            .await
+            .or_domain()?
+            .map(convert::share_link)
+            .transpose()
+    }
+
+    async fn list(&self, workspace: WorkspaceId, document: DocumentId) -> DomainResult<Vec<ShareLink>> {
+        share_links::Entity::find()
+            .filter(share_links::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(share_links::Column::DocumentId.eq(document.as_uuid()))
+            .order_by_desc(share_links::Column::CreatedAt)
+            .order_by_desc(share_links::Column::Id)
+            .all(&self.db)
+            .await
+            .or_domain()?
+            .into_iter()
+            .map(convert::share_link)
+            .collect()
+    }
+
+    async fn find_by_token(&self, hash: &TokenHash) -> DomainResult<Option<ShareLink>> {
+        share_links::Entity::find()
+            .filter(share_links::Column::TokenHash.eq(hash.as_str()))
+            .one(&self.db)
+            .await
+            .or_domain()?
+            .map(convert::share_link)
+            .transpose()
+    }
+
+    #[tracing::instrument(skip_all, fields(link_id = %id), err(level = "debug"))]
+    async fn revoke(
+        &self,
+        workspace: WorkspaceId,
+        id: ShareLinkId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<bool> {
+        let revoke = share_links::Entity::update_many()
+            .col_expr(share_links::Column::RevokedAt, Expr::value(now))
+            .filter(share_links::Column::Id.eq(id.as_uuid()))
+            .filter(share_links::Column::WorkspaceId.eq(workspace.as_uuid()))
+            .filter(share_links::Column::RevokedAt.is_null());
+        if update_one_with_events(&self.db, revoke, events).await? {
+            return Ok(true);
+        }
+        match self.get(workspace, id).await? {
+            Some(_) => Ok(false),
+            None => Err(DomainError::NotFound(Entity::ShareLink)),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(link_id = %id), err(level = "debug"))]
+    async fn count_download(&self, id: ShareLinkId, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool> {
+        // The conditions make counting the last download atomic: of racing
+        // requests exactly one sees a download left.
+        let count = share_links::Entity::update_many()
+            .col_expr(share_links::Column::Downloads, Expr::col(share_links::Column::Downloads).add(1))
+            .filter(share_links::Column::Id.eq(id.as_uuid()))
+            .filter(share_links::Column::RevokedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(share_links::Column::ExpiresAt.is_null())
+                    .add(share_links::Column::ExpiresAt.gt(now)),
+            )
+            .filter(
+                Condition::any()
+                    .add(share_links::Column::MaxDownloads.is_null())
+                    .add(Expr::col(share_links::Column::Downloads).lt(Expr::col(share_links::Column::MaxDownloads))),
+            );
+        update_one_with_events(&self.db, count, events).await
+    }
+}
