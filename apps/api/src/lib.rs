@@ -36,6 +36,15 @@ fn security_headers() -> DefaultHeaders {
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
 }
 
+/// Share links are capability URLs: kept out of caches, search engines and
+/// referrers (the last is global).
+fn share_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"))
+        .add((header::CACHE_CONTROL, "private, no-store"))
+        .add(("X-Robots-Tag", "noindex, nofollow"))
+}
+
 /// API responses are data, never documents: nothing may run or be cached.
 fn api_headers() -> DefaultHeaders {
     DefaultHeaders::new()
@@ -50,6 +59,7 @@ fn cors(origins: &[String]) -> Cors {
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH])
         .allowed_header("idempotency-key")
+        .allowed_header(routes::shares::PASSWORD_HEADER)
         .expose_headers(["idempotent-replayed"])
         .expose_headers([header::LOCATION, header::ETAG, header::RETRY_AFTER])
         .expose_headers(["x-request-id"])
@@ -70,6 +80,9 @@ pub fn configure(app: web::Data<App>) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(|e, _| {
                 ApiError::bad_request("invalid_path", format!("a path parameter is malformed: {e}")).into()
             }))
+            .app_data(web::FormConfig::default().limit(4096).error_handler(|e, _| {
+                ApiError::bad_request("invalid_form", format!("the form is malformed: {e}")).into()
+            }))
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 ApiError::bad_request("invalid_query", format!("the query string is malformed: {e}")).into()
             }))
@@ -80,6 +93,7 @@ pub fn configure(app: web::Data<App>) -> impl FnOnce(&mut web::ServiceConfig) {
             )
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()))
             .service(web::scope("/api/v1").wrap(api_headers()).configure(routes::configure))
+            .service(web::scope("/s").wrap(share_headers()).configure(routes::configure_public))
             .default_service(web::to(route_not_found));
     }
 }

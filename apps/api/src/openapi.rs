@@ -49,6 +49,14 @@ use crate::routes;
         routes::trash::restore_document,
         routes::trash::trash_folder,
         routes::trash::restore_folder,
+        routes::trash::purge_document,
+        routes::trash::purge_folder,
+        routes::shares::create,
+        routes::shares::list,
+        routes::shares::revoke,
+        routes::shares::open,
+        routes::shares::download,
+        routes::shares::download_with_form,
         routes::health::live,
         routes::health::ready,
     ),
@@ -62,6 +70,7 @@ use crate::routes;
         (name = "folders", description = "The folder tree"),
         (name = "documents", description = "Documents, versions and content"),
         (name = "trash", description = "Deleting and restoring"),
+        (name = "sharing", description = "Share links, and what they open for anyone holding them"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -151,8 +151,11 @@ async fn staged_content_is_invisible_until_committed(store: &dyn BlobStore) {
     let again = store.stage(ws, body(vec![data.clone()]), 100_000).await.expect("stage");
     store.discard(&again).await.expect("discard");
     store.discard(&again).await.expect("discarding twice succeeds");
-    assert!(store.commit(&again).await.is_err(), "a discarded upload cannot be committed");
     assert_eq!(read_all(store, ws, &stored.sha256, None).await, data, "the committed copy is untouched");
+    let other = store.stage(ws, body(vec![b"other bytes".to_vec()]), 100_000).await.expect("stage");
+    store.discard(&other).await.expect("discard");
+    assert!(store.commit(&other).await.is_err(), "a discarded upload cannot be committed");
+    assert_eq!(store.size(ws, &other.sha256).await.expect("size"), None);
 
     let forged = cabinet_domain::ports::StagedBlob { key: format!("workspaces/{ws}/blobs/x"), ..again };
     assert!(store.discard(&forged).await.is_err(), "only keys the store handed out are accepted");

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use cabinet_bootstrap::App;
 use cabinet_domain::model::{Document, DocumentVersion, RangeSpec, Sha256};
 use cabinet_domain::ports::ByteStream;
-use cabinet_domain::services::{DocumentChanges, Upload};
+use cabinet_domain::services::{DocumentChanges, Download, Upload};
 use cabinet_domain::{DocumentId, DomainError, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
@@ -397,7 +397,7 @@ pub async fn version_content(
 
 /// A single `bytes=` range; anything else (several ranges, other units,
 /// nonsense) is ignored and the whole content is sent, as RFC 9110 allows.
-fn parse_range(headers: &HeaderMap) -> Option<RangeSpec> {
+pub(crate) fn parse_range(headers: &HeaderMap) -> Option<RangeSpec> {
     let spec = headers.get(header::RANGE)?.to_str().ok()?.trim().strip_prefix("bytes=")?;
     if spec.contains(',') {
         return None;
@@ -411,7 +411,7 @@ fn parse_range(headers: &HeaderMap) -> Option<RangeSpec> {
 }
 
 /// The digests named in `If-None-Match` (strong or weak tags).
-fn parse_if_none_match(headers: &HeaderMap) -> Vec<Sha256> {
+pub(crate) fn parse_if_none_match(headers: &HeaderMap) -> Vec<Sha256> {
     headers
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
@@ -453,6 +453,12 @@ async fn download(
         .documents
         .download(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id), number, range, &tags)
         .await;
+    file_response(result)
+}
+
+/// The response to a download: the bytes (200 or 206), 304 when the
+/// client's copy is current, or the problem, with `Content-Range` on a 416.
+pub(crate) fn file_response(result: Result<Download, DomainError>) -> Result<HttpResponse, ApiError> {
     let download = match result {
         Err(DomainError::RangeNotSatisfiable { size }) => {
             let mut response = ApiError::from(DomainError::RangeNotSatisfiable { size }).to_response();

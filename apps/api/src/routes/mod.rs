@@ -8,6 +8,7 @@ pub mod folders;
 pub mod health;
 pub mod me;
 pub mod members;
+pub mod shares;
 pub mod trash;
 pub mod workspaces;
 
@@ -50,6 +51,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/folders/{id}", web::delete().to(trash::trash_folder))
             .route("/{ws}/folders/{id}/restore", web::post().to(trash::restore_folder))
             .route("/{ws}/trash", web::get().to(trash::list))
+            .route("/{ws}/trash/documents/{id}", web::delete().to(trash::purge_document))
+            .route("/{ws}/trash/folders/{id}", web::delete().to(trash::purge_folder))
+            .route("/{ws}/documents/{id}/shares", web::post().to(shares::create))
+            .route("/{ws}/documents/{id}/shares", web::get().to(shares::list))
+            .route("/{ws}/shares/{link_id}", web::delete().to(shares::revoke))
             .route("/{ws}/folders/{id}/children", web::get().to(folders::children))
             .route("/{ws}/folders/{id}/documents", web::post().to(documents::upload))
             .route("/{ws}/documents/{id}", web::get().to(documents::get))
@@ -61,4 +67,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/documents/{id}/versions", web::post().to(documents::add_version))
             .route("/{ws}/documents/{id}/versions/{n}/content", web::get().to(documents::version_content)),
     );
+}
+
+/// Registers the public share link routes under `/s`.
+pub fn configure_public(cfg: &mut web::ServiceConfig) {
+    cfg.route("/{token}", web::get().to(shares::open))
+        .route("/{token}/download", web::get().to(shares::download))
+        .route("/{token}/download", web::post().to(shares::download_with_form));
 }

@@ -139,3 +139,40 @@ pub async fn restore_folder(
     app.folders.restore(&caller.0, WorkspaceId::from_uuid(ws), FolderId::from_uuid(id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Delete a trashed document for good, with every version and share link
+/// (admins and owners). Its content goes once no other version uses it.
+#[utoipa::path(delete, path = "/api/v1/workspaces/{ws}/trash/documents/{id}", tag = "trash", security(("bearer" = [])),
+    params(("ws" = Uuid, Path, description = "Workspace id"), ("id" = Uuid, Path, description = "Document id")),
+    responses(
+        (status = 204, description = "Deleted for good"),
+        (status = 403, description = "Role too low", body = Problem),
+        (status = 404, description = "No such workspace, or not in the trash", body = Problem),
+    ))]
+pub async fn purge_document(
+    app: web::Data<App>,
+    caller: Authenticated,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, id) = path.into_inner();
+    app.documents.purge(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Delete a trashed folder for good, with everything below it (admins and owners).
+#[utoipa::path(delete, path = "/api/v1/workspaces/{ws}/trash/folders/{id}", tag = "trash", security(("bearer" = [])),
+    params(("ws" = Uuid, Path, description = "Workspace id"), ("id" = Uuid, Path, description = "Folder id")),
+    responses(
+        (status = 204, description = "Deleted for good"),
+        (status = 403, description = "Role too low", body = Problem),
+        (status = 404, description = "No such workspace, or not in the trash", body = Problem),
+    ))]
+pub async fn purge_folder(
+    app: web::Data<App>,
+    caller: Authenticated,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, id) = path.into_inner();
+    app.folders.purge(&caller.0, WorkspaceId::from_uuid(ws), FolderId::from_uuid(id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

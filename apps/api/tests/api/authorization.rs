@@ -68,6 +68,14 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("GET", "/api/v1/workspaces/{ws}/documents/{id}/versions", [A, A, A, A, N, U]),
     ("POST", "/api/v1/workspaces/{ws}/documents/{id}/versions", [A, A, A, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/documents/{id}/versions/{n}/content", [A, A, A, A, N, U]),
+    ("DELETE", "/api/v1/workspaces/{ws}/trash/documents/{id}", [A, A, F, F, N, U]),
+    ("DELETE", "/api/v1/workspaces/{ws}/trash/folders/{id}", [A, A, F, F, N, U]),
+    ("POST", "/api/v1/workspaces/{ws}/documents/{id}/shares", [A, A, A, F, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/documents/{id}/shares", [A, A, A, A, N, U]),
+    ("DELETE", "/api/v1/workspaces/{ws}/shares/{link_id}", [A, A, A, F, N, U]),
+    ("GET", "/s/{token}", [P, P, P, P, P, P]),
+    ("GET", "/s/{token}/download", [P, P, P, P, P, P]),
+    ("POST", "/s/{token}/download", [P, P, P, P, P, P]),
 ];
 
 /// Ids a request can refer to, made fresh for every cell.
@@ -79,6 +87,7 @@ struct Fixture {
     document: String,
     trashed_folder: String,
     trashed_document: String,
+    link: String,
 }
 
 struct World {
@@ -117,7 +126,11 @@ async fn fixture(app: &TestApp, world: &World) -> Fixture {
             StatusCode::NO_CONTENT
         );
     }
-    Fixture { ws, key, root, folder, document, trashed_folder, trashed_document }
+    let link = created_id(
+        app.post(&format!("/api/v1/workspaces/{ws}/documents/{document}/shares"), Some(owner), json!({})).await,
+    )
+    .await;
+    Fixture { ws, key, root, folder, document, trashed_folder, trashed_document, link }
 }
 
 async fn fresh_login(app: &TestApp, caller: &str) -> Tokens {
@@ -162,8 +175,17 @@ async fn every_operation_has_a_row_and_every_cell_holds() {
                 }
                 _ => Some(world.tokens[column].1.access.clone()),
             };
-            let mut concrete =
-                path.replace("{ws}", &fx.ws).replace("{user_id}", &world.target).replace("{key_id}", &fx.key);
+            let mut concrete = path
+                .replace("{ws}", &fx.ws)
+                .replace("{user_id}", &world.target)
+                .replace("{key_id}", &fx.key)
+                .replace("{link_id}", &fx.link);
+            if path.contains("/trash/folders/{id}") {
+                concrete = concrete.replace("{id}", &fx.trashed_folder);
+            }
+            if path.contains("/trash/documents/{id}") {
+                concrete = concrete.replace("{id}", &fx.trashed_document);
+            }
             if path.ends_with("/folders/{id}/restore") {
                 concrete = concrete.replace("{id}", &fx.trashed_folder);
             }
@@ -221,6 +243,7 @@ fn body_for(method: &str, path: &str, fx: &Fixture) -> Option<Value> {
         ("POST", "/api/v1/workspaces/{ws}/folders") => Some(json!({"name": "new", "parent_id": fx.root})),
         ("PATCH", "/api/v1/workspaces/{ws}/folders/{id}") => Some(json!({"name": "renamed"})),
         ("PATCH", "/api/v1/workspaces/{ws}/documents/{id}") => Some(json!({"tags": ["matrix"]})),
+        ("POST", "/api/v1/workspaces/{ws}/documents/{id}/shares") => Some(json!({"max_downloads": 1})),
         _ => None,
     }
 }

@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
+    /// The services behind the server, for what no endpoint does (the worker's collection).
+    pub services: cabinet_bootstrap::App,
     database_url: String,
     pub client: reqwest::Client,
     data: tempfile::TempDir,
@@ -78,6 +80,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     cabinet_telemetry::init(&settings.log.level, cabinet_telemetry::LogFormat::Json);
 
     let app = cabinet_bootstrap::build(settings).await.expect("app builds");
+    let services = app.clone();
     let server = Application::build(app).expect("server binds");
     let address = format!("http://127.0.0.1:{}", server.port());
     let handle = server.handle();
@@ -89,7 +92,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    TestApp { address, database_url, client, data, database, server: handle }
+    TestApp { address, services, database_url, client, data, database, server: handle }
 }
 
 impl Drop for TestApp {
@@ -131,6 +134,11 @@ impl TestApp {
 
     /// How many distinct contents the database records as held.
     pub async fn blob_count(&self) -> i64 {
+        self.count("SELECT COUNT(*) FROM blobs WHERE released_at IS NULL").await
+    }
+
+    /// The single number `sql` selects.
+    pub async fn count(&self, sql: &str) -> i64 {
         use sea_orm::{ConnectionTrait as _, Statement};
         let options = cabinet_db::DatabaseOptions {
             url: self.database_url.clone(),
@@ -140,7 +148,7 @@ impl TestApp {
         let db = cabinet_db::Database::connect(&options).await.expect("connect to the test database");
         let conn = db.connection();
         let row = conn
-            .query_one_raw(Statement::from_string(conn.get_database_backend(), "SELECT COUNT(*) FROM blobs"))
+            .query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned()))
             .await
             .expect("query")
             .expect("row");

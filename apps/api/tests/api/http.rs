@@ -181,6 +181,12 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         "/api/v1/workspaces/{ws}/documents/{id}/content",
         "/api/v1/workspaces/{ws}/documents/{id}/versions",
         "/api/v1/workspaces/{ws}/documents/{id}/versions/{n}/content",
+        "/api/v1/workspaces/{ws}/trash/documents/{id}",
+        "/api/v1/workspaces/{ws}/trash/folders/{id}",
+        "/api/v1/workspaces/{ws}/documents/{id}/shares",
+        "/api/v1/workspaces/{ws}/shares/{link_id}",
+        "/s/{token}",
+        "/s/{token}/download",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }

@@ -14,6 +14,7 @@ mod folders;
 mod http;
 mod idempotency;
 mod members;
+mod shares;
 mod tokens;
 mod trash;
 mod workspaces;

@@ -143,3 +143,124 @@ async fn a_document_in_a_trashed_folder_cannot_be_restored_alone_and_viewers_can
         StatusCode::NO_CONTENT
     );
 }
+
+/// The digest of a document's current version.
+async fn digest_of(app: &TestApp, token: &str, ws: &str, doc: &str) -> cabinet_domain::model::Sha256 {
+    let body = json_of(app.get(&format!("/api/v1/workspaces/{ws}/documents/{doc}"), token).await, StatusCode::OK).await;
+    cabinet_domain::model::Sha256::parse(body["current_version"]["sha256"].as_str().expect("digest")).expect("digest")
+}
+
+async fn stored(app: &TestApp, ws: &str, digest: &cabinet_domain::model::Sha256) -> bool {
+    let ws = cabinet_domain::WorkspaceId::from_uuid(ws.parse().expect("uuid"));
+    app.services.blobs.size(ws, digest).await.expect("blob store answers").is_some()
+}
+
+async fn usage(app: &TestApp, token: &str, ws: &str) -> Value {
+    json_of(app.get(&format!("/api/v1/workspaces/{ws}/usage"), token).await, StatusCode::OK).await["bytes"].clone()
+}
+
+async fn collect(app: &TestApp) -> cabinet_domain::services::Collected {
+    let actor = cabinet_domain::Actor::system();
+    app.services.documents.collect_garbage(&actor, std::time::Duration::ZERO).await.expect("collected")
+}
+
+#[tokio::test]
+async fn admins_purge_documents_and_content_goes_only_when_nothing_uses_it() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let ed = app.user("ed@example.com").await;
+    let (ws, root) = setup(&app, &alice.access).await;
+    app.add_member(&alice.access, &ws, "ed@example.com", "editor").await;
+    let base = format!("/api/v1/workspaces/{ws}");
+    let shared_a = app.upload_file(&alice.access, &ws, &root, "a.txt", "the same bytes").await;
+    let shared_b = app.upload_file(&alice.access, &ws, &root, "b.txt", "the same bytes").await;
+    let unique = app.upload_file(&alice.access, &ws, &root, "c.txt", "bytes of its own").await;
+    let (same, own) =
+        (digest_of(&app, &alice.access, &ws, &shared_a).await, digest_of(&app, &alice.access, &ws, &unique).await);
+    assert_eq!(usage(&app, &alice.access, &ws).await, 30);
+
+    problem(
+        app.delete(&format!("{base}/trash/documents/{shared_a}"), &alice.access).await,
+        StatusCode::NOT_FOUND,
+        "document_not_found",
+    )
+    .await;
+    for doc in [&shared_a, &unique] {
+        assert_eq!(
+            app.delete(&format!("{base}/documents/{doc}"), &alice.access).await.status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+    problem(
+        app.delete(&format!("{base}/trash/documents/{shared_a}"), &ed.access).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    for doc in [&shared_a, &unique] {
+        let purged = app.delete(&format!("{base}/trash/documents/{doc}"), &alice.access).await;
+        assert_eq!(purged.status(), StatusCode::NO_CONTENT);
+    }
+    problem(
+        app.request(reqwest::Method::POST, &format!("{base}/documents/{unique}/restore"), Some(&alice.access), None)
+            .await,
+        StatusCode::NOT_FOUND,
+        "document_not_found",
+    )
+    .await;
+    assert!(names(&json_of(app.get(&format!("{base}/trash"), &alice.access).await, StatusCode::OK).await).is_empty());
+    assert_eq!(usage(&app, &alice.access, &ws).await, 14, "released content no longer counts");
+    assert_eq!(app.blob_count().await, 1);
+
+    // Until collected, released content stays in the store; then only what b.txt uses remains.
+    assert!(stored(&app, &ws, &own).await);
+    let collected = collect(&app).await;
+    assert_eq!(collected.blobs, 1, "{collected:?}");
+    assert!(!stored(&app, &ws, &own).await, "content no version uses is deleted");
+    assert!(stored(&app, &ws, &same).await, "content b.txt still uses is kept");
+    let content = app.get(&format!("{base}/documents/{shared_b}/content"), &alice.access).await;
+    assert_eq!(content.text().await.expect("body"), "the same bytes");
+    let purges = app.events().await.into_iter().filter(|e| e.0 == "document.purged.v1").count();
+    assert_eq!(purges, 2);
+}
+
+#[tokio::test]
+async fn purging_a_folder_deletes_everything_below_it() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = setup(&app, &alice.access).await;
+    let base = format!("/api/v1/workspaces/{ws}");
+    let outer = app.folder(&alice.access, &ws, &root, "Outer").await;
+    let inner = app.folder(&alice.access, &ws, &outer, "Inner").await;
+    let deep = app.upload_file(&alice.access, &ws, &inner, "deep.txt", "deep content").await;
+    let digest = digest_of(&app, &alice.access, &ws, &deep).await;
+    let link = json_of(
+        app.post(&format!("{base}/documents/{deep}/shares"), Some(&alice.access), json!({})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    problem(
+        app.delete(&format!("{base}/trash/folders/{outer}"), &alice.access).await,
+        StatusCode::NOT_FOUND,
+        "folder_not_found",
+    )
+    .await;
+    assert_eq!(app.delete(&format!("{base}/folders/{outer}"), &alice.access).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete(&format!("{base}/trash/folders/{outer}"), &alice.access).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(names(&json_of(app.get(&format!("{base}/trash"), &alice.access).await, StatusCode::OK).await).is_empty());
+    problem(
+        app.request(reqwest::Method::POST, &format!("{base}/folders/{inner}/restore"), Some(&alice.access), None).await,
+        StatusCode::NOT_FOUND,
+        "folder_not_found",
+    )
+    .await;
+    let token = link["token"].as_str().expect("token");
+    let opened = app.client.get(app.url(&format!("/s/{token}"))).send().await.expect("sent");
+    problem(opened, StatusCode::NOT_FOUND, "share_link_not_found").await;
+    assert_eq!(collect(&app).await.blobs, 1);
+    assert!(!stored(&app, &ws, &digest).await);
+    assert_eq!(app.events().await.into_iter().filter(|e| e.0 == "folder.purged.v1").count(), 1);
+}
