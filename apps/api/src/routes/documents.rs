@@ -37,6 +37,21 @@ pub struct UploadQuery {
     pub note: Option<String>,
 }
 
+/// A `multipart/form-data` upload: the text fields first, the file last.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "describes the form for the OpenAPI document; the handler streams it")]
+pub struct UploadForm {
+    /// The document's name (new documents; defaults to the file's name).
+    pub name: Option<String>,
+    /// The file name to record (defaults to the file part's own).
+    pub filename: Option<String>,
+    /// A note on this version.
+    pub note: Option<String>,
+    /// The file.
+    #[schema(format = Binary, value_type = String)]
+    pub file: Vec<u8>,
+}
+
 /// One version of a document.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionDto {
@@ -134,14 +149,95 @@ fn declared_length(req: &HttpRequest) -> String {
     req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("chunked").to_owned()
 }
 
-/// Refuses a declared length above the limit before reading a byte.
+/// Refuses a declared length above the limit before reading a byte (a
+/// form's own fields and boundaries get a little room on top).
 fn check_declared_length(req: &HttpRequest, app: &App) -> Result<(), ApiError> {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let limit = app.settings.storage.max_upload_bytes;
+    let slack = if multipart_boundary(req).is_some() { FORM_OVERHEAD } else { 0 };
     match declared {
-        Some(length) if length > limit => Err(DomainError::TooLarge { limit }.into()),
+        Some(length) if length > limit.saturating_add(slack) => Err(DomainError::TooLarge { limit }.into()),
         _ => Ok(()),
+    }
+}
+
+/// Room for a form's text fields, headers and boundaries around the file.
+const FORM_OVERHEAD: u64 = 64 * 1024;
+/// The longest text field a form may carry.
+const FORM_FIELD_LIMIT: u64 = 8 * 1024;
+
+/// The boundary of a `multipart/form-data` body, if the request is one.
+fn multipart_boundary(req: &HttpRequest) -> Option<String> {
+    let content_type = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+        .then(|| multer::parse_boundary(content_type).ok())
+        .flatten()
+}
+
+/// What an upload carries besides its bytes.
+#[derive(Debug, Default)]
+struct UploadFields {
+    name: Option<String>,
+    filename: Option<String>,
+    note: Option<String>,
+}
+
+fn form_error(e: &multer::Error) -> ApiError {
+    ApiError::bad_request("invalid_form", format!("the multipart form is malformed: {e}"))
+}
+
+/// The upload's fields and byte stream. A raw body is the file itself, with
+/// the fields in the query; a `multipart/form-data` body carries `name`,
+/// `filename` and `note` as text fields that must precede its `file` field,
+/// which is streamed like a raw body (nothing after it is read).
+async fn upload_source(
+    req: &HttpRequest,
+    payload: web::Payload,
+    query: UploadQuery,
+) -> Result<(UploadFields, ByteStream), ApiError> {
+    let mut fields = UploadFields { name: query.name, filename: query.filename, note: query.note };
+    let Some(boundary) = multipart_boundary(req) else {
+        return Ok((fields, body_stream(payload)));
+    };
+    let limits = multer::SizeLimit::new()
+        .for_field("name", FORM_FIELD_LIMIT)
+        .for_field("filename", FORM_FIELD_LIMIT)
+        .for_field("note", FORM_FIELD_LIMIT);
+    let constraints =
+        multer::Constraints::new().allowed_fields(vec!["name", "filename", "note", "file"]).size_limit(limits);
+    let mut form = multer::Multipart::with_constraints(body_stream(payload), boundary, constraints);
+    loop {
+        let field = form.next_field().await.map_err(|e| form_error(&e))?;
+        let Some(field) = field else {
+            return Err(DomainError::invalid("file", "the form has no file field").into());
+        };
+        match field.name().unwrap_or_default() {
+            "file" => {
+                if fields.filename.is_none() {
+                    fields.filename = field.file_name().map(str::to_owned);
+                }
+                // The form stays alive inside the stream, which is what feeds the field.
+                let body = futures::stream::unfold((form, field), |(form, mut field)| async move {
+                    let item = field.next().await?;
+                    Some((item.map_err(|e| std::io::Error::other(e.to_string())), (form, field)))
+                })
+                .boxed();
+                return Ok((fields, body));
+            }
+            text_field => {
+                let key = text_field.to_owned();
+                let value = field.text().await.map_err(|e| form_error(&e))?;
+                match key.as_str() {
+                    "name" => fields.name = Some(value),
+                    "filename" => fields.filename = Some(value),
+                    _ => fields.note = Some(value),
+                }
+            }
+        }
     }
 }
 
@@ -164,10 +260,15 @@ fn body_stream(mut payload: web::Payload) -> ByteStream {
 }
 
 /// Upload a file as a new document in the folder (editors and above). The
-/// body is the raw file; `name` is required.
+/// body is either the raw file, with `name` (or `filename`) in the query, or
+/// a `multipart/form-data` form whose text fields `name`, `filename` and
+/// `note` come before its `file` field.
 #[utoipa::path(post, path = "/api/v1/workspaces/{ws}/folders/{id}/documents", tag = "documents", security(("bearer" = [])),
     params(("ws" = Uuid, Path, description = "Workspace id"), ("id" = Uuid, Path, description = "Folder id"), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(description = "The raw file, or a form with the file last", content(
+        (Vec<u8> = "application/octet-stream"),
+        (UploadForm = "multipart/form-data"),
+    )),
     responses(
         (status = 201, description = "Created with its first version", body = DocumentDto),
         (status = 400, description = "Upload aborted", body = Problem),
@@ -188,14 +289,13 @@ pub async fn upload(
     check_declared_length(&req, &app)?;
     let (ws, folder) = path.into_inner();
     let ws = WorkspaceId::from_uuid(ws);
-    let query = query.into_inner();
-    let name = query.name.ok_or_else(|| ApiError::from(DomainError::invalid("name", "is required")))?;
     idempotent(&app, &req, &caller.0, declared_length(&req).as_bytes(), || async {
-        let upload = Upload {
-            filename: query.filename.unwrap_or_else(|| name.clone()),
-            note: query.note,
-            body: body_stream(payload),
-        };
+        let (fields, body) = upload_source(&req, payload, query.into_inner()).await?;
+        let name = fields
+            .name
+            .or_else(|| fields.filename.clone())
+            .ok_or_else(|| ApiError::from(DomainError::invalid("name", "is required")))?;
+        let upload = Upload { filename: fields.filename.unwrap_or_else(|| name.clone()), note: fields.note, body };
         let (document, version) =
             app.documents.upload(&caller.0, ws, FolderId::from_uuid(folder), &name, upload).await?;
         let location = format!("/api/v1/workspaces/{ws}/documents/{}", document.id);
@@ -207,7 +307,10 @@ pub async fn upload(
 /// Upload a new version of a document (editors and above).
 #[utoipa::path(post, path = "/api/v1/workspaces/{ws}/documents/{id}/versions", tag = "documents", security(("bearer" = [])),
     params(("ws" = Uuid, Path, description = "Workspace id"), ("id" = Uuid, Path, description = "Document id"), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(description = "The raw file, or a form with the file last", content(
+        (Vec<u8> = "application/octet-stream"),
+        (UploadForm = "multipart/form-data"),
+    )),
     responses(
         (status = 201, description = "The new version", body = VersionDto),
         (status = 403, description = "Role too low", body = Problem),
@@ -225,16 +328,14 @@ pub async fn add_version(
     check_declared_length(&req, &app)?;
     let (ws, id) = path.into_inner();
     let (ws, id) = (WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id));
-    let query = query.into_inner();
-    let filename = match query.filename.or(query.name) {
-        Some(f) => f,
-        None => app.documents.get(&caller.0, ws, id).await?.1.filename.as_str().to_owned(),
-    };
     idempotent(&app, &req, &caller.0, declared_length(&req).as_bytes(), || async {
-        let version = app
-            .documents
-            .add_version(&caller.0, ws, id, Upload { filename, note: query.note, body: body_stream(payload) })
-            .await?;
+        let (fields, body) = upload_source(&req, payload, query.into_inner()).await?;
+        let filename = match fields.filename.or(fields.name) {
+            Some(f) => f,
+            None => app.documents.get(&caller.0, ws, id).await?.1.filename.as_str().to_owned(),
+        };
+        let version =
+            app.documents.add_version(&caller.0, ws, id, Upload { filename, note: fields.note, body }).await?;
         let location = format!("/api/v1/workspaces/{ws}/documents/{id}/versions/{}", version.number);
         Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(VersionDto::from(version)))
     })

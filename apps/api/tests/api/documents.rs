@@ -427,3 +427,94 @@ async fn documents_are_invisible_to_other_tenants_and_read_only_to_viewers() {
     assert_eq!(read.bytes().await.expect("body").as_ref(), b"top secret");
     problem(upload(&app, &vera.access, &ws, &root, "v.txt", vec![1]).await, StatusCode::FORBIDDEN, "forbidden").await;
 }
+
+/// A `multipart/form-data` body with text fields, then (optionally) a file part.
+fn form(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "cabinet-test-boundary-7d3f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+            .expect("field");
+    }
+    if let Some((filename, bytes)) = file {
+        write!(
+            body,
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .expect("file head");
+        body.extend_from_slice(bytes);
+        write!(body, "\r\n").expect("file end");
+    }
+    write!(body, "--{boundary}--\r\n").expect("end");
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_form(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    (content_type, body): (String, Vec<u8>),
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn browsers_upload_documents_and_versions_as_forms() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace(&app, &alice.access).await;
+    let documents = format!("/api/v1/workspaces/{ws}/folders/{root}/documents");
+
+    let created =
+        post_form(&app, &alice.access, &documents, form(&[("note", "first draft")], Some(("Plan.png", PNG)))).await;
+    let created = json_of(created, StatusCode::CREATED).await;
+    assert_eq!(created["name"], "Plan.png", "the name defaults to the file's");
+    assert_eq!(created["current_version"]["filename"], "Plan.png");
+    assert_eq!(created["current_version"]["note"], "first draft");
+    assert_eq!(created["current_version"]["content_type"], "image/png");
+    let id = created["id"].as_str().expect("id");
+    let content = app.get(&format!("/api/v1/workspaces/{ws}/documents/{id}/content"), &alice.access).await;
+    assert_eq!(content.bytes().await.expect("body").as_ref(), PNG);
+
+    let versions = format!("/api/v1/workspaces/{ws}/documents/{id}/versions");
+    let v2 = post_form(&app, &alice.access, &versions, form(&[], Some(("plan-v2.txt", b"second")))).await;
+    let v2 = json_of(v2, StatusCode::CREATED).await;
+    assert_eq!((v2["number"].as_u64(), v2["filename"].as_str()), (Some(2), Some("plan-v2.txt")));
+
+    let named = form(&[("name", "Budget"), ("filename", "budget-2026.csv")], Some(("upload.bin", b"a,b\n1,2\n")));
+    let named = json_of(post_form(&app, &alice.access, &documents, named).await, StatusCode::CREATED).await;
+    assert_eq!(
+        (named["name"].as_str(), named["current_version"]["filename"].as_str()),
+        (Some("Budget"), Some("budget-2026.csv"))
+    );
+
+    let no_file = post_form(&app, &alice.access, &documents, form(&[("name", "Empty")], None)).await;
+    problem(no_file, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let unknown = post_form(&app, &alice.access, &documents, form(&[("owner", "me")], Some(("x.txt", b"x")))).await;
+    problem(unknown, StatusCode::BAD_REQUEST, "invalid_form").await;
+    let long_note = "n".repeat(10_000);
+    let oversized =
+        post_form(&app, &alice.access, &documents, form(&[("note", &long_note)], Some(("x.txt", b"x")))).await;
+    problem(oversized, StatusCode::BAD_REQUEST, "invalid_form").await;
+
+    // A form cut off inside its file part stores nothing.
+    let (content_type, mut body) = form(&[("name", "Cut")], Some(("cut.bin", &[7u8; 50_000])));
+    body.truncate(body.len() - 100);
+    let cut = post_form(&app, &alice.access, &documents, (content_type, body)).await;
+    problem(cut, StatusCode::BAD_REQUEST, "upload_aborted").await;
+    let children = json_of(
+        app.get(&format!("/api/v1/workspaces/{ws}/folders/{root}/children"), &alice.access).await,
+        StatusCode::OK,
+    )
+    .await;
+    let names: Vec<&str> =
+        children["items"].as_array().expect("items").iter().filter_map(|i| i["name"].as_str()).collect();
+    assert_eq!(names, ["Budget", "Plan.png"]);
+}
