@@ -176,33 +176,35 @@ impl ObjectBlobStore {
 }
 
 /// Bytes read from a local file per step.
-const FILE_READ_CHUNK: usize = 1024 * 1024;
+const FILE_READ_CHUNK: u64 = 1024 * 1024;
+/// Reads running ahead of the one being sent, so the disk works while the
+/// network does; bounds a download's buffers to a few MiB.
+const FILE_READS_AHEAD: usize = 3;
 
-/// Streams `range` of a local file in [`FILE_READ_CHUNK`] pieces, reading on
-/// the blocking pool so the runtime never waits on the disk.
+/// Streams `range` of a local file in [`FILE_READ_CHUNK`] pieces, read at
+/// their offsets on the blocking pool (the runtime never waits on the disk),
+/// a few ahead of the piece being sent.
 fn file_stream(file: std::fs::File, range: std::ops::Range<u64>) -> ByteStream {
-    use std::io::{Read as _, Seek as _, SeekFrom};
-    let state = (Some(file), range.start, range.end);
-    futures::stream::unfold(state, |(file, position, end)| async move {
-        let mut file = file?;
-        if position >= end {
-            return None;
-        }
-        let want = usize::try_from(end - position).unwrap_or(usize::MAX).min(FILE_READ_CHUNK);
-        let read = tokio::task::spawn_blocking(move || {
-            let mut buffer = vec![0; want];
-            file.seek(SeekFrom::Start(position))?;
-            file.read_exact(&mut buffer)?;
-            Ok::<_, std::io::Error>((file, buffer))
+    use std::os::unix::fs::FileExt as _;
+    let file = Arc::new(file);
+    let (start, end) = (range.start, range.end);
+    let offsets = (start..end).step_by(usize::try_from(FILE_READ_CHUNK).unwrap_or(usize::MAX));
+    futures::stream::iter(offsets)
+        .map(move |offset| {
+            let file = file.clone();
+            let want = usize::try_from((end - offset).min(FILE_READ_CHUNK)).unwrap_or(usize::MAX);
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let mut buffer = vec![0; want];
+                    file.read_exact_at(&mut buffer, offset)?;
+                    Ok(Bytes::from(buffer))
+                })
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+            }
         })
-        .await
-        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
-        match read {
-            Ok((file, buffer)) => Some((Ok(Bytes::from(buffer)), (Some(file), position + want as u64, end))),
-            Err(e) => Some((Err(e), (None, end, end))),
-        }
-    })
-    .boxed()
+        .buffered(FILE_READS_AHEAD)
+        .boxed()
 }
 
 #[async_trait]
