@@ -12,6 +12,9 @@ mod m20261125_000002_folders;
 mod m20261125_000003_documents;
 mod m20261125_000004_idempotency;
 mod m20261125_000005_sharing;
+mod m20261125_000006_audit_chain;
+
+pub mod chain;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -26,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_documents::Migration),
             Box::new(m20261125_000004_idempotency::Migration),
             Box::new(m20261125_000005_sharing::Migration),
+            Box::new(m20261125_000006_audit_chain::Migration),
         ]
     }
 }

@@ -173,6 +173,25 @@ pub mod events {
         pub user_agent: Option<String>,
         pub payload: Json,
         pub occurred_at: DateTimeUtc,
+        pub chain_id: Option<Uuid>,
+        pub chain_seq: Option<i64>,
+        pub prev_hash: Option<String>,
+        pub hash: Option<String>,
+    }
+
+    no_relations!();
+}
+
+pub mod audit_heads {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_heads")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub chain_id: Uuid,
+        pub last_seq: i64,
+        pub last_hash: String,
     }
 
     no_relations!();

@@ -6,6 +6,7 @@
 //! its record, nor a record without its change.
 
 mod api_keys;
+mod audit;
 mod convert;
 mod documents;
 mod entities;
@@ -31,6 +32,7 @@ use cabinet_migrations::MigratorTrait;
 use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
 
 pub use api_keys::SqlApiKeyRepository;
+pub use audit::SqlAuditTrail;
 pub use documents::SqlDocumentRepository;
 pub use folders::SqlFolderRepository;
 pub use idempotency::SqlIdempotencyStore;
@@ -148,6 +150,12 @@ impl Database {
     #[must_use]
     pub fn api_keys(&self) -> SqlApiKeyRepository {
         SqlApiKeyRepository::new(self.conn.clone())
+    }
+
+    /// The audit trail.
+    #[must_use]
+    pub fn audit(&self) -> SqlAuditTrail {
+        SqlAuditTrail::new(self.conn.clone())
     }
 
     /// The share link repository.

@@ -998,6 +998,113 @@ async fn share_links_count_downloads_atomically_and_revoke_once(db: &Database) {
     assert!(matches!(err, DomainError::NotFound(Entity::Document)));
 }
 
+// ------------------------------------------------------------- audit chain
+
+fn renamed(ws: WorkspaceId, to: &str) -> NewEvent {
+    event(EventPayload::WorkspaceRenamed { workspace_id: ws, from: "Acme".into(), to: to.into() })
+}
+
+/// Runs `sql` on events with the append-only triggers lifted, as an attacker
+/// with the database owner's rights could.
+async fn tamper(db: &Database, sql: &str, values: Vec<sea_orm::Value>) {
+    let conn = db.connection();
+    let backend = conn.get_database_backend();
+    let postgres = backend == sea_orm::DatabaseBackend::Postgres;
+    let (lift, restore): (&[&str], &[&str]) = if postgres {
+        (&["ALTER TABLE events DISABLE TRIGGER USER"], &["ALTER TABLE events ENABLE TRIGGER USER"])
+    } else {
+        (
+            &["DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete"],
+            &[
+                "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+                "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+            ],
+        )
+    };
+    // One transaction, so one connection sees the triggers gone and back.
+    let txn = sea_orm::TransactionTrait::begin(conn).await.expect("begin");
+    for statement in lift {
+        txn.execute_unprepared(statement).await.expect("lift the triggers");
+    }
+    let sql = if postgres { sql.replacen('?', "$1", 1).replacen('?', "$2", 1) } else { sql.to_owned() };
+    let changed = txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.expect("tamper");
+    assert_eq!(changed.rows_affected(), 1);
+    for statement in restore {
+        txn.execute_unprepared(statement).await.expect("restore the triggers");
+    }
+    txn.commit().await.expect("commit");
+}
+
+async fn chained_workspace(db: &Database, renames: usize) -> Workspace {
+    let alice = user_in(db, &format!("{}@example.com", Uuid::now_v7())).await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    for i in 0..renames {
+        let name = WorkspaceName::parse(&format!("Name {i}")).expect("name");
+        db.workspaces().rename(ws.id, &name, now(), &[renamed(ws.id, name.as_str())]).await.expect("renamed");
+    }
+    ws
+}
+
+async fn the_chain_names_the_first_altered_or_deleted_event(db: &Database) {
+    use cabinet_domain::model::ChainBreak;
+    use cabinet_domain::ports::AuditTrail as _;
+    let trail = db.audit();
+    let altered = chained_workspace(db, 5).await;
+    let report = trail.verify(Some(altered.id)).await.expect("verify");
+    assert_eq!((report.intact_up_to, report.broken_at), (6, None), "created + 5 renames");
+    let account = trail.verify(None).await.expect("verify");
+    assert!(account.is_intact() && account.intact_up_to >= 1, "{account:?}");
+
+    let payload = r#"{"workspace_renamed":{"workspace_id":"x","from":"Acme","to":"Forged"}}"#;
+    tamper(
+        db,
+        "UPDATE events SET payload = ? WHERE chain_id = ? AND chain_seq = 3",
+        vec![serde_json::from_str::<serde_json::Value>(payload).expect("json").into(), altered.id.as_uuid().into()],
+    )
+    .await;
+    let report = trail.verify(Some(altered.id)).await.expect("verify");
+    assert_eq!((report.intact_up_to, report.broken_at), (2, Some((3, ChainBreak::Altered))));
+
+    let holed = chained_workspace(db, 5).await;
+    tamper(db, "DELETE FROM events WHERE chain_id = ? AND chain_seq = 4", vec![holed.id.as_uuid().into()]).await;
+    let report = trail.verify(Some(holed.id)).await.expect("verify");
+    assert_eq!((report.intact_up_to, report.broken_at), (3, Some((4, ChainBreak::Missing))));
+
+    let cut = chained_workspace(db, 3).await;
+    tamper(db, "DELETE FROM events WHERE chain_id = ? AND chain_seq = 4", vec![cut.id.as_uuid().into()]).await;
+    let report = trail.verify(Some(cut.id)).await.expect("verify");
+    assert_eq!((report.intact_up_to, report.broken_at), (3, Some((4, ChainBreak::Missing))), "the tail too");
+
+    let chains = trail.chains().await.expect("chains");
+    for ws in [altered.id, holed.id, cut.id] {
+        assert!(chains.contains(&Some(ws)));
+    }
+    assert!(chains.contains(&None));
+}
+
+async fn concurrent_appends_to_one_chain_leave_no_gaps(db: &Database) {
+    use cabinet_domain::ports::AuditTrail as _;
+    // The full 8 × 500 on PostgreSQL; SQLite serialises writers anyway.
+    let per_task = if db.backend() == sea_orm::DatabaseBackend::Postgres { 500 } else { 50 };
+    let ws = chained_workspace(db, 0).await;
+    let tasks = (0..8).map(|t| {
+        let repo = db.workspaces();
+        tokio::spawn(async move {
+            for i in 0..per_task {
+                let name = WorkspaceName::parse(&format!("T{t} #{i}")).expect("name");
+                repo.rename(ws.id, &name, now(), &[renamed(ws.id, name.as_str())]).await.expect("renamed");
+            }
+        })
+    });
+    for task in futures::future::join_all(tasks).await {
+        task.expect("task");
+    }
+    let total = 1 + 8 * per_task;
+    let report = db.audit().verify(Some(ws.id)).await.expect("verify");
+    assert_eq!((report.intact_up_to, report.broken_at), (total as u64, None));
+    assert_eq!(events_of_type(db, "workspace.renamed.v1").await, i64::from(8 * per_task));
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1055,4 +1162,6 @@ contract!(
     released_content_is_collected_after_its_grace_unless_reserved,
     purging_a_folder_deletes_exactly_the_subtree_it_read,
     share_links_count_downloads_atomically_and_revoke_once,
+    the_chain_names_the_first_altered_or_deleted_event,
+    concurrent_appends_to_one_chain_leave_no_gaps,
 );

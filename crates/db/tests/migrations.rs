@@ -2,6 +2,7 @@
 
 use cabinet_db::Database;
 use cabinet_db::testing::{self, TestDatabase};
+use chrono::SubsecRound as _;
 use sea_orm::{ConnectionTrait, Statement};
 
 async fn workspaces_from_before_folders_get_a_root(db: &Database) {
@@ -61,6 +62,94 @@ async fn sqlite_workspaces_from_before_folders_get_a_root() {
 async fn postgres_workspaces_from_before_folders_get_a_root() {
     let (handle, db) = TestDatabase::postgres_unmigrated(&testing::postgres_admin_url()).await.expect("postgres");
     workspaces_from_before_folders_get_a_root(&db).await;
+    db.close().await;
+    handle.drop_database().await.expect("drop");
+}
+
+/// Events written before the hash chain existed are chained by the
+/// migration, and new events continue their chains.
+async fn events_from_before_the_chain_are_chained(db: &Database) {
+    use cabinet_domain::ports::AuditTrail as _;
+    db.migrate_steps(5).await.expect("the migrations before the chain");
+    let conn = db.connection();
+    let backend = conn.get_database_backend();
+    let ws = uuid::Uuid::now_v7();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "INSERT INTO events (id, workspace_id, aggregate_type, aggregate_id, event_type, actor_kind, payload, occurred_at) \
+             VALUES ($1, $2, 'workspace', $3, $4, 'system', $5, $6)"
+        }
+        _ => {
+            "INSERT INTO events (id, workspace_id, aggregate_type, aggregate_id, event_type, actor_kind, payload, occurred_at) \
+             VALUES (?, ?, 'workspace', ?, ?, 'system', ?, ?)"
+        }
+    };
+    for (workspace, event_type) in [
+        (Some(ws), "workspace.created.v1"),
+        (None, "user.registered.v1"),
+        (Some(ws), "workspace.renamed.v1"),
+        (Some(ws), "workspace.renamed.v1"),
+    ] {
+        let payload = serde_json::json!({"old": {"z": 1, "a": [true, null]}});
+        let at = chrono::Utc::now().trunc_subsecs(6);
+        let values: Vec<sea_orm::Value> = vec![
+            uuid::Uuid::now_v7().into(),
+            workspace.into(),
+            ws.into(),
+            event_type.into(),
+            payload.into(),
+            at.into(),
+        ];
+        conn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.expect("an old event");
+    }
+
+    db.migrate().await.expect("the chain migration");
+    let trail = db.audit();
+    let id = cabinet_domain::WorkspaceId::from_uuid(ws);
+    let report = trail.verify(Some(id)).await.expect("verify");
+    assert_eq!((report.intact_up_to, report.broken_at), (3, None));
+    assert_eq!(trail.verify(None).await.expect("verify").intact_up_to, 1);
+
+    // New events continue the chain the migration built.
+    use cabinet_domain::ports::UserRepository as _;
+    let user = cabinet_domain::model::User {
+        id: cabinet_domain::UserId::from_uuid(uuid::Uuid::now_v7()),
+        email: cabinet_domain::model::Email::parse("new@example.com").expect("email"),
+        display_name: cabinet_domain::model::DisplayName::parse("New").expect("name"),
+        password_hash: cabinet_domain::model::PasswordHash::from_phc("$argon2id$x".into()),
+        instance_admin: false,
+        disabled_at: None,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    let registered = cabinet_domain::events::NewEvent {
+        id: uuid::Uuid::now_v7(),
+        payload: cabinet_domain::events::EventPayload::UserRegistered {
+            user_id: user.id,
+            email: "new@example.com".into(),
+            display_name: "New".into(),
+            instance_admin: false,
+        },
+        actor: cabinet_domain::actor::ActorRef { kind: cabinet_domain::actor::ActorKind::System, id: None },
+        origin: cabinet_domain::Origin::default(),
+        occurred_at: chrono::Utc::now(),
+    };
+    db.users().create(&user, &[registered]).await.expect("a new user");
+    let account = trail.verify(None).await.expect("verify");
+    assert_eq!((account.intact_up_to, account.broken_at), (2, None));
+}
+
+#[tokio::test]
+async fn sqlite_events_from_before_the_chain_are_chained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = testing::sqlite_unmigrated(dir.path()).await.expect("sqlite");
+    events_from_before_the_chain_are_chained(&db).await;
+}
+
+#[tokio::test]
+async fn postgres_events_from_before_the_chain_are_chained() {
+    let (handle, db) = TestDatabase::postgres_unmigrated(&testing::postgres_admin_url()).await.expect("postgres");
+    events_from_before_the_chain_are_chained(&db).await;
     db.close().await;
     handle.drop_database().await.expect("drop");
 }

@@ -1,6 +1,7 @@
 //! Entities and validated values.
 
 mod api_key;
+mod audit;
 mod blob;
 mod document;
 mod folder;
@@ -11,6 +12,7 @@ mod values;
 mod workspace;
 
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
+pub use audit::{ChainBreak, ChainReport};
 pub use blob::{ByteRange, Sha256};
 pub use document::{
     Document, DocumentVersion, MAX_METADATA, MAX_TAGS, RangeSpec, validate_description, validate_metadata,

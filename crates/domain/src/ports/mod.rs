@@ -5,6 +5,7 @@
 //! and every adapter of a port passes the same contract test suite. With the
 //! `mocks` feature each port also gets a mockall mock (`MockClock`, …).
 
+mod audit;
 mod blobs;
 mod cache;
 mod credentials;
@@ -13,6 +14,7 @@ mod idempotency;
 mod repositories;
 mod system;
 
+pub use audit::AuditTrail;
 pub use blobs::{BlobContent, BlobStore, ByteStream, StagedBlob, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
@@ -24,6 +26,8 @@ pub use repositories::{
 };
 pub use system::{Clock, IdGenerator, SecretGenerator};
 
+#[cfg(any(test, feature = "mocks"))]
+pub use audit::MockAuditTrail;
 #[cfg(any(test, feature = "mocks"))]
 pub use blobs::MockBlobStore;
 #[cfg(any(test, feature = "mocks"))]

@@ -3,6 +3,7 @@
 
 mod access;
 mod api_keys;
+mod audit;
 mod auth;
 mod documents;
 mod folders;
@@ -14,6 +15,7 @@ mod testkit;
 
 pub use access::WorkspaceAccess;
 pub use api_keys::{ApiKeyService, CreateApiKey};
+pub use audit::AuditService;
 pub use auth::{
     API_KEY_PREFIX, AuthPorts, AuthService, AuthSettings, Credentials, REFRESH_TOKEN_PREFIX, Registration, SessionView,
     ThrottleSettings, TokenPair,

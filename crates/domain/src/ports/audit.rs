@@ -1,0 +1,27 @@
+//! The audit trail: the event store, read back and verified.
+
+use async_trait::async_trait;
+
+use crate::DomainResult;
+use crate::ids::WorkspaceId;
+use crate::model::ChainReport;
+
+/// Reads the event store's hash chains.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AuditTrail: Send + Sync {
+    /// Walks one chain from its first event (a workspace's, or the
+    /// account-level chain for `None`), recomputing every hash, and reports
+    /// the first position where it breaks. Constant memory however long.
+    ///
+    /// # Errors
+    /// Storage failures (a broken chain is a report, not an error).
+    async fn verify(&self, workspace: Option<WorkspaceId>) -> DomainResult<ChainReport>;
+
+    /// Every chain with at least one event, workspaces of deleted
+    /// workspaces included.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn chains(&self) -> DomainResult<Vec<Option<WorkspaceId>>>;
+}

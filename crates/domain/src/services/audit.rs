@@ -1,0 +1,115 @@
+//! The audit trail's use cases.
+
+use std::sync::Arc;
+
+use super::WorkspaceAccess;
+use crate::error::DomainError;
+use crate::ids::WorkspaceId;
+use crate::model::ChainReport;
+use crate::policy::Action;
+use crate::ports::{AuditTrail, WorkspaceRepository};
+use crate::{Actor, DomainResult, Principal};
+
+/// Verifying and reading the audit trail.
+pub struct AuditService {
+    trail: Arc<dyn AuditTrail>,
+    access: WorkspaceAccess,
+}
+
+impl std::fmt::Debug for AuditService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditService")
+    }
+}
+
+impl AuditService {
+    /// The audit use cases over the given ports.
+    #[must_use]
+    pub fn new(trail: Arc<dyn AuditTrail>, workspaces: Arc<dyn WorkspaceRepository>) -> Self {
+        Self { trail, access: WorkspaceAccess::new(workspaces) }
+    }
+
+    /// Verifies a workspace's chain (admins and owners).
+    ///
+    /// # Errors
+    /// `NotFound` (workspace, or not a member); `Forbidden`.
+    pub async fn verify(&self, actor: &Actor, workspace: WorkspaceId) -> DomainResult<ChainReport> {
+        self.access.authorize(actor, workspace, Action::ReadAudit).await?;
+        self.trail.verify(Some(workspace)).await
+    }
+
+    /// Verifies every chain, or one workspace's even after the workspace
+    /// was deleted: for Cabinet itself (the `audit verify` command and
+    /// scheduled checks) and instance administrators.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone else.
+    pub async fn verify_chains(&self, actor: &Actor, only: Option<WorkspaceId>) -> DomainResult<Vec<ChainReport>> {
+        let allowed = match actor.principal {
+            Principal::System => true,
+            Principal::User { instance_admin, .. } => instance_admin,
+            Principal::Anonymous | Principal::ApiKey { .. } => false,
+        };
+        if !allowed {
+            return Err(DomainError::Forbidden("verifying every chain is for instance administrators"));
+        }
+        let chains = match only {
+            Some(workspace) => vec![Some(workspace)],
+            None => self.trail.chains().await?,
+        };
+        let mut reports = Vec::with_capacity(chains.len());
+        for chain in chains {
+            reports.push(self.trail.verify(chain).await?);
+        }
+        Ok(reports)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mockall::predicate::eq;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::Role;
+    use crate::model::ChainBreak;
+    use crate::ports::{MockAuditTrail, MockWorkspaceRepository};
+    use crate::services::testkit::{block_on, membership, user_actor};
+
+    fn report(workspace: Option<WorkspaceId>) -> ChainReport {
+        ChainReport { workspace, intact_up_to: 4, broken_at: Some((5, ChainBreak::Altered)) }
+    }
+
+    #[test]
+    fn admins_verify_their_workspace_and_editors_may_not() {
+        let ws = WorkspaceId::from_uuid(Uuid::new_v4());
+        let me = crate::UserId::from_uuid(Uuid::new_v4());
+        for (role, allowed) in [(Role::Admin, true), (Role::Editor, false)] {
+            let mut trail = MockAuditTrail::new();
+            trail.expect_verify().with(eq(Some(ws))).times(usize::from(allowed)).returning(|w| Ok(report(w)));
+            let mut workspaces = MockWorkspaceRepository::new();
+            workspaces.expect_membership().returning(move |w, u| Ok(Some(membership(w, u, role))));
+            let service = AuditService::new(Arc::new(trail), Arc::new(workspaces));
+            let result = block_on(service.verify(&user_actor(me), ws));
+            if allowed {
+                assert_eq!(result.expect("report").broken_at, Some((5, ChainBreak::Altered)));
+            } else {
+                assert!(matches!(result, Err(DomainError::Forbidden(_))), "{result:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_chain_is_verified_for_the_system_only() {
+        let chains = vec![None, Some(WorkspaceId::from_uuid(Uuid::new_v4()))];
+        let mut trail = MockAuditTrail::new();
+        let listed = chains.clone();
+        trail.expect_chains().times(1).returning(move || Ok(listed.clone()));
+        trail.expect_verify().times(2).returning(|w| Ok(report(w)));
+        let service = AuditService::new(Arc::new(trail), Arc::new(MockWorkspaceRepository::new()));
+        let reports = block_on(service.verify_chains(&Actor::system(), None)).expect("reports");
+        assert_eq!(reports.iter().map(|r| r.workspace).collect::<Vec<_>>(), chains);
+        let someone = user_actor(crate::UserId::from_uuid(Uuid::new_v4()));
+        assert!(matches!(block_on(service.verify_chains(&someone, None)), Err(DomainError::Forbidden(_))));
+    }
+}
