@@ -42,6 +42,22 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         display_name: String,
     },
+    /// Inspect the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chains and report each as intact up to its last event
+    /// or broken at the first altered or missing one (exit status 1).
+    Verify {
+        /// Only this workspace's chain (it may have been deleted).
+        #[arg(long)]
+        workspace: Option<uuid::Uuid>,
+    },
 }
 
 #[actix_web::main]
@@ -51,7 +67,12 @@ async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
-    cabinet_telemetry::init(&settings.log.level, LogFormat::parse(&settings.log.format));
+    let format = LogFormat::parse(&settings.log.format);
+    if matches!(cli.command, Command::Audit { .. }) {
+        cabinet_telemetry::init_stderr(&settings.log.level, format);
+    } else {
+        cabinet_telemetry::init(&settings.log.level, format);
+    }
 
     match cli.command {
         Command::Serve => serve(settings, true, true).await,
@@ -72,6 +93,17 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             tracing::info!(user_id = %user.id, email = %user.email, "administrator created");
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify { workspace } } => {
+            let app = cabinet_bootstrap::build(settings).await?;
+            let only = workspace.map(cabinet_domain::WorkspaceId::from_uuid);
+            let reports = app.audit.verify_chains(&Actor::system(), only).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let broken = print_reports(&reports)?;
+            app.database.close().await;
+            if broken > 0 {
+                anyhow::bail!("{broken} of {} chains are broken", reports.len());
+            }
             Ok(())
         }
     }
@@ -122,6 +154,25 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Writes one line per chain to standard output (the command's result) and
+/// returns how many are broken.
+fn print_reports(reports: &[cabinet_domain::model::ChainReport]) -> std::io::Result<usize> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let mut broken = 0;
+    for report in reports {
+        let chain = report.workspace.map_or_else(|| "accounts".to_owned(), |w| format!("workspace {w}"));
+        match report.broken_at {
+            None => writeln!(out, "{chain}: intact up to sequence {}", report.intact_up_to)?,
+            Some((seq, why)) => {
+                broken += 1;
+                writeln!(out, "{chain}: BROKEN at sequence {seq}: {}", why.describe())?;
+            }
+        }
+    }
+    Ok(broken)
 }
 
 fn admin_password() -> anyhow::Result<String> {

@@ -57,6 +57,7 @@ use crate::routes;
         routes::shares::open,
         routes::shares::download,
         routes::shares::download_with_form,
+        routes::audit::verify,
         routes::health::live,
         routes::health::ready,
     ),
@@ -71,6 +72,7 @@ use crate::routes;
         (name = "documents", description = "Documents, versions and content"),
         (name = "trash", description = "Deleting and restoring"),
         (name = "sharing", description = "Share links, and what they open for anyone holding them"),
+        (name = "audit", description = "The tamper-evident audit trail"),
         (name = "health", description = "Probes"),
     )
 )]

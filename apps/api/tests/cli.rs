@@ -87,3 +87,42 @@ fn migrate_create_admin_serve_and_stop_gracefully() {
     let log = drain.join().expect("log");
     assert!(log.iter().any(|l| l.contains("worker stopped")), "the worker stops with the server");
 }
+
+/// Runs `cabinet audit verify` and returns (success, stdout).
+fn audit_verify(data: &std::path::Path) -> (bool, String) {
+    let out = cabinet(data).args(["audit", "verify"]).output().expect("runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn audit_verify_reports_each_chain_and_fails_on_a_break() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let created = cabinet(data.path())
+        .args(["create-admin", "--email", "root@example.com"])
+        .env("CABINET_ADMIN_PASSWORD", "a long admin passphrase")
+        .output()
+        .expect("runs");
+    assert!(created.status.success());
+    let (ok, stdout) = audit_verify(data.path());
+    assert!(ok, "{stdout}");
+    assert_eq!(stdout.trim(), "accounts: intact up to sequence 1");
+
+    // Forge the event with the triggers lifted, as the database's owner could.
+    let db = data.path().join("cabinet.db");
+    let forged = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1])\n\
+             c.execute('DROP TRIGGER events_no_update')\n\
+             c.execute(\"UPDATE events SET ip = '10.6.6.6' WHERE chain_seq = 1\")\n\
+             c.commit()",
+        )
+        .arg(&db)
+        .status()
+        .expect("python3 runs");
+    assert!(forged.success());
+    let (ok, stdout) = audit_verify(data.path());
+    assert!(!ok, "a broken chain fails the command");
+    assert!(stdout.starts_with("accounts: BROKEN at sequence 1: the event's content does not match"), "{stdout}");
+}

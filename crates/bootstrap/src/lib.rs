@@ -18,8 +18,8 @@ use cabinet_domain::ports::{
     BlobStore, HealthCheck, IdempotencyStore, PasswordHasher, RateLimiter, RevocationList, SecretGenerator,
 };
 use cabinet_domain::services::{
-    ApiKeyService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, Runtime, SharePorts,
-    ShareService, ShareSettings, ThrottleSettings, UploadLimits, WorkspaceService,
+    ApiKeyService, AuditService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, Runtime,
+    SharePorts, ShareService, ShareSettings, ThrottleSettings, UploadLimits, WorkspaceService,
 };
 use cabinet_storage::{ObjectBlobStore, S3Options};
 use secrecy::{ExposeSecret, SecretString};
@@ -43,6 +43,8 @@ pub struct App {
     pub documents: Arc<DocumentService>,
     /// Share link use cases.
     pub shares: Arc<ShareService>,
+    /// The audit trail.
+    pub audit: Arc<AuditService>,
     /// File contents.
     pub blobs: Arc<dyn BlobStore>,
     /// Idempotency keys of creating requests.
@@ -187,7 +189,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             window: Duration::from_secs(settings.sharing.window_secs),
         },
     );
-    let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo);
+    let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo.clone());
 
     Ok(App {
         auth: Arc::new(auth),
@@ -196,6 +198,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         folders: Arc::new(folders),
         documents: Arc::new(documents),
         shares: Arc::new(shares),
+        audit: Arc::new(AuditService::new(Arc::new(database.audit()), workspaces_repo.clone())),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
         blobs: blob_store,
         idempotency: Arc::new(database.idempotency()),

@@ -35,3 +35,15 @@ pub fn init(level: &str, format: LogFormat) {
         LogFormat::Pretty => builder.try_init(),
     };
 }
+
+/// As [`init`], but logging to standard error: for commands whose standard
+/// output is their result, so it can be read or piped on its own.
+pub fn init_stderr(level: &str, format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::NONE).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}

@@ -2,6 +2,7 @@
 //! convert to domain values, call one service, map the result.
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod documents;
 pub mod folders;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}", web::patch().to(workspaces::rename))
             .route("/{ws}", web::delete().to(workspaces::delete))
             .route("/{ws}/usage", web::get().to(workspaces::usage))
+            .route("/{ws}/audit/verify", web::get().to(audit::verify))
             .route("/{ws}/members", web::get().to(members::list))
             .route("/{ws}/members", web::post().to(members::add))
             .route("/{ws}/members/{user_id}", web::patch().to(members::change_role))

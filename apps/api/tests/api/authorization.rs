@@ -45,6 +45,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("PATCH", "/api/v1/workspaces/{ws}", [A, A, F, F, N, U]),
     ("DELETE", "/api/v1/workspaces/{ws}", [A, F, F, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/usage", [A, A, A, A, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/audit/verify", [A, A, F, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/members", [A, A, A, A, N, U]),
     ("POST", "/api/v1/workspaces/{ws}/members", [A, A, F, F, N, U]),
     ("PATCH", "/api/v1/workspaces/{ws}/members/{user_id}", [A, A, F, F, N, U]),

@@ -187,6 +187,7 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         "/api/v1/workspaces/{ws}/shares/{link_id}",
         "/s/{token}",
         "/s/{token}/download",
+        "/api/v1/workspaces/{ws}/audit/verify",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }
