@@ -1105,6 +1105,44 @@ async fn concurrent_appends_to_one_chain_leave_no_gaps(db: &Database) {
     assert_eq!(events_of_type(db, "workspace.renamed.v1").await, i64::from(8 * per_task));
 }
 
+async fn events_are_filtered_paged_and_streamed(db: &Database) {
+    use cabinet_domain::model::EventQuery;
+    use cabinet_domain::ports::AuditTrail as _;
+    use futures::TryStreamExt as _;
+    let trail = db.audit();
+    // More than one batch of the stream.
+    let ws = chained_workspace(db, 1_050).await;
+    let query = EventQuery { workspace: Some(ws.id), oldest_first: true, ..EventQuery::default() };
+    let all: Vec<_> = trail.stream(query).try_collect().await.expect("streamed");
+    assert_eq!(all.len(), 1_051);
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
+    assert_eq!(all.iter().map(|e| e.chain_seq).collect::<Vec<_>>(), (1..=1_051).collect::<Vec<u64>>());
+    assert_eq!(all[0].event_type, "workspace.created.v1");
+    assert!(all[1].payload.contains("Name 0"), "{}", all[1].payload);
+
+    let renames =
+        EventQuery { workspace: Some(ws.id), event_type: Some("workspace.renamed.v1".into()), ..EventQuery::default() };
+    let first = trail.events(&renames, 10).await.expect("page");
+    assert_eq!(first.len(), 10);
+    assert!(first.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+    assert!(first[0].payload.contains("Name 1049"));
+    let next = trail.events(&EventQuery { after: Some(first[9].seq), ..renames.clone() }, 10).await.expect("page");
+    assert!(next[0].seq < first[9].seq);
+    let created = EventQuery {
+        workspace: Some(ws.id),
+        aggregate_type: Some("workspace".into()),
+        aggregate_id: Some(ws.id.as_uuid()),
+        event_type: Some("workspace.created.v1".into()),
+        ..EventQuery::default()
+    };
+    assert_eq!(trail.events(&created, 10).await.expect("page").len(), 1);
+    let later = EventQuery { from: Some(now() + TimeDelta::hours(1)), ..renames.clone() };
+    assert!(trail.events(&later, 10).await.expect("page").is_empty());
+    let other = chained_workspace(db, 1).await;
+    let theirs = EventQuery { workspace: Some(other.id), ..renames };
+    assert_eq!(trail.events(&theirs, 10).await.expect("page").len(), 1, "one workspace's events only");
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1164,4 +1202,5 @@ contract!(
     share_links_count_downloads_atomically_and_revoke_once,
     the_chain_names_the_first_altered_or_deleted_event,
     concurrent_appends_to_one_chain_leave_no_gaps,
+    events_are_filtered_paged_and_streamed,
 );

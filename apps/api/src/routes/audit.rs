@@ -1,11 +1,15 @@
 //! The audit trail: verification of a workspace's hash chain.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use bytes::Bytes;
 use cabinet_bootstrap::App;
-use cabinet_domain::WorkspaceId;
-use cabinet_domain::model::{ChainBreak, ChainReport};
-use serde::Serialize;
-use utoipa::ToSchema;
+use cabinet_domain::model::{AuditEvent, ChainBreak, ChainReport, EventQuery};
+use cabinet_domain::{DocumentId, DomainError, WorkspaceId};
+use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::Authenticated;
@@ -66,4 +70,283 @@ impl From<ChainReport> for ChainReportDto {
 pub async fn verify(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let report = app.audit.verify(&caller.0, WorkspaceId::from_uuid(ws.into_inner())).await?;
     Ok(HttpResponse::Ok().json(ChainReportDto::from(report)))
+}
+
+/// Filters, order and page of an audit query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// At or after this time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Caused by this user, API key or share link.
+    pub actor: Option<Uuid>,
+    /// Of this event type, e.g. `document.version_added.v1`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub event_type: Option<String>,
+    /// About this kind of aggregate (`document`, `folder`, `workspace`, …).
+    pub aggregate_type: Option<String>,
+    /// About this aggregate.
+    pub aggregate_id: Option<Uuid>,
+    /// `newest` (default) or `oldest` first.
+    pub order: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+    /// Export format: `ndjson` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+fn cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
+    raw.map(|c| c.parse::<u64>().map_err(|_| DomainError::invalid("cursor", "is not a cursor of this list").into()))
+        .transpose()
+}
+
+fn event_query(q: &AuditQuery) -> Result<EventQuery, ApiError> {
+    let oldest_first = match q.order.as_deref() {
+        None | Some("newest") => false,
+        Some("oldest") => true,
+        Some(_) => return Err(DomainError::invalid("order", "must be newest or oldest").into()),
+    };
+    Ok(EventQuery {
+        workspace: None,
+        from: q.from,
+        to: q.to,
+        actor_id: q.actor,
+        event_type: q.event_type.clone(),
+        aggregate_type: q.aggregate_type.clone(),
+        aggregate_id: q.aggregate_id,
+        oldest_first,
+        after: cursor(q.cursor.as_deref())?,
+    })
+}
+
+/// Who caused an event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventActorDto {
+    /// `user`, `api_key`, `share_link`, `system` or `anonymous`.
+    pub kind: String,
+    /// The user, key or link.
+    pub id: Option<Uuid>,
+    /// The client address.
+    pub ip: Option<String>,
+    /// The client's user agent.
+    pub user_agent: Option<String>,
+}
+
+/// One event of the audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventDto {
+    /// Global sequence.
+    pub seq: u64,
+    /// Position in the workspace's chain.
+    pub chain_seq: u64,
+    /// Event id.
+    pub id: Uuid,
+    /// Versioned type.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Aggregate type.
+    pub aggregate_type: String,
+    /// Aggregate id.
+    pub aggregate_id: Uuid,
+    /// Who.
+    pub actor: EventActorDto,
+    /// The request that caused it.
+    pub request_id: Option<String>,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+    /// What changed.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    /// The event's SHA-256 in its chain.
+    pub hash: String,
+}
+
+impl From<AuditEvent> for AuditEventDto {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            seq: e.seq,
+            chain_seq: e.chain_seq,
+            id: e.id,
+            event_type: e.event_type,
+            aggregate_type: e.aggregate_type,
+            aggregate_id: e.aggregate_id,
+            actor: EventActorDto { kind: e.actor_kind, id: e.actor_id, ip: e.ip, user_agent: e.user_agent },
+            request_id: e.request_id,
+            occurred_at: e.occurred_at,
+            payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
+            hash: e.hash,
+        }
+    }
+}
+
+/// A page of events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventListDto {
+    /// The events, in the requested order.
+    pub items: Vec<AuditEventDto>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+fn list_dto((events, next): (Vec<AuditEvent>, Option<u64>)) -> AuditEventListDto {
+    AuditEventListDto { items: events.into_iter().map(Into::into).collect(), next_cursor: next.map(|n| n.to_string()) }
+}
+
+/// The workspace's audit trail, filtered and paginated (admins and owners).
+#[utoipa::path(get, path = "/api/v1/workspaces/{ws}/audit/events", tag = "audit", security(("bearer" = [])),
+    params(("ws" = Uuid, Path, description = "Workspace id"), AuditQuery),
+    responses(
+        (status = 200, description = "A page of events", body = AuditEventListDto),
+        (status = 403, description = "Role too low", body = Problem),
+        (status = 404, description = "No such workspace, or not a member", body = Problem),
+        (status = 422, description = "Invalid filter", body = Problem),
+    ))]
+pub async fn events(
+    app: web::Data<App>,
+    caller: Authenticated,
+    ws: web::Path<Uuid>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = app
+        .audit
+        .events(&caller.0, WorkspaceId::from_uuid(ws.into_inner()), event_query(&query)?, query.limit.unwrap_or(50))
+        .await?;
+    Ok(HttpResponse::Ok().json(list_dto(page)))
+}
+
+const CSV_HEADER: [&str; 15] = [
+    "seq",
+    "chain_seq",
+    "id",
+    "occurred_at",
+    "type",
+    "aggregate_type",
+    "aggregate_id",
+    "actor_kind",
+    "actor_id",
+    "ip",
+    "user_agent",
+    "request_id",
+    "payload",
+    "hash",
+    "workspace_id",
+];
+
+fn csv_line(fields: &[String]) -> Result<Bytes, std::io::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(fields).map_err(std::io::Error::other)?;
+    writer.into_inner().map(Bytes::from).map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+fn csv_record(e: AuditEvent) -> Vec<String> {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    vec![
+        e.seq.to_string(),
+        e.chain_seq.to_string(),
+        e.id.to_string(),
+        e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        e.event_type,
+        e.aggregate_type,
+        e.aggregate_id.to_string(),
+        e.actor_kind,
+        opt(e.actor_id.map(|a| a.to_string())),
+        opt(e.ip),
+        opt(e.user_agent),
+        opt(e.request_id),
+        e.payload,
+        e.hash,
+        opt(e.workspace_id.map(|w| w.to_string())),
+    ]
+}
+
+/// Export the workspace's audit trail as NDJSON or CSV (admins and owners),
+/// streamed: any number of events in constant memory. Filters as for the
+/// list; the order defaults to oldest first.
+#[utoipa::path(get, path = "/api/v1/workspaces/{ws}/audit/export", tag = "audit", security(("bearer" = [])),
+    params(("ws" = Uuid, Path, description = "Workspace id"), AuditQuery),
+    responses(
+        (status = 200, description = "The events, one per line", content_type = "application/x-ndjson"),
+        (status = 403, description = "Role too low", body = Problem),
+        (status = 404, description = "No such workspace, or not a member", body = Problem),
+        (status = 422, description = "Invalid filter or format", body = Problem),
+    ))]
+pub async fn export(
+    app: web::Data<App>,
+    caller: Authenticated,
+    ws: web::Path<Uuid>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = WorkspaceId::from_uuid(ws.into_inner());
+    let csv = match query.format.as_deref() {
+        None | Some("ndjson") => false,
+        Some("csv") => true,
+        Some(_) => return Err(DomainError::invalid("format", "must be ndjson or csv").into()),
+    };
+    let mut filters = event_query(&query)?;
+    filters.oldest_first = query.order.as_deref() != Some("newest");
+    let events = app.audit.export(&caller.0, ws, filters).await?;
+    let lines = events.map(move |event| {
+        let event = event.map_err(|e| std::io::Error::other(e.to_string()))?;
+        if csv {
+            csv_line(&csv_record(event))
+        } else {
+            let mut line = serde_json::to_vec(&AuditEventDto::from(event)).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+            Ok(Bytes::from(line))
+        }
+    });
+    let (content_type, extension) =
+        if csv { ("text/csv; charset=utf-8", "csv") } else { ("application/x-ndjson", "ndjson") };
+    let body = if csv {
+        let header = csv_line(&CSV_HEADER.map(str::to_owned));
+        futures::stream::once(async move { header }).chain(lines).boxed()
+    } else {
+        lines.boxed()
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"audit-{ws}.{extension}\"")))
+        .streaming(body))
+}
+
+/// `?cursor=&limit=` of a document's history.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// A document's history from the audit trail, newest first (any member).
+#[utoipa::path(get, path = "/api/v1/workspaces/{ws}/documents/{id}/history", tag = "audit", security(("bearer" = [])),
+    params(("ws" = Uuid, Path, description = "Workspace id"), ("id" = Uuid, Path, description = "Document id"), HistoryQuery),
+    responses(
+        (status = 200, description = "A page of the document's events", body = AuditEventListDto),
+        (status = 404, description = "No such workspace, or not a member", body = Problem),
+    ))]
+pub async fn document_history(
+    app: web::Data<App>,
+    caller: Authenticated,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, id) = path.into_inner();
+    let page = app
+        .audit
+        .document_history(
+            &caller.0,
+            WorkspaceId::from_uuid(ws),
+            DocumentId::from_uuid(id),
+            cursor(query.cursor.as_deref())?,
+            query.limit.unwrap_or(50),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(list_dto(page)))
 }

@@ -188,6 +188,9 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         "/s/{token}",
         "/s/{token}/download",
         "/api/v1/workspaces/{ws}/audit/verify",
+        "/api/v1/workspaces/{ws}/audit/events",
+        "/api/v1/workspaces/{ws}/audit/export",
+        "/api/v1/workspaces/{ws}/documents/{id}/history",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }

@@ -43,3 +43,61 @@ impl ChainReport {
         self.broken_at.is_none()
     }
 }
+
+/// An event as the audit trail shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// The global sequence (the order of the whole event store).
+    pub seq: u64,
+    /// The position in its workspace's chain.
+    pub chain_seq: u64,
+    /// The event id.
+    pub id: uuid::Uuid,
+    /// The workspace.
+    pub workspace_id: Option<WorkspaceId>,
+    /// The aggregate's type (`document`, `folder`, …).
+    pub aggregate_type: String,
+    /// The aggregate's id.
+    pub aggregate_id: uuid::Uuid,
+    /// The versioned type, e.g. `document.version_added.v1`.
+    pub event_type: String,
+    /// `user`, `api_key`, `share_link`, `system` or `anonymous`.
+    pub actor_kind: String,
+    /// The user, key or link.
+    pub actor_id: Option<uuid::Uuid>,
+    /// The request that caused it.
+    pub request_id: Option<String>,
+    /// The client address.
+    pub ip: Option<String>,
+    /// The client's user agent.
+    pub user_agent: Option<String>,
+    /// When.
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// The payload, as the JSON text it was stored as.
+    pub payload: String,
+    /// The event's hash in its chain.
+    pub hash: String,
+}
+
+/// Which events to read, and in which order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// The workspace (required: the trail is read one workspace at a time).
+    pub workspace: Option<WorkspaceId>,
+    /// At or after this time.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Before this time.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// Caused by this user, key or link.
+    pub actor_id: Option<uuid::Uuid>,
+    /// Of this type.
+    pub event_type: Option<String>,
+    /// About this aggregate type…
+    pub aggregate_type: Option<String>,
+    /// …and id.
+    pub aggregate_id: Option<uuid::Uuid>,
+    /// Newest first (the default) or oldest first.
+    pub oldest_first: bool,
+    /// Continue after this global sequence (exclusive), in the query's order.
+    pub after: Option<u64>,
+}

@@ -4,7 +4,10 @@ use async_trait::async_trait;
 
 use crate::DomainResult;
 use crate::ids::WorkspaceId;
-use crate::model::ChainReport;
+use crate::model::{AuditEvent, ChainReport, EventQuery};
+
+/// Events flowing out of the store in constant memory.
+pub type EventStream = std::pin::Pin<Box<dyn futures_core::Stream<Item = DomainResult<AuditEvent>> + Send>>;
 
 /// Reads the event store's hash chains.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -24,4 +27,14 @@ pub trait AuditTrail: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn chains(&self) -> DomainResult<Vec<Option<WorkspaceId>>>;
+
+    /// Up to `limit` events matching `query`, in its order.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn events(&self, query: &EventQuery, limit: u32) -> DomainResult<Vec<AuditEvent>>;
+
+    /// Every event matching `query`, read in batches as the stream is
+    /// consumed, so any number of events is exported in constant memory.
+    fn stream(&self, query: EventQuery) -> EventStream;
 }

@@ -14,7 +14,7 @@ mod idempotency;
 mod repositories;
 mod system;
 
-pub use audit::AuditTrail;
+pub use audit::{AuditTrail, EventStream};
 pub use blobs::{BlobContent, BlobStore, ByteStream, StagedBlob, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};

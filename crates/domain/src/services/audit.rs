@@ -4,9 +4,12 @@ use std::sync::Arc;
 
 use super::WorkspaceAccess;
 use crate::error::DomainError;
+use crate::ids::DocumentId;
 use crate::ids::WorkspaceId;
-use crate::model::ChainReport;
+use crate::model::{AuditEvent, ChainReport, EventQuery};
+use crate::page::MAX_PAGE_SIZE;
 use crate::policy::Action;
+use crate::ports::EventStream;
 use crate::ports::{AuditTrail, WorkspaceRepository};
 use crate::{Actor, DomainResult, Principal};
 
@@ -36,6 +39,63 @@ impl AuditService {
     pub async fn verify(&self, actor: &Actor, workspace: WorkspaceId) -> DomainResult<ChainReport> {
         self.access.authorize(actor, workspace, Action::ReadAudit).await?;
         self.trail.verify(Some(workspace)).await
+    }
+
+    /// A page of the workspace's events matching `query` (admins and
+    /// owners), and the cursor of the next page.
+    ///
+    /// # Errors
+    /// `NotFound`; `Forbidden`.
+    pub async fn events(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        query: EventQuery,
+        limit: u32,
+    ) -> DomainResult<(Vec<AuditEvent>, Option<u64>)> {
+        self.access.authorize(actor, workspace, Action::ReadAudit).await?;
+        self.page(EventQuery { workspace: Some(workspace), ..query }, limit).await
+    }
+
+    /// Every event of the workspace matching `query`, streamed (admins and owners).
+    ///
+    /// # Errors
+    /// `NotFound`; `Forbidden`.
+    pub async fn export(&self, actor: &Actor, workspace: WorkspaceId, query: EventQuery) -> DomainResult<EventStream> {
+        self.access.authorize(actor, workspace, Action::ReadAudit).await?;
+        Ok(self.trail.stream(EventQuery { workspace: Some(workspace), ..query }))
+    }
+
+    /// A document's events, newest first, for anyone who may read the workspace.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn document_history(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        document: DocumentId,
+        after: Option<u64>,
+        limit: u32,
+    ) -> DomainResult<(Vec<AuditEvent>, Option<u64>)> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        let query = EventQuery {
+            workspace: Some(workspace),
+            aggregate_type: Some("document".into()),
+            aggregate_id: Some(document.as_uuid()),
+            after,
+            ..EventQuery::default()
+        };
+        self.page(query, limit).await
+    }
+
+    async fn page(&self, query: EventQuery, limit: u32) -> DomainResult<(Vec<AuditEvent>, Option<u64>)> {
+        let limit = limit.clamp(1, MAX_PAGE_SIZE);
+        let mut events = self.trail.events(&query, limit + 1).await?;
+        let more = events.len() > limit as usize;
+        events.truncate(limit as usize);
+        let next = if more { events.last().map(|e| e.seq) } else { None };
+        Ok((events, next))
     }
 
     /// Verifies every chain, or one workspace's even after the workspace
