@@ -13,6 +13,7 @@ mod m20261125_000003_documents;
 mod m20261125_000004_idempotency;
 mod m20261125_000005_sharing;
 mod m20261125_000006_audit_chain;
+mod m20261125_000007_projections;
 
 pub mod chain;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_idempotency::Migration),
             Box::new(m20261125_000005_sharing::Migration),
             Box::new(m20261125_000006_audit_chain::Migration),
+            Box::new(m20261125_000007_projections::Migration),
         ]
     }
 }

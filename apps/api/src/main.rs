@@ -47,6 +47,17 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Maintain the read models built from the event store.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectionsCommand {
+    /// Drop the activity feeds and usage figures and replay every event.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
     let format = LogFormat::parse(&settings.log.format);
-    if matches!(cli.command, Command::Audit { .. }) {
+    if matches!(cli.command, Command::Audit { .. } | Command::Projections { .. }) {
         cabinet_telemetry::init_stderr(&settings.log.level, format);
     } else {
         cabinet_telemetry::init(&settings.log.level, format);
@@ -93,6 +104,15 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             tracing::info!(user_id = %user.id, email = %user.email, "administrator created");
+            Ok(())
+        }
+        Command::Projections { command: ProjectionsCommand::Rebuild } => {
+            let app = cabinet_bootstrap::build(settings).await?;
+            let started = std::time::Instant::now();
+            let applied = app.audit.rebuild_projections(&Actor::system()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            app.database.close().await;
+            use std::io::Write as _;
+            writeln!(std::io::stdout(), "replayed {applied} events in {:.1} s", started.elapsed().as_secs_f64())?;
             Ok(())
         }
         Command::Audit { command: AuditCommand::Verify { workspace } } => {

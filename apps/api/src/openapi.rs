@@ -58,6 +58,7 @@ use crate::routes;
         routes::shares::download,
         routes::shares::download_with_form,
         routes::audit::verify,
+        routes::audit::activity,
         routes::audit::events,
         routes::audit::export,
         routes::audit::document_history,

@@ -107,6 +107,11 @@ fn audit_verify_reports_each_chain_and_fails_on_a_break() {
     assert!(ok, "{stdout}");
     assert_eq!(stdout.trim(), "accounts: intact up to sequence 1");
 
+    let rebuilt = cabinet(data.path()).args(["projections", "rebuild"]).output().expect("runs");
+    assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    let said = String::from_utf8_lossy(&rebuilt.stdout);
+    assert!(said.starts_with("replayed 0 events"), "account events project nothing: {said}");
+
     // Forge the event with the triggers lifted, as the database's owner could.
     let db = data.path().join("cabinet.db");
     let forged = Command::new("python3")

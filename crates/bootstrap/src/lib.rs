@@ -198,7 +198,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         folders: Arc::new(folders),
         documents: Arc::new(documents),
         shares: Arc::new(shares),
-        audit: Arc::new(AuditService::new(Arc::new(database.audit()), workspaces_repo.clone())),
+        audit: Arc::new(AuditService::new(
+            Arc::new(database.audit()),
+            Arc::new(database.projections()),
+            workspaces_repo.clone(),
+        )),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
         blobs: blob_store,
         idempotency: Arc::new(database.idempotency()),

@@ -331,3 +331,70 @@ pub mod idempotency_keys {
 
     no_relations!();
 }
+
+pub mod projection_cursors {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "projection_cursors")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub chain_id: Uuid,
+        pub last_seq: i64,
+    }
+
+    no_relations!();
+}
+
+pub mod activity_feed {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "activity_feed")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub workspace_id: Uuid,
+        pub chain_seq: i64,
+        pub occurred_at: DateTimeUtc,
+        pub actor_kind: String,
+        pub actor_id: Option<Uuid>,
+        pub event_type: String,
+        pub aggregate_type: String,
+        pub aggregate_id: Uuid,
+    }
+
+    no_relations!();
+}
+
+pub mod workspace_usage {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "workspace_usage")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub workspace_id: Uuid,
+        pub documents: i64,
+        pub versions: i64,
+        pub bytes: i64,
+    }
+
+    no_relations!();
+}
+
+pub mod projected_documents {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "projected_documents")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub document_id: Uuid,
+        pub workspace_id: Uuid,
+        pub versions: i64,
+        pub bytes: i64,
+    }
+
+    no_relations!();
+}

@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod folders;
 mod idempotency;
+mod projections;
 mod sessions;
 mod shares;
 mod users;
@@ -36,6 +37,7 @@ pub use audit::SqlAuditTrail;
 pub use documents::SqlDocumentRepository;
 pub use folders::SqlFolderRepository;
 pub use idempotency::SqlIdempotencyStore;
+pub use projections::SqlProjections;
 pub use sessions::SqlSessionRepository;
 pub use shares::SqlShareLinkRepository;
 pub use users::SqlUserRepository;
@@ -156,6 +158,12 @@ impl Database {
     #[must_use]
     pub fn audit(&self) -> SqlAuditTrail {
         SqlAuditTrail::new(self.conn.clone())
+    }
+
+    /// The read models projected from events.
+    #[must_use]
+    pub fn projections(&self) -> SqlProjections {
+        SqlProjections::new(self.conn.clone())
     }
 
     /// The share link repository.

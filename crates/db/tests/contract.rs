@@ -1143,6 +1143,165 @@ async fn events_are_filtered_paged_and_streamed(db: &Database) {
     assert_eq!(trail.events(&theirs, 10).await.expect("page").len(), 1, "one workspace's events only");
 }
 
+// ------------------------------------------------------------- projections
+
+/// A document with one version of `size` bytes, recorded with its events.
+async fn projected_upload(db: &Database, ws: &Workspace, folder: FolderId, n: u64, size: u64) -> Document {
+    let doc = doc_in(ws, folder, &format!("doc-{n}"));
+    let mut version = version_of(&doc, 1, &format!("{n:x}"));
+    version.size = size;
+    let events = [
+        event(EventPayload::DocumentCreated {
+            workspace_id: ws.id,
+            document_id: doc.id,
+            folder_id: folder,
+            name: doc.name.as_str().into(),
+        }),
+        version_event(ws.id, &version),
+    ];
+    db.documents().create(&doc, &version, None, &events).await.expect("created");
+    doc
+}
+
+fn version_event(ws: WorkspaceId, v: &DocumentVersion) -> NewEvent {
+    event(EventPayload::VersionAdded {
+        workspace_id: ws,
+        document_id: v.document_id,
+        number: v.number,
+        sha256: v.sha256.as_str().into(),
+        size: v.size,
+        content_type: v.content_type.clone(),
+    })
+}
+
+async fn snapshot(
+    db: &Database,
+    workspaces: &[WorkspaceId],
+) -> Vec<(cabinet_domain::model::UsageFigures, Vec<cabinet_domain::model::Activity>)> {
+    use cabinet_domain::ports::Projections as _;
+    let projections = db.projections();
+    let mut out = Vec::new();
+    for ws in workspaces {
+        out.push((
+            projections.figures(*ws).await.expect("figures"),
+            projections.activity(*ws, None, 10_000).await.expect("activity"),
+        ));
+    }
+    out
+}
+
+async fn rebuilt_projections_equal_the_live_ones_after_a_random_workload(db: &Database) {
+    use cabinet_domain::model::UsageFigures;
+    use cabinet_domain::ports::Projections as _;
+    let projections = db.projections();
+    let alice = user_in(db, "alice@example.com").await;
+    let workspaces = [workspace_owned_by(db, alice.id).await, workspace_owned_by(db, alice.id).await];
+    let mut expected = [UsageFigures::default(); 2];
+    // Per document: (workspace index, folder, versions, bytes, trashed).
+    let mut docs: Vec<(usize, Document, u64, u64, bool)> = Vec::new();
+    let mut folders: Vec<(usize, Folder)> = Vec::new();
+    let mut seed: u64 = 0x5eed;
+    let mut next = |bound: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % bound
+    };
+    for step in 0..120_u64 {
+        let w = usize::try_from(next(2)).expect("index");
+        let ws = &workspaces[w];
+        match next(10) {
+            0..=3 => {
+                let folder = match folders.iter().find(|(fw, _)| *fw == w) {
+                    Some((_, f)) if next(2) == 0 => f.id,
+                    _ => ws.root_folder_id,
+                };
+                let size = 1 + next(5_000);
+                let doc = projected_upload(db, ws, folder, step, size).await;
+                expected[w].documents += 1;
+                expected[w].versions += 1;
+                expected[w].bytes += size;
+                docs.push((w, doc, 1, size, false));
+            }
+            4..=5 if !docs.is_empty() => {
+                let i = usize::try_from(next(docs.len() as u64)).expect("index");
+                let (dw, doc, versions, bytes, trashed) = &mut docs[i];
+                if *trashed {
+                    continue;
+                }
+                let mut v = version_of(doc, u32::try_from(*versions + 1).expect("small"), &format!("{step:x}f"));
+                v.size = 1 + next(5_000);
+                let event = version_event(workspaces[*dw].id, &v);
+                assert!(db.documents().add_version(workspaces[*dw].id, &v, None, &[event]).await.expect("v"));
+                *versions += 1;
+                *bytes += v.size;
+                expected[*dw].versions += 1;
+                expected[*dw].bytes += v.size;
+            }
+            6 if !docs.is_empty() => {
+                let i = usize::try_from(next(docs.len() as u64)).expect("index");
+                let (dw, doc, versions, bytes, trashed) = docs.remove(i);
+                let ws = &workspaces[dw];
+                if !trashed {
+                    db.documents().trash(ws.id, doc.id, now(), &[]).await.expect("trashed");
+                }
+                let purged = event(EventPayload::DocumentPurged { workspace_id: ws.id, document_id: doc.id });
+                db.documents().purge(ws.id, doc.id, now(), &[purged]).await.expect("purged");
+                expected[dw].documents -= 1;
+                expected[dw].versions -= versions;
+                expected[dw].bytes -= bytes;
+            }
+            7 => {
+                let folder = new_folder(db, ws, ws.root_folder_id, &format!("folder-{step}")).await;
+                folders.push((w, folder));
+            }
+            8 if !folders.is_empty() => {
+                let i = usize::try_from(next(folders.len() as u64)).expect("index");
+                let (fw, folder) = folders.remove(i);
+                let ws = &workspaces[fw];
+                db.folders().trash(ws.id, folder.id, now(), &[]).await.expect("trashed");
+                let subtree = db.folders().trashed_subtree(ws.id, folder.id).await.expect("read").expect("trashed");
+                let purged = event(EventPayload::FolderPurged {
+                    workspace_id: ws.id,
+                    folder_id: folder.id,
+                    folder_ids: subtree.folders.clone(),
+                    document_ids: subtree.documents.clone(),
+                });
+                assert!(db.folders().purge(ws.id, &subtree, now(), &[purged]).await.expect("purged"));
+                docs.retain(|(dw, doc, versions, bytes, _)| {
+                    let gone = *dw == fw && doc.folder_id == folder.id;
+                    if gone {
+                        expected[fw].documents -= 1;
+                        expected[fw].versions -= versions;
+                        expected[fw].bytes -= bytes;
+                    }
+                    !gone
+                });
+            }
+            _ => {
+                // The worker catching up now and then, in small batches.
+                projections.catch_up(3).await.expect("caught up");
+            }
+        }
+    }
+    while projections.catch_up(3).await.expect("caught up") > 0 {}
+    let ids = [workspaces[0].id, workspaces[1].id];
+    let live = snapshot(db, &ids).await;
+    assert_eq!(live[0].0, expected[0], "the live figures match what happened");
+    assert_eq!(live[1].0, expected[1]);
+    assert!(!live[0].1.is_empty() && !live[1].1.is_empty());
+
+    let replayed = projections.rebuild().await.expect("rebuilt");
+    assert!(replayed >= live.iter().map(|(_, feed)| feed.len() as u64).sum::<u64>());
+    let rebuilt = snapshot(db, &ids).await;
+    for (w, ((live_figures, live_feed), (rebuilt_figures, rebuilt_feed))) in live.iter().zip(&rebuilt).enumerate() {
+        assert_eq!(live_figures, rebuilt_figures, "workspace {w}: figures");
+        assert_eq!(live_feed.len(), rebuilt_feed.len(), "workspace {w}: feed length");
+        for (a, b) in live_feed.iter().zip(rebuilt_feed) {
+            assert_eq!(a, b, "workspace {w}: feed entry {}", a.seq);
+        }
+    }
+    assert_eq!(projections.catch_up(100).await.expect("nothing left"), 0);
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1203,4 +1362,5 @@ contract!(
     the_chain_names_the_first_altered_or_deleted_event,
     concurrent_appends_to_one_chain_leave_no_gaps,
     events_are_filtered_paged_and_streamed,
+    rebuilt_projections_equal_the_live_ones_after_a_random_workload,
 );

@@ -350,3 +350,71 @@ pub async fn document_history(
         .await?;
     Ok(HttpResponse::Ok().json(list_dto(page)))
 }
+
+/// One line of the activity feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityDto {
+    /// The event's sequence (also the cursor).
+    pub seq: u64,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+    /// `user`, `api_key`, `share_link` or `system`.
+    pub actor_kind: String,
+    /// The user, key or link.
+    pub actor_id: Option<Uuid>,
+    /// The versioned event type.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// What it was about.
+    pub aggregate_type: String,
+    /// Which one.
+    pub aggregate_id: Uuid,
+}
+
+/// A page of activity.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityListDto {
+    /// Newest first.
+    pub items: Vec<ActivityDto>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// The workspace's activity feed, newest first (any member). It is a read
+/// model of the audit trail without client addresses, updated by the
+/// worker within a second of each change.
+#[utoipa::path(get, path = "/api/v1/workspaces/{ws}/activity", tag = "audit", security(("bearer" = [])),
+    params(("ws" = Uuid, Path, description = "Workspace id"), HistoryQuery),
+    responses(
+        (status = 200, description = "A page of activity", body = ActivityListDto),
+        (status = 404, description = "No such workspace, or not a member", body = Problem),
+    ))]
+pub async fn activity(
+    app: web::Data<App>,
+    caller: Authenticated,
+    ws: web::Path<Uuid>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (items, next) = app
+        .audit
+        .activity(
+            &caller.0,
+            WorkspaceId::from_uuid(ws.into_inner()),
+            cursor(query.cursor.as_deref())?,
+            query.limit.unwrap_or(50),
+        )
+        .await?;
+    let items = items
+        .into_iter()
+        .map(|a| ActivityDto {
+            seq: a.seq,
+            occurred_at: a.occurred_at,
+            actor_kind: a.actor_kind,
+            actor_id: a.actor_id,
+            event_type: a.event_type,
+            aggregate_type: a.aggregate_type,
+            aggregate_id: a.aggregate_id,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ActivityListDto { items, next_cursor: next.map(|n| n.to_string()) }))
+}

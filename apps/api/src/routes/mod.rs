@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}", web::delete().to(workspaces::delete))
             .route("/{ws}/usage", web::get().to(workspaces::usage))
             .route("/{ws}/audit/verify", web::get().to(audit::verify))
+            .route("/{ws}/activity", web::get().to(audit::activity))
             .route("/{ws}/audit/events", web::get().to(audit::events))
             .route("/{ws}/audit/export", web::get().to(audit::export))
             .route("/{ws}/documents/{id}/history", web::get().to(audit::document_history))

@@ -105,6 +105,12 @@ pub struct UsageDto {
     pub bytes: u64,
     /// The quota in bytes, if there is one.
     pub quota_bytes: Option<u64>,
+    /// Documents, live or in the trash (projected from events).
+    pub documents: u64,
+    /// Their versions (projected).
+    pub versions: u64,
+    /// The bytes of all versions, identical content counted each time (projected).
+    pub version_bytes: u64,
 }
 
 /// Storage used by a workspace, and its quota.
@@ -115,6 +121,14 @@ pub struct UsageDto {
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
 pub async fn usage(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let (bytes, quota_bytes) = app.documents.usage(&caller.0, WorkspaceId::from_uuid(ws.into_inner())).await?;
-    Ok(HttpResponse::Ok().json(UsageDto { bytes, quota_bytes }))
+    let ws = WorkspaceId::from_uuid(ws.into_inner());
+    let (bytes, quota_bytes) = app.documents.usage(&caller.0, ws).await?;
+    let figures = app.audit.figures(&caller.0, ws).await?;
+    Ok(HttpResponse::Ok().json(UsageDto {
+        bytes,
+        quota_bytes,
+        documents: figures.documents,
+        versions: figures.versions,
+        version_bytes: figures.bytes,
+    }))
 }

@@ -125,3 +125,42 @@ async fn the_trail_is_listed_filtered_exported_and_shown_per_document() {
         history["items"].as_array().expect("items").iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(types, ["document.version_added.v1", "document.version_added.v1", "document.created.v1"]);
 }
+
+#[tokio::test]
+async fn the_activity_feed_and_figures_follow_the_events_once_projected() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let vera = app.user("vera@example.com").await;
+    let created = json_of(
+        app.post("/api/v1/workspaces", Some(&alice.access), json!({"name": "Feed"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let (ws, root) = (created["id"].as_str().expect("id"), created["root_folder_id"].as_str().expect("root"));
+    app.add_member(&alice.access, ws, "vera@example.com", "viewer").await;
+    app.upload_file(&alice.access, ws, root, "a.txt", "12345").await;
+    app.upload_file(&alice.access, ws, root, "b.txt", "12345").await;
+    let system = cabinet_domain::Actor::system();
+    assert!(app.services.audit.catch_up(&system).await.expect("projected") > 0);
+
+    let usage = json_of(app.get(&format!("/api/v1/workspaces/{ws}/usage"), &vera.access).await, StatusCode::OK).await;
+    assert_eq!((usage["documents"].as_u64(), usage["versions"].as_u64()), (Some(2), Some(2)));
+    assert_eq!((usage["version_bytes"].as_u64(), usage["bytes"].as_u64()), (Some(10), Some(5)), "{usage}");
+    let feed =
+        json_of(app.get(&format!("/api/v1/workspaces/{ws}/activity?limit=3"), &vera.access).await, StatusCode::OK)
+            .await;
+    let items = feed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["type"], "document.version_added.v1");
+    assert!(items[0].get("ip").is_none(), "the feed shows no client addresses");
+    let next = feed["next_cursor"].as_str().expect("more");
+    let rest = json_of(
+        app.get(&format!("/api/v1/workspaces/{ws}/activity?cursor={next}&limit=200"), &vera.access).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(rest["items"].as_array().expect("items").last().expect("first event")["type"], "workspace.created.v1");
+    assert!(app.services.audit.rebuild_projections(&system).await.expect("rebuilt") > 0);
+    let again = json_of(app.get(&format!("/api/v1/workspaces/{ws}/usage"), &vera.access).await, StatusCode::OK).await;
+    assert_eq!(again, usage, "a rebuild gives the same figures");
+}

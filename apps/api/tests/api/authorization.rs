@@ -46,6 +46,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("DELETE", "/api/v1/workspaces/{ws}", [A, F, F, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/usage", [A, A, A, A, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/audit/verify", [A, A, F, F, N, U]),
+    ("GET", "/api/v1/workspaces/{ws}/activity", [A, A, A, A, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/audit/events", [A, A, F, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/audit/export", [A, A, F, F, N, U]),
     ("GET", "/api/v1/workspaces/{ws}/documents/{id}/history", [A, A, A, A, N, U]),

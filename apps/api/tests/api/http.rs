@@ -188,6 +188,7 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         "/s/{token}",
         "/s/{token}/download",
         "/api/v1/workspaces/{ws}/audit/verify",
+        "/api/v1/workspaces/{ws}/activity",
         "/api/v1/workspaces/{ws}/audit/events",
         "/api/v1/workspaces/{ws}/audit/export",
         "/api/v1/workspaces/{ws}/documents/{id}/history",

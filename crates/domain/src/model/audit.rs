@@ -101,3 +101,33 @@ pub struct EventQuery {
     /// Continue after this global sequence (exclusive), in the query's order.
     pub after: Option<u64>,
 }
+
+/// One line of a workspace's activity feed (a read model of its events).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    /// The event's global sequence.
+    pub seq: u64,
+    /// When.
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// `user`, `api_key`, `share_link` or `system`.
+    pub actor_kind: String,
+    /// The user, key or link.
+    pub actor_id: Option<uuid::Uuid>,
+    /// The versioned event type.
+    pub event_type: String,
+    /// What it was about.
+    pub aggregate_type: String,
+    /// Which one.
+    pub aggregate_id: uuid::Uuid,
+}
+
+/// A workspace's figures, projected from its events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UsageFigures {
+    /// Documents not purged (live or in the trash).
+    pub documents: u64,
+    /// Their versions.
+    pub versions: u64,
+    /// The bytes of those versions (identical content counted each time).
+    pub bytes: u64,
+}

@@ -12,7 +12,7 @@ mod values;
 mod workspace;
 
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
-pub use audit::{AuditEvent, ChainBreak, ChainReport, EventQuery};
+pub use audit::{Activity, AuditEvent, ChainBreak, ChainReport, EventQuery, UsageFigures};
 pub use blob::{ByteRange, Sha256};
 pub use document::{
     Document, DocumentVersion, MAX_METADATA, MAX_TAGS, RangeSpec, validate_description, validate_metadata,

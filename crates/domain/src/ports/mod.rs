@@ -14,7 +14,7 @@ mod idempotency;
 mod repositories;
 mod system;
 
-pub use audit::{AuditTrail, EventStream};
+pub use audit::{AuditTrail, EventStream, Projections};
 pub use blobs::{BlobContent, BlobStore, ByteStream, StagedBlob, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
@@ -27,7 +27,7 @@ pub use repositories::{
 pub use system::{Clock, IdGenerator, SecretGenerator};
 
 #[cfg(any(test, feature = "mocks"))]
-pub use audit::MockAuditTrail;
+pub use audit::{MockAuditTrail, MockProjections};
 #[cfg(any(test, feature = "mocks"))]
 pub use blobs::MockBlobStore;
 #[cfg(any(test, feature = "mocks"))]

@@ -6,16 +6,17 @@ use super::WorkspaceAccess;
 use crate::error::DomainError;
 use crate::ids::DocumentId;
 use crate::ids::WorkspaceId;
-use crate::model::{AuditEvent, ChainReport, EventQuery};
+use crate::model::{Activity, AuditEvent, ChainReport, EventQuery, UsageFigures};
 use crate::page::MAX_PAGE_SIZE;
 use crate::policy::Action;
 use crate::ports::EventStream;
-use crate::ports::{AuditTrail, WorkspaceRepository};
+use crate::ports::{AuditTrail, Projections, WorkspaceRepository};
 use crate::{Actor, DomainResult, Principal};
 
 /// Verifying and reading the audit trail.
 pub struct AuditService {
     trail: Arc<dyn AuditTrail>,
+    projections: Arc<dyn Projections>,
     access: WorkspaceAccess,
 }
 
@@ -28,8 +29,69 @@ impl std::fmt::Debug for AuditService {
 impl AuditService {
     /// The audit use cases over the given ports.
     #[must_use]
-    pub fn new(trail: Arc<dyn AuditTrail>, workspaces: Arc<dyn WorkspaceRepository>) -> Self {
-        Self { trail, access: WorkspaceAccess::new(workspaces) }
+    pub fn new(
+        trail: Arc<dyn AuditTrail>,
+        projections: Arc<dyn Projections>,
+        workspaces: Arc<dyn WorkspaceRepository>,
+    ) -> Self {
+        Self { trail, projections, access: WorkspaceAccess::new(workspaces) }
+    }
+
+    /// A page of the workspace's activity feed, newest first, and the cursor
+    /// of the next (any member). The feed is a projection: it shows what the
+    /// worker has applied, normally within a second.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn activity(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        before: Option<u64>,
+        limit: u32,
+    ) -> DomainResult<(Vec<Activity>, Option<u64>)> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        let limit = limit.clamp(1, MAX_PAGE_SIZE);
+        let mut items = self.projections.activity(workspace, before, limit + 1).await?;
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next = if more { items.last().map(|a| a.seq) } else { None };
+        Ok((items, next))
+    }
+
+    /// The workspace's projected figures (any member).
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn figures(&self, actor: &Actor, workspace: WorkspaceId) -> DomainResult<UsageFigures> {
+        self.access.authorize(actor, workspace, Action::ViewWorkspace).await?;
+        self.projections.figures(workspace).await
+    }
+
+    /// Applies new events to the read models (the worker, continuously).
+    ///
+    /// # Errors
+    /// `Forbidden` unless Cabinet itself asks; storage failures.
+    pub async fn catch_up(&self, actor: &Actor) -> DomainResult<u64> {
+        Self::system_only(actor)?;
+        self.projections.catch_up(500).await
+    }
+
+    /// Drops the read models and replays every event (`cabinet projections rebuild`).
+    ///
+    /// # Errors
+    /// `Forbidden` unless Cabinet itself asks; storage failures.
+    pub async fn rebuild_projections(&self, actor: &Actor) -> DomainResult<u64> {
+        Self::system_only(actor)?;
+        self.projections.rebuild().await
+    }
+
+    fn system_only(actor: &Actor) -> DomainResult<()> {
+        if actor.principal == Principal::System {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden("only Cabinet maintains its read models"))
+        }
     }
 
     /// Verifies a workspace's chain (admins and owners).
@@ -133,7 +195,7 @@ mod tests {
     use super::*;
     use crate::Role;
     use crate::model::ChainBreak;
-    use crate::ports::{MockAuditTrail, MockWorkspaceRepository};
+    use crate::ports::{MockAuditTrail, MockProjections, MockWorkspaceRepository};
     use crate::services::testkit::{block_on, membership, user_actor};
 
     fn report(workspace: Option<WorkspaceId>) -> ChainReport {
@@ -149,7 +211,7 @@ mod tests {
             trail.expect_verify().with(eq(Some(ws))).times(usize::from(allowed)).returning(|w| Ok(report(w)));
             let mut workspaces = MockWorkspaceRepository::new();
             workspaces.expect_membership().returning(move |w, u| Ok(Some(membership(w, u, role))));
-            let service = AuditService::new(Arc::new(trail), Arc::new(workspaces));
+            let service = AuditService::new(Arc::new(trail), Arc::new(MockProjections::new()), Arc::new(workspaces));
             let result = block_on(service.verify(&user_actor(me), ws));
             if allowed {
                 assert_eq!(result.expect("report").broken_at, Some((5, ChainBreak::Altered)));
@@ -160,13 +222,32 @@ mod tests {
     }
 
     #[test]
+    fn only_cabinet_rebuilds_its_read_models() {
+        let mut projections = MockProjections::new();
+        projections.expect_rebuild().times(1).returning(|| Ok(42));
+        let service = AuditService::new(
+            Arc::new(MockAuditTrail::new()),
+            Arc::new(projections),
+            Arc::new(MockWorkspaceRepository::new()),
+        );
+        assert_eq!(block_on(service.rebuild_projections(&Actor::system())).expect("rebuilt"), 42);
+        let someone = user_actor(crate::UserId::from_uuid(Uuid::new_v4()));
+        assert!(matches!(block_on(service.rebuild_projections(&someone)), Err(DomainError::Forbidden(_))));
+        assert!(matches!(block_on(service.catch_up(&someone)), Err(DomainError::Forbidden(_))));
+    }
+
+    #[test]
     fn every_chain_is_verified_for_the_system_only() {
         let chains = vec![None, Some(WorkspaceId::from_uuid(Uuid::new_v4()))];
         let mut trail = MockAuditTrail::new();
         let listed = chains.clone();
         trail.expect_chains().times(1).returning(move || Ok(listed.clone()));
         trail.expect_verify().times(2).returning(|w| Ok(report(w)));
-        let service = AuditService::new(Arc::new(trail), Arc::new(MockWorkspaceRepository::new()));
+        let service = AuditService::new(
+            Arc::new(trail),
+            Arc::new(MockProjections::new()),
+            Arc::new(MockWorkspaceRepository::new()),
+        );
         let reports = block_on(service.verify_chains(&Actor::system(), None)).expect("reports");
         assert_eq!(reports.iter().map(|r| r.workspace).collect::<Vec<_>>(), chains);
         let someone = user_actor(crate::UserId::from_uuid(Uuid::new_v4()));
