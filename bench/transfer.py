@@ -19,68 +19,12 @@ import argparse
 import json
 import os
 import pathlib
-import shutil
-import subprocess
-import sys
 import tempfile
 import threading
-import time
-import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from common import Sampler, api, bench_user, curl, log, release_binary, rss_kib, start_server, timed
+
 CHUNK = 8 * 1024 * 1024
-
-
-def log(msg):
-    print(f"» {msg}", file=sys.stderr, flush=True)
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-class Sampler(threading.Thread):
-    """Samples a process's resident set every 20 ms and keeps the peak."""
-
-    def __init__(self, pid):
-        super().__init__(daemon=True)
-        self.pid, self.peak, self.running = pid, 0, True
-
-    def run(self):
-        while self.running:
-            self.peak = max(self.peak, rss_kib(self.pid))
-            time.sleep(0.02)
-
-    def stop(self):
-        self.running = False
-        self.join()
-        return self.peak
-
-
-def api(base, method, path, token=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req) as resp:
-        return json.loads(resp.read() or b"null")
-
-
-def curl(*args):
-    out = subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-w", "%{time_total}", *args],
-                         check=True, capture_output=True, text=True)
-    return float(out.stdout)
-
-
-def timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def drop_caches():
@@ -158,12 +102,7 @@ def main():
     parser.add_argument("--binary", default=None)
     parser.add_argument("--store", choices=["local", "s3"], default="local")
     args = parser.parse_args()
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    binary = pathlib.Path(args.binary) if args.binary else target / "release" / "cabinet"
-    if not args.binary:
-        log("building the release binary")
-        subprocess.run(["cargo", "build", "--release", "--locked", "-p", "cabinet-api", "--bin", "cabinet"],
-                       cwd=ROOT, check=True)
+    binary = release_binary(args.binary)
     size = args.size_mib * 1024 * 1024
 
     with tempfile.TemporaryDirectory(prefix="cabinet-bench-") as tmp:
@@ -186,21 +125,9 @@ def main():
                 "CABINET__STORAGE__S3__PATH_STYLE": "true",
                 "CABINET__STORAGE__S3__ALLOW_HTTP": "true",
             })
-        server = subprocess.Popen([str(binary), "serve"], env=env, stdout=subprocess.PIPE, text=True)
+        server, base = start_server(binary, env)
         try:
-            port = None
-            for line in server.stdout:
-                entry = json.loads(line)
-                if entry.get("message") == "cabinet is listening":
-                    port = entry["port"]
-                    break
-            threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
-            base = f"http://127.0.0.1:{port}"
-            api(base, "POST", "/api/v1/auth/register",
-                body={"email": "bench@example.com", "password": "benchmark passphrase", "display_name": "Bench"})
-            token = api(base, "POST", "/api/v1/auth/login",
-                        body={"email": "bench@example.com", "password": "benchmark passphrase"})["access_token"]
-            ws = api(base, "POST", "/api/v1/workspaces", token, {"name": "Bench"})
+            token, ws = bench_user(base)
             auth = f"authorization: Bearer {token}"
 
             # The direct baseline: the same bytes into and out of the same

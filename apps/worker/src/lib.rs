@@ -38,9 +38,14 @@ pub async fn run(app: App, shutdown: impl Future<Output = ()>) -> anyhow::Result
 /// How often the read models catch up with the event store.
 const PROJECTION_INTERVAL: Duration = Duration::from_millis(500);
 
-/// Applies new events to the read models until none are left.
+/// The longest one round of projecting runs before the worker looks at its
+/// other duties and at shutdown again.
+const PROJECTION_ROUND: Duration = Duration::from_secs(1);
+
+/// Applies new events to the read models until none are left or the round is over.
 async fn project(app: &App) {
-    loop {
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < PROJECTION_ROUND {
         match app.audit.catch_up(&Actor::system()).await {
             Ok(0) => return,
             Ok(applied) => tracing::debug!(applied, "projected events"),
