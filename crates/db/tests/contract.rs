@@ -183,6 +183,11 @@ async fn a_failed_event_append_rolls_back_the_change(db: &Database) {
     assert_eq!(db.users().get(bob.id).await.expect("get"), None, "no user without its event");
     assert_eq!(count(db, "SELECT COUNT(*) FROM events").await, first);
     assert!(db.users().get(alice.id).await.expect("get").is_some());
+    // The chain's head moved with nothing: the next append continues it intact.
+    use cabinet_domain::ports::AuditTrail as _;
+    db.users().create(&bob, &[registered(&bob)]).await.expect("created");
+    let report = db.audit().verify(None).await.expect("verify");
+    assert_eq!((report.intact_up_to, report.broken_at), (u64::try_from(first).expect("count") + 1, None));
 }
 
 async fn events_are_append_only(db: &Database) {

@@ -343,3 +343,27 @@ fn a_lost_race_on_update_is_a_failed_precondition() {
     ));
     assert!(matches!(err, Err(DomainError::PreconditionFailed)));
 }
+
+#[test]
+fn when_the_event_store_refuses_the_change_is_not_reported_as_done() {
+    // The repository persists the change and its events in one transaction;
+    // when the append fails it stores neither and says so, and the service
+    // passes the failure on instead of returning a document.
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    expect_stored(&mut blobs, &mut docs, None);
+    docs.expect_create()
+        .withf(|_, _, _, events| events.len() == 2)
+        .times(1)
+        .returning(|_, _, _, _| Err(DomainError::Internal("the event store refused the append".into())));
+    docs.expect_add_version().never();
+    let result = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
+        &user_actor(me),
+        ws,
+        FolderId::from_uuid(Uuid::new_v4()),
+        "a.txt",
+        upload("a.txt"),
+    ));
+    assert!(matches!(result, Err(DomainError::Internal(_))), "{result:?}");
+}
