@@ -13,6 +13,15 @@ use crate::ports::EventStream;
 use crate::ports::{AuditTrail, Projections, WorkspaceRepository};
 use crate::{Actor, DomainResult, Principal};
 
+/// A page from `items` fetched one beyond `limit`: the first `limit`, and
+/// the cursor of the next page when there was one more.
+fn page_of<T>(mut items: Vec<T>, limit: u32, seq: fn(&T) -> u64) -> (Vec<T>, Option<u64>) {
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next = if more { items.last().map(seq) } else { None };
+    (items, next)
+}
+
 /// Verifying and reading the audit trail.
 pub struct AuditService {
     trail: Arc<dyn AuditTrail>,
@@ -52,11 +61,8 @@ impl AuditService {
     ) -> DomainResult<(Vec<Activity>, Option<u64>)> {
         self.access.authorize(actor, workspace, Action::ReadContent).await?;
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
-        let mut items = self.projections.activity(workspace, before, limit + 1).await?;
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        let next = if more { items.last().map(|a| a.seq) } else { None };
-        Ok((items, next))
+        let items = self.projections.activity(workspace, before, limit + 1).await?;
+        Ok(page_of(items, limit, |a| a.seq))
     }
 
     /// The workspace's projected figures (any member).
@@ -153,11 +159,8 @@ impl AuditService {
 
     async fn page(&self, query: EventQuery, limit: u32) -> DomainResult<(Vec<AuditEvent>, Option<u64>)> {
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
-        let mut events = self.trail.events(&query, limit + 1).await?;
-        let more = events.len() > limit as usize;
-        events.truncate(limit as usize);
-        let next = if more { events.last().map(|e| e.seq) } else { None };
-        Ok((events, next))
+        let events = self.trail.events(&query, limit + 1).await?;
+        Ok(page_of(events, limit, |e| e.seq))
     }
 
     /// Verifies every chain, or one workspace's even after the workspace
