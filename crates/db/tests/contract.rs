@@ -1143,6 +1143,14 @@ async fn events_are_filtered_paged_and_streamed(db: &Database) {
     assert_eq!(trail.events(&created, 10).await.expect("page").len(), 1);
     let later = EventQuery { from: Some(now() + TimeDelta::hours(1)), ..renames.clone() };
     assert!(trail.events(&later, 10).await.expect("page").is_empty());
+    let window = EventQuery {
+        from: Some(now() - TimeDelta::hours(1)),
+        to: Some(now() + TimeDelta::hours(1)),
+        ..renames.clone()
+    };
+    assert_eq!(trail.events(&window, 10).await.expect("page").len(), 10, "the time window holds them");
+    let before = EventQuery { to: Some(now() - TimeDelta::hours(1)), ..renames.clone() };
+    assert!(trail.events(&before, 10).await.expect("page").is_empty());
     let other = chained_workspace(db, 1).await;
     let theirs = EventQuery { workspace: Some(other.id), ..renames };
     assert_eq!(trail.events(&theirs, 10).await.expect("page").len(), 1, "one workspace's events only");
