@@ -14,6 +14,7 @@ mod m20261125_000004_idempotency;
 mod m20261125_000005_sharing;
 mod m20261125_000006_audit_chain;
 mod m20261125_000007_projections;
+mod m20261125_000008_jobs;
 
 pub mod chain;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_sharing::Migration),
             Box::new(m20261125_000006_audit_chain::Migration),
             Box::new(m20261125_000007_projections::Migration),
+            Box::new(m20261125_000008_jobs::Migration),
         ]
     }
 }

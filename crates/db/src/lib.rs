@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod folders;
 mod idempotency;
+mod jobs;
 mod projections;
 mod sessions;
 mod shares;
@@ -37,6 +38,7 @@ pub use audit::SqlAuditTrail;
 pub use documents::SqlDocumentRepository;
 pub use folders::SqlFolderRepository;
 pub use idempotency::SqlIdempotencyStore;
+pub use jobs::SqlJobQueue;
 pub use projections::SqlProjections;
 pub use sessions::SqlSessionRepository;
 pub use shares::SqlShareLinkRepository;
@@ -164,6 +166,12 @@ impl Database {
     #[must_use]
     pub fn projections(&self) -> SqlProjections {
         SqlProjections::new(self.conn.clone())
+    }
+
+    /// The job queue.
+    #[must_use]
+    pub fn jobs(&self) -> SqlJobQueue {
+        SqlJobQueue::new(self.conn.clone())
     }
 
     /// The share link repository.

@@ -74,6 +74,10 @@ id_type!(
     DocumentId
 );
 id_type!(
+    /// Identifies a background job.
+    JobId
+);
+id_type!(
     /// Identifies a share link (never its token, which only the link's holder knows).
     ShareLinkId
 );

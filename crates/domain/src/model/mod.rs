@@ -5,6 +5,7 @@ mod audit;
 mod blob;
 mod document;
 mod folder;
+mod job;
 mod session;
 mod share;
 mod user;
@@ -19,6 +20,7 @@ pub use document::{
     validate_tags,
 };
 pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash};
+pub use job::{Job, JobState, backoff};
 pub use session::{RefreshToken, Session};
 pub use share::{LinkGone, MAX_SHARE_DOWNLOADS, ShareLink};
 pub use user::{PasswordHash, User};

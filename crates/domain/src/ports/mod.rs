@@ -11,6 +11,7 @@ mod cache;
 mod credentials;
 mod health;
 mod idempotency;
+mod jobs;
 mod repositories;
 mod system;
 
@@ -20,6 +21,7 @@ pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;
 pub use idempotency::{Claim, IdempotencyStore, StoredResponse};
+pub use jobs::JobQueue;
 pub use repositories::{
     ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, ShareLinkRepository, StaticBlobStore,
     UserRepository, WorkspaceRepository,
@@ -38,6 +40,8 @@ pub use credentials::{MockAccessTokenCodec, MockPasswordHasher};
 pub use health::MockHealthCheck;
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency::MockIdempotencyStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use jobs::MockJobQueue;
 #[cfg(any(test, feature = "mocks"))]
 pub use repositories::{
     MockApiKeyRepository, MockDocumentRepository, MockFolderRepository, MockSessionRepository, MockShareLinkRepository,

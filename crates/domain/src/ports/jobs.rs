@@ -1,0 +1,69 @@
+//! The durable job queue.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::DomainResult;
+use crate::ids::JobId;
+use crate::model::{Job, JobState};
+
+/// Jobs stored with the rest of Cabinet's data, claimed by workers under a lease.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    /// Stores a queued job.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn enqueue(&self, job: &Job) -> DomainResult<()>;
+
+    /// Claims up to `limit` jobs that are due at `now` — queued with a past
+    /// `run_at`, or running under a lapsed lease (their worker died) — for
+    /// `worker` until `now + lease`, counting an attempt for each. Concurrent
+    /// claimers never get the same job.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn claim(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: u32) -> DomainResult<Vec<Job>>;
+
+    /// Marks a job `worker` holds as done; `false` when its lease was lost.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn complete(&self, id: JobId, worker: &str, now: DateTime<Utc>) -> DomainResult<bool>;
+
+    /// Records a failed attempt: queued again for `retry_at`, or dead with
+    /// `error` when `retry_at` is `None`. `false` when the lease was lost.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn fail(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> DomainResult<bool>;
+
+    /// Gives a claimed job back without counting the attempt (a worker
+    /// shutting down). `false` when the lease was lost.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn release(&self, id: JobId, worker: &str, now: DateTime<Utc>) -> DomainResult<bool>;
+
+    /// Queues a dead job again with fresh attempts; `false` when it is not dead.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn retry_dead(&self, id: JobId, now: DateTime<Utc>) -> DomainResult<bool>;
+
+    /// Jobs in `state`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn list(&self, state: JobState, limit: u32) -> DomainResult<Vec<Job>>;
+}
