@@ -65,8 +65,8 @@ pub struct ShareLinkDto {
     pub path: Option<String>,
 }
 
-fn state(link: &ShareLink) -> &'static str {
-    match link.gone(Utc::now()) {
+fn state(gone: Option<LinkGone>) -> &'static str {
+    match gone {
         None => "active",
         Some(LinkGone::Revoked) => "revoked",
         Some(LinkGone::Expired) => "expired",
@@ -74,7 +74,7 @@ fn state(link: &ShareLink) -> &'static str {
     }
 }
 
-fn link_dto(link: ShareLink, token: Option<String>) -> ShareLinkDto {
+fn link_dto(link: ShareLink, gone: Option<LinkGone>, token: Option<String>) -> ShareLinkDto {
     ShareLinkDto {
         id: link.id.as_uuid(),
         document_id: link.document_id.as_uuid(),
@@ -83,7 +83,7 @@ fn link_dto(link: ShareLink, token: Option<String>) -> ShareLinkDto {
         password_protected: link.password_hash.is_some(),
         max_downloads: link.max_downloads,
         downloads: link.downloads,
-        state: state(&link),
+        state: state(gone),
         created_by: link.created_by.map(|u| u.as_uuid()),
         created_at: link.created_at,
         revoked_at: link.revoked_at,
@@ -130,7 +130,7 @@ pub async fn create(
     let (link, token) =
         app.shares.create(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id), new).await?;
     let location = format!("/api/v1/workspaces/{ws}/shares/{}", link.id);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(link_dto(link, Some(token))))
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(link_dto(link, None, Some(token))))
 }
 
 /// A document's share links, without their tokens.
@@ -147,7 +147,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     let links = app.shares.list(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
-    let items = links.into_iter().map(|l| link_dto(l, None)).collect();
+    let items = links.into_iter().map(|(link, gone)| link_dto(link, gone, None)).collect();
     Ok(HttpResponse::Ok().json(ShareLinkListDto { items, next_cursor: None }))
 }
 

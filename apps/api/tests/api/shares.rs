@@ -97,6 +97,12 @@ async fn a_link_serves_its_document_to_anyone_until_revoked() {
     assert_eq!(app.delete(&revoke, &s.alice.access).await.status(), StatusCode::NO_CONTENT, "revoking is idempotent");
     problem(visit(&app, &token, "", None).await, StatusCode::GONE, "share_link_revoked").await;
     problem(visit(&app, &token, "/download", None).await, StatusCode::GONE, "share_link_revoked").await;
+    let listed = json_of(
+        app.get(&format!("/api/v1/workspaces/{}/documents/{}/shares", s.ws, s.doc), &s.alice.access).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"][0]["state"], "revoked");
     problem(visit(&app, "cabs_unknown", "", None).await, StatusCode::NOT_FOUND, "share_link_not_found").await;
 
     let events = app.events().await;

@@ -6,7 +6,7 @@ use super::{Runtime, WorkspaceAccess};
 use crate::error::{DomainError, Entity};
 use crate::events::EventPayload;
 use crate::ids::{DocumentId, FolderId, WorkspaceId};
-use crate::model::{Document, DocumentVersion, ItemName, RangeSpec, Sha256};
+use crate::model::{ByteRange, Document, DocumentVersion, ItemName, RangeSpec, Sha256};
 use crate::policy::Action;
 use crate::ports::{BlobContent, BlobStore, ByteStream, DocumentRepository, StoredBlob};
 use crate::{Actor, DomainResult};
@@ -445,18 +445,40 @@ impl DocumentService {
         };
         let version =
             self.documents.version(workspace, id, number).await?.ok_or(DomainError::NotFound(Entity::Version))?;
-        if if_none_match.contains(&version.sha256) {
-            return Ok(Download { version, content: None });
-        }
-        let range = match range {
-            None => None,
-            Some(spec) => {
-                Some(spec.resolve(version.size).ok_or(DomainError::RangeNotSatisfiable { size: version.size })?)
+        match serving(&version, range, if_none_match)? {
+            Serving::NotModified => Ok(Download { version, content: None }),
+            Serving::Bytes(range) => {
+                let content = self.blobs.get(workspace, &version.sha256, range).await?;
+                Ok(Download { version, content: Some(content) })
             }
-        };
-        let content = self.blobs.get(workspace, &version.sha256, range).await?;
-        Ok(Download { version, content: Some(content) })
+        }
     }
+}
+
+/// What a download of a version sends, decided before the content is opened.
+pub(super) enum Serving {
+    /// The client's copy is current (`If-None-Match` names the digest).
+    NotModified,
+    /// The whole content, or this range of it.
+    Bytes(Option<ByteRange>),
+}
+
+/// Decides a download: `If-None-Match` first, then the range.
+///
+/// # Errors
+/// `RangeNotSatisfiable` when none of the requested bytes exist.
+pub(super) fn serving(
+    version: &DocumentVersion,
+    range: Option<RangeSpec>,
+    if_none_match: &[Sha256],
+) -> DomainResult<Serving> {
+    if if_none_match.contains(&version.sha256) {
+        return Ok(Serving::NotModified);
+    }
+    let range = range
+        .map(|spec| spec.resolve(version.size).ok_or(DomainError::RangeNotSatisfiable { size: version.size }))
+        .transpose()?;
+    Ok(Serving::Bytes(range))
 }
 
 #[cfg(test)]

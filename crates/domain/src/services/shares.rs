@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::documents::Download;
+use super::documents::{Download, Serving, serving};
 use super::{Runtime, WorkspaceAccess};
 use crate::actor::{ActorKind, ActorRef};
 use crate::error::{DomainError, Entity};
 use crate::events::EventPayload;
 use crate::ids::{DocumentId, ShareLinkId, WorkspaceId};
-use crate::model::{Document, DocumentVersion, MAX_SHARE_DOWNLOADS, Password, RangeSpec, Sha256, ShareLink};
+use crate::model::{Document, DocumentVersion, LinkGone, MAX_SHARE_DOWNLOADS, Password, RangeSpec, Sha256, ShareLink};
 use crate::policy::Action;
 use crate::ports::{
     BlobStore, DocumentRepository, PasswordCheck, PasswordHasher, RateLimiter, SecretGenerator, ShareLinkRepository,
@@ -194,7 +194,8 @@ impl ShareService {
         Ok((link, token))
     }
 
-    /// The links of a document, newest first (any member).
+    /// The links of a document, newest first, each with why it no longer
+    /// works, if it does not (any member).
     ///
     /// # Errors
     /// `NotFound` (workspace or document).
@@ -203,10 +204,18 @@ impl ShareService {
         actor: &Actor,
         workspace: WorkspaceId,
         document: DocumentId,
-    ) -> DomainResult<Vec<ShareLink>> {
+    ) -> DomainResult<Vec<(ShareLink, Option<LinkGone>)>> {
         self.access.authorize(actor, workspace, Action::ReadContent).await?;
         self.ports.documents.get(workspace, document).await?.ok_or(DomainError::NotFound(Entity::Document))?;
-        self.ports.links.list(workspace, document).await
+        let now = self.ports.rt.clock.now();
+        let links = self.ports.links.list(workspace, document).await?;
+        Ok(links
+            .into_iter()
+            .map(|link| {
+                let gone = link.gone(now);
+                (link, gone)
+            })
+            .collect())
     }
 
     /// Revokes a link (editors and above); revoking twice changes nothing.
@@ -310,14 +319,9 @@ impl ShareService {
     ) -> DomainResult<(SharedDocument, Download)> {
         let shared = self.open(actor, token, password).await?;
         let version = shared.version.clone();
-        if if_none_match.contains(&version.sha256) {
-            return Ok((shared, Download { version, content: None }));
-        }
-        let range = match range {
-            None => None,
-            Some(spec) => {
-                Some(spec.resolve(version.size).ok_or(DomainError::RangeNotSatisfiable { size: version.size })?)
-            }
+        let range = match serving(&version, range, if_none_match)? {
+            Serving::NotModified => return Ok((shared, Download { version, content: None })),
+            Serving::Bytes(range) => range,
         };
         if range.is_none_or(|r| r.start() == 0) {
             let link = &shared.link;
@@ -335,7 +339,7 @@ impl ShareService {
             if !self.ports.links.count_download(link.id, now, &[event]).await? {
                 // It stopped working since it was opened: say why.
                 let current = self.ports.links.get(link.workspace_id, link.id).await?;
-                let gone = current.and_then(|l| l.gone(now)).unwrap_or(crate::model::LinkGone::Exhausted);
+                let gone = current.and_then(|l| l.gone(now)).unwrap_or(LinkGone::Exhausted);
                 return Err(DomainError::LinkGone(gone));
             }
         }
