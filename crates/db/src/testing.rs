@@ -119,3 +119,54 @@ pub async fn sqlite_unmigrated(dir: &std::path::Path) -> DomainResult<Database> 
 pub fn postgres_admin_url() -> String {
     std::env::var("CABINET_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
+
+/// Runs `sql` (with `?` placeholders) on the event store with its
+/// append-only triggers lifted, as someone with the database owner's rights
+/// could, and returns how many rows it changed. For tests of the audit
+/// chain's tamper evidence.
+///
+/// # Errors
+/// When a statement fails.
+pub async fn tamper_with_events(db: &Database, sql: &str, values: Vec<sea_orm::Value>) -> DomainResult<u64> {
+    use sea_orm::TransactionTrait as _;
+    let conn = db.connection();
+    let backend = conn.get_database_backend();
+    let postgres = backend == sea_orm::DatabaseBackend::Postgres;
+    let (lift, restore): (&[&str], &[&str]) = if postgres {
+        (&["ALTER TABLE events DISABLE TRIGGER USER"], &["ALTER TABLE events ENABLE TRIGGER USER"])
+    } else {
+        (
+            &["DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete"],
+            &[
+                "CREATE TRIGGER events_no_update BEFORE UPDATE ON events \
+                 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+                "CREATE TRIGGER events_no_delete BEFORE DELETE ON events \
+                 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+            ],
+        )
+    };
+    let sql = if postgres {
+        let mut numbered = String::new();
+        for (i, part) in sql.split('?').enumerate() {
+            if i > 0 {
+                numbered.push_str(&format!("${i}"));
+            }
+            numbered.push_str(part);
+        }
+        numbered
+    } else {
+        sql.to_owned()
+    };
+    // One transaction, so one connection sees the triggers gone and back.
+    let txn = conn.begin().await.map_err(crate::error::db_err)?;
+    for statement in lift {
+        txn.execute_unprepared(statement).await.map_err(crate::error::db_err)?;
+    }
+    let changed =
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(crate::error::db_err)?;
+    for statement in restore {
+        txn.execute_unprepared(statement).await.map_err(crate::error::db_err)?;
+    }
+    txn.commit().await.map_err(crate::error::db_err)?;
+    Ok(changed.rows_affected())
+}

@@ -1009,35 +1009,9 @@ fn renamed(ws: WorkspaceId, to: &str) -> NewEvent {
     event(EventPayload::WorkspaceRenamed { workspace_id: ws, from: "Acme".into(), to: to.into() })
 }
 
-/// Runs `sql` on events with the append-only triggers lifted, as an attacker
-/// with the database owner's rights could.
+/// Runs `sql` on one event with the append-only triggers lifted.
 async fn tamper(db: &Database, sql: &str, values: Vec<sea_orm::Value>) {
-    let conn = db.connection();
-    let backend = conn.get_database_backend();
-    let postgres = backend == sea_orm::DatabaseBackend::Postgres;
-    let (lift, restore): (&[&str], &[&str]) = if postgres {
-        (&["ALTER TABLE events DISABLE TRIGGER USER"], &["ALTER TABLE events ENABLE TRIGGER USER"])
-    } else {
-        (
-            &["DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete"],
-            &[
-                "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
-                "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
-            ],
-        )
-    };
-    // One transaction, so one connection sees the triggers gone and back.
-    let txn = sea_orm::TransactionTrait::begin(conn).await.expect("begin");
-    for statement in lift {
-        txn.execute_unprepared(statement).await.expect("lift the triggers");
-    }
-    let sql = if postgres { sql.replacen('?', "$1", 1).replacen('?', "$2", 1) } else { sql.to_owned() };
-    let changed = txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.expect("tamper");
-    assert_eq!(changed.rows_affected(), 1);
-    for statement in restore {
-        txn.execute_unprepared(statement).await.expect("restore the triggers");
-    }
-    txn.commit().await.expect("commit");
+    assert_eq!(testing::tamper_with_events(db, sql, values).await.expect("tampered"), 1);
 }
 
 async fn chained_workspace(db: &Database, renames: usize) -> Workspace {

@@ -140,12 +140,7 @@ impl TestApp {
     /// The single number `sql` selects.
     pub async fn count(&self, sql: &str) -> i64 {
         use sea_orm::{ConnectionTrait as _, Statement};
-        let options = cabinet_db::DatabaseOptions {
-            url: self.database_url.clone(),
-            max_connections: 1,
-            acquire_timeout: Duration::from_secs(5),
-        };
-        let db = cabinet_db::Database::connect(&options).await.expect("connect to the test database");
+        let db = self.database().await;
         let conn = db.connection();
         let row = conn
             .query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned()))
@@ -160,38 +155,25 @@ impl TestApp {
     /// Runs `sql` on the event store with its append-only triggers lifted,
     /// as someone with the database owner's rights could.
     pub async fn tamper_with_events(&self, sql: &str) {
-        use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
+        let db = self.database().await;
+        cabinet_db::testing::tamper_with_events(&db, sql, vec![]).await.expect("tampered");
+        db.close().await;
+    }
+
+    /// A connection of its own to the app's database.
+    async fn database(&self) -> cabinet_db::Database {
         let options = cabinet_db::DatabaseOptions {
             url: self.database_url.clone(),
             max_connections: 1,
             acquire_timeout: Duration::from_secs(5),
         };
-        let db = cabinet_db::Database::connect(&options).await.expect("connect to the test database");
-        let postgres = db.backend() == sea_orm::DatabaseBackend::Postgres;
-        let trigger = "BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END";
-        let restore = format!("CREATE TRIGGER events_no_update {trigger}");
-        let (lift, restore) = if postgres {
-            ("ALTER TABLE events DISABLE TRIGGER USER", "ALTER TABLE events ENABLE TRIGGER USER".to_owned())
-        } else {
-            ("DROP TRIGGER events_no_update", restore)
-        };
-        let txn = db.connection().begin().await.expect("begin");
-        for statement in [lift, sql, restore.as_str()] {
-            txn.execute_unprepared(statement).await.expect("tamper");
-        }
-        txn.commit().await.expect("commit");
-        db.close().await;
+        cabinet_db::Database::connect(&options).await.expect("connect to the test database")
     }
 
     /// The event store as (event type, actor kind, request id, workspace id), in sequence order.
     pub async fn events(&self) -> Vec<(String, String, Option<String>, Option<uuid::Uuid>)> {
         use sea_orm::{ConnectionTrait as _, Statement};
-        let options = cabinet_db::DatabaseOptions {
-            url: self.database_url.clone(),
-            max_connections: 1,
-            acquire_timeout: Duration::from_secs(5),
-        };
-        let db = cabinet_db::Database::connect(&options).await.expect("connect to the test database");
+        let db = self.database().await;
         let conn = db.connection();
         let rows = conn
             .query_all_raw(Statement::from_string(
