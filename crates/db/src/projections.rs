@@ -15,11 +15,11 @@ use cabinet_migrations::chain::ACCOUNT_CHAIN;
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
-use crate::entities::{activity_feed, audit_heads, events, projected_documents, projection_cursors, workspace_usage};
+use crate::entities::{activity_feed, events, projected_documents, projection_cursors, workspace_usage};
 use crate::error::{DbResultExt, db_err};
 
 /// The read models in the SQL database.
@@ -183,23 +183,23 @@ async fn apply<C: ConnectionTrait>(conn: &C, row: events::Model) -> DomainResult
 impl Projections for SqlProjections {
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn catch_up(&self, batch: u32) -> DomainResult<u64> {
-        let heads = audit_heads::Entity::find()
-            .filter(audit_heads::Column::ChainId.ne(ACCOUNT_CHAIN))
-            .all(&self.db)
+        // Only chains whose head is past their cursor: the worker asks twice
+        // a second, and most chains are idle.
+        let backend = self.db.get_database_backend();
+        let placeholder = if backend == sea_orm::DatabaseBackend::Postgres { "$1" } else { "?" };
+        let lagging = format!(
+            "SELECT h.chain_id FROM audit_heads h LEFT JOIN projection_cursors c ON c.chain_id = h.chain_id \
+             WHERE h.chain_id <> {placeholder} AND h.last_seq > COALESCE(c.last_seq, 0)"
+        );
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(backend, lagging, [ACCOUNT_CHAIN.into()]))
             .await
             .or_domain()?;
-        let cursors: std::collections::HashMap<Uuid, i64> = projection_cursors::Entity::find()
-            .all(&self.db)
-            .await
-            .or_domain()?
-            .into_iter()
-            .map(|c| (c.chain_id, c.last_seq))
-            .collect();
         let mut applied = 0;
-        for head in heads {
-            if head.last_seq > cursors.get(&head.chain_id).copied().unwrap_or(0) {
-                applied += self.apply_chain(head.chain_id, batch).await?;
-            }
+        for row in rows {
+            let chain: Uuid = row.try_get("", "chain_id").or_domain()?;
+            applied += self.apply_chain(chain, batch).await?;
         }
         Ok(applied)
     }
