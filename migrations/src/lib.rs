@@ -15,6 +15,7 @@ mod m20261125_000005_sharing;
 mod m20261125_000006_audit_chain;
 mod m20261125_000007_projections;
 mod m20261125_000008_jobs;
+mod m20261125_000009_blob_keys;
 
 pub mod chain;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_audit_chain::Migration),
             Box::new(m20261125_000007_projections::Migration),
             Box::new(m20261125_000008_jobs::Migration),
+            Box::new(m20261125_000009_blob_keys::Migration),
         ]
     }
 }

@@ -60,8 +60,12 @@ async fn project(app: &App) {
 /// One collection of released content and abandoned uploads.
 async fn collect(app: &App, grace: Duration) {
     match app.documents.collect_garbage(&Actor::system(), grace).await {
-        Ok(done) if done.blobs + done.staged_uploads > 0 => {
-            tracing::info!(blobs = done.blobs, staged_uploads = done.staged_uploads, "collected unreferenced content");
+        Ok(done) if done.blobs + done.abandoned_uploads > 0 => {
+            tracing::info!(
+                blobs = done.blobs,
+                abandoned_uploads = done.abandoned_uploads,
+                "collected unreferenced content"
+            );
         }
         Ok(_) => tracing::debug!("nothing to collect"),
         Err(e) => tracing::warn!(error = %e, "collecting unreferenced content failed; retrying at the next tick"),

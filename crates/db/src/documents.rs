@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use cabinet_domain::events::NewEvent;
 use cabinet_domain::model::Sha256;
 use cabinet_domain::model::{Document, DocumentVersion};
-use cabinet_domain::ports::{DocumentRepository, StaticBlobStore};
+use cabinet_domain::ports::{BlobKey, DocumentRepository, StaticBlobStore, StoredBlob};
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::convert;
-use crate::entities::{blobs, document_versions, documents, folders, share_links};
+use crate::entities::{blobs, document_versions, documents, folders, share_links, uploads};
 use crate::error::{DbResultExt, db_err, db_err_unique};
 use crate::events::{append, in_transaction, update_one_with_events};
 use crate::workspaces::lock_workspace;
@@ -69,24 +69,17 @@ async fn insert_version<C: ConnectionTrait>(conn: &C, workspace: WorkspaceId, v:
         created_at: Set(v.created_at),
     };
     document_versions::Entity::insert(row).exec_without_returning(conn).await.or_domain()?;
-    let blob = blobs::ActiveModel {
-        workspace_id: Set(workspace.as_uuid()),
-        sha256: Set(v.sha256.as_str().to_owned()),
-        size: Set(size(v.size)?),
-        created_at: Set(v.created_at),
-        released_at: Set(None),
-    };
-    // The same content uploaded twice is held once; released or reserved
-    // content is held again.
-    blobs::Entity::insert(blob)
-        .on_conflict(
-            OnConflict::columns([blobs::Column::WorkspaceId, blobs::Column::Sha256])
-                .update_column(blobs::Column::ReleasedAt)
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
+    // The upload reserved the content; released content is held again.
+    let held = blobs::Entity::update_many()
+        .col_expr(blobs::Column::ReleasedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(blobs::Column::WorkspaceId.eq(workspace.as_uuid()))
+        .filter(blobs::Column::Sha256.eq(v.sha256.as_str()))
+        .exec(conn)
         .await
         .or_domain()?;
+    if held.rows_affected == 0 {
+        return Err(DomainError::internal("a version's content must be reserved before it is recorded"));
+    }
     Ok(())
 }
 
@@ -349,24 +342,55 @@ impl DocumentRepository for SqlDocumentRepository {
         Ok(())
     }
 
+    async fn begin_upload(&self, workspace: WorkspaceId, key: &BlobKey, now: DateTime<Utc>) -> DomainResult<()> {
+        let row = uploads::ActiveModel {
+            storage_key: Set(key.as_str().to_owned()),
+            workspace_id: Set(workspace.as_uuid()),
+            started_at: Set(now),
+        };
+        uploads::Entity::insert(row).exec_without_returning(&self.db).await.or_domain()?;
+        Ok(())
+    }
+
+    async fn end_upload(&self, key: &BlobKey) -> DomainResult<()> {
+        uploads::Entity::delete_by_id(key.as_str().to_owned()).exec(&self.db).await.or_domain()?;
+        Ok(())
+    }
+
+    async fn abandoned_uploads(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<BlobKey>> {
+        let keys: Vec<String> = uploads::Entity::find()
+            .select_only()
+            .column(uploads::Column::StorageKey)
+            .filter(uploads::Column::StartedAt.lt(before))
+            .order_by_asc(uploads::Column::StartedAt)
+            .limit(u64::from(limit))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .or_domain()?;
+        Ok(keys.into_iter().map(BlobKey::new).collect())
+    }
+
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
     async fn reserve_blob(
         &self,
         workspace: WorkspaceId,
-        sha256: &Sha256,
-        bytes: u64,
+        blob: &StoredBlob,
         now: DateTime<Utc>,
-    ) -> DomainResult<()> {
+    ) -> DomainResult<BlobKey> {
+        let txn = self.db.begin().await.map_err(db_err)?;
         let row = blobs::ActiveModel {
             workspace_id: Set(workspace.as_uuid()),
-            sha256: Set(sha256.as_str().to_owned()),
-            size: Set(size(bytes)?),
+            sha256: Set(blob.sha256.as_str().to_owned()),
+            size: Set(size(blob.size)?),
             created_at: Set(now),
             released_at: Set(Some(now)),
+            storage_key: Set(blob.key.as_str().to_owned()),
         };
         // Held content stays held; released content is released anew, which
-        // restarts its grace. On PostgreSQL this waits for a collection that
-        // is deleting the row, and then inserts it afresh.
+        // restarts its grace. Either way it stays where it is. On PostgreSQL
+        // this waits for a collection that is deleting the row, and then
+        // inserts it afresh.
         blobs::Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([blobs::Column::WorkspaceId, blobs::Column::Sha256])
@@ -376,10 +400,37 @@ impl DocumentRepository for SqlDocumentRepository {
                     )
                     .to_owned(),
             )
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&txn)
             .await
             .or_domain()?;
-        Ok(())
+        let kept = blobs::Entity::find_by_id((workspace.as_uuid(), blob.sha256.as_str().to_owned()))
+            .one(&txn)
+            .await
+            .or_domain()?
+            .ok_or_else(|| DomainError::internal("reserved content vanished"))?
+            .storage_key;
+        if kept == blob.key.as_str() {
+            // The upload is now the content's home; a sweep that took it for
+            // abandoned already deleted it, and then nothing may point at it.
+            let ended = uploads::Entity::delete_by_id(kept.clone()).exec(&txn).await.or_domain()?;
+            if ended.rows_affected != 1 {
+                txn.rollback().await.map_err(db_err)?;
+                return Err(DomainError::UploadAborted("the upload was removed as abandoned".into()));
+            }
+        }
+        txn.commit().await.map_err(db_err)?;
+        Ok(BlobKey::new(kept))
+    }
+
+    async fn blob_key(&self, workspace: WorkspaceId, sha256: &Sha256) -> DomainResult<Option<BlobKey>> {
+        let key: Option<String> = blobs::Entity::find_by_id((workspace.as_uuid(), sha256.as_str().to_owned()))
+            .select_only()
+            .column(blobs::Column::StorageKey)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .or_domain()?;
+        Ok(key.map(BlobKey::new))
     }
 
     #[tracing::instrument(skip_all, fields(document_id = %id), err(level = "debug"))]
@@ -427,7 +478,14 @@ impl DocumentRepository for SqlDocumentRepository {
         store: &StaticBlobStore,
     ) -> DomainResult<bool> {
         let txn = self.db.begin().await.map_err(db_err)?;
-        // Deleting the row first locks it (the row on PostgreSQL, the whole
+        // A record's key never changes, so it can be read before the delete.
+        let Some(row) =
+            blobs::Entity::find_by_id((workspace.as_uuid(), sha256.as_str().to_owned())).one(&txn).await.or_domain()?
+        else {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        };
+        // Deleting the row locks it (the row on PostgreSQL, the whole
         // database on SQLite) until the content is gone from the store.
         let deleted = blobs::Entity::delete_many()
             .filter(blobs::Column::WorkspaceId.eq(workspace.as_uuid()))
@@ -441,7 +499,7 @@ impl DocumentRepository for SqlDocumentRepository {
             txn.rollback().await.map_err(db_err)?;
             return Ok(false);
         }
-        store.delete(workspace, sha256).await?;
+        store.delete(&BlobKey::new(row.storage_key)).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(true)
     }

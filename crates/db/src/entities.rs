@@ -282,6 +282,22 @@ pub mod blobs {
         pub size: i64,
         pub created_at: DateTimeUtc,
         pub released_at: Option<DateTimeUtc>,
+        pub storage_key: String,
+    }
+
+    no_relations!();
+}
+
+pub mod uploads {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "uploads")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub storage_key: String,
+        pub workspace_id: Uuid,
+        pub started_at: DateTimeUtc,
     }
 
     no_relations!();

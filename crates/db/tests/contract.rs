@@ -14,8 +14,8 @@ use cabinet_domain::model::{
 };
 use cabinet_domain::page::PageRequest;
 use cabinet_domain::ports::{
-    ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, ShareLinkRepository, UserRepository,
-    WorkspaceRepository,
+    ApiKeyRepository, BlobKey, DocumentRepository, FolderRepository, SessionRepository, ShareLinkRepository,
+    StoredBlob, UserRepository, WorkspaceRepository,
 };
 use cabinet_domain::{
     ApiKeyId, Conflict, DomainError, Entity, FolderId, Origin, Role, SessionId, ShareLinkId, UserId, WorkspaceId,
@@ -594,6 +594,18 @@ fn doc_in(ws: &Workspace, folder: FolderId, name: &str) -> Document {
     }
 }
 
+/// Reserves a version's content as an upload does before its version is recorded.
+async fn held(db: &Database, workspace: WorkspaceId, version: DocumentVersion) -> DocumentVersion {
+    let repo = db.documents();
+    let key = BlobKey::new(format!("workspaces/{workspace}/objects/{}", uuid::Uuid::now_v7()));
+    repo.begin_upload(workspace, &key, now()).await.expect("upload begun");
+    let blob = StoredBlob { key: key.clone(), sha256: version.sha256.clone(), size: version.size, sniffed_type: None };
+    if repo.reserve_blob(workspace, &blob, now()).await.expect("reserved") != key {
+        repo.end_upload(&key).await.expect("the copy is not kept");
+    }
+    version
+}
+
 fn version_of(doc: &Document, number: u32, content: &str) -> DocumentVersion {
     DocumentVersion {
         document_id: doc.id,
@@ -619,14 +631,18 @@ async fn documents_keep_every_version_and_hold_content_once(db: &Database) {
         folder_id: ws.root_folder_id,
         name: "Plan.pdf".into(),
     });
-    repo.create(&doc, &version_of(&doc, 1, "a1"), None, &[created]).await.expect("created");
+    repo.create(&doc, &held(db, ws.id, version_of(&doc, 1, "a1")).await, None, &[created]).await.expect("created");
     assert_eq!(repo.get(ws.id, doc.id).await.expect("get"), Some(doc.clone()));
-    assert!(repo.add_version(ws.id, &version_of(&doc, 2, "b2"), None, &[]).await.expect("v2"));
+    assert!(repo.add_version(ws.id, &held(db, ws.id, version_of(&doc, 2, "b2")).await, None, &[]).await.expect("v2"));
     assert!(
-        !repo.add_version(ws.id, &version_of(&doc, 2, "c3"), None, &[]).await.expect("stale"),
+        !repo.add_version(ws.id, &held(db, ws.id, version_of(&doc, 2, "c3")).await, None, &[]).await.expect("stale"),
         "a stale number loses"
     );
-    assert!(repo.add_version(ws.id, &version_of(&doc, 3, "a1"), None, &[]).await.expect("v3, same content as v1"));
+    assert!(
+        repo.add_version(ws.id, &held(db, ws.id, version_of(&doc, 3, "a1")).await, None, &[])
+            .await
+            .expect("v3, same content as v1")
+    );
     let numbers: Vec<u32> = repo.versions(ws.id, doc.id).await.expect("versions").iter().map(|v| v.number).collect();
     assert_eq!(numbers, [3, 2, 1]);
     assert_eq!(repo.get(ws.id, doc.id).await.expect("get").expect("doc").current_version, 3);
@@ -634,14 +650,14 @@ async fn documents_keep_every_version_and_hold_content_once(db: &Database) {
         repo.version(ws.id, doc.id, 2).await.expect("v2").expect("kept").sha256.as_str(),
         format!("{:0>64}", "b2")
     );
-    assert_eq!(count(db, "SELECT COUNT(*) FROM blobs").await, 2, "content a1 is held once");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM blobs WHERE released_at IS NULL").await, 2, "content a1 is held once");
     assert_eq!(events_of_type(db, "document.created.v1").await, 1);
 
     let other = workspace_owned_by(db, alice.id).await;
     assert_eq!(repo.get(other.id, doc.id).await.expect("get"), None);
     assert_eq!(repo.version(other.id, doc.id, 1).await.expect("get"), None);
     assert!(matches!(
-        repo.add_version(other.id, &version_of(&doc, 4, "d4"), None, &[]).await,
+        repo.add_version(other.id, &held(db, ws.id, version_of(&doc, 4, "d4")).await, None, &[]).await,
         Err(DomainError::NotFound(_))
     ));
 }
@@ -651,15 +667,18 @@ async fn document_names_are_unique_in_their_folder(db: &Database) {
     let ws = workspace_owned_by(db, alice.id).await;
     let repo = db.documents();
     let first = doc_in(&ws, ws.root_folder_id, "Notes.txt");
-    repo.create(&first, &version_of(&first, 1, "1"), None, &[]).await.expect("created");
+    repo.create(&first, &held(db, ws.id, version_of(&first, 1, "1")).await, None, &[]).await.expect("created");
     let twin = doc_in(&ws, ws.root_folder_id, "NOTES.TXT");
-    let err = repo.create(&twin, &version_of(&twin, 1, "2"), None, &[]).await.expect_err("taken");
+    let err =
+        repo.create(&twin, &held(db, ws.id, version_of(&twin, 1, "2")).await, None, &[]).await.expect_err("taken");
     assert!(matches!(err, DomainError::Conflict(Conflict::NameTaken)), "{err:?}");
     assert_eq!(count(db, "SELECT COUNT(*) FROM document_versions").await, 1, "the refused document left no version");
     let elsewhere = workspace_owned_by(db, alice.id).await;
     let stray = doc_in(&elsewhere, ws.root_folder_id, "stray");
-    let err =
-        repo.create(&stray, &version_of(&stray, 1, "3"), None, &[]).await.expect_err("folder of another workspace");
+    let err = repo
+        .create(&stray, &held(db, ws.id, version_of(&stray, 1, "3")).await, None, &[])
+        .await
+        .expect_err("folder of another workspace");
     assert!(matches!(err, DomainError::NotFound(Entity::Folder)));
 }
 
@@ -671,7 +690,10 @@ async fn children_list_folders_then_documents_across_pages(db: &Database) {
     }
     for (i, name) in ["z.txt", "x.txt", "y.txt"].into_iter().enumerate() {
         let doc = doc_in(&ws, ws.root_folder_id, name);
-        db.documents().create(&doc, &version_of(&doc, 1, &i.to_string()), None, &[]).await.expect("doc");
+        db.documents()
+            .create(&doc, &held(db, ws.id, version_of(&doc, 1, &i.to_string())).await, None, &[])
+            .await
+            .expect("doc");
     }
     for page_size in [1, 2, 3, 4, 6, 7] {
         let mut seen = Vec::new();
@@ -704,7 +726,7 @@ async fn document_updates_are_conditional_on_the_revision(db: &Database) {
     let sub = new_folder(db, &ws, ws.root_folder_id, "sub").await;
     let repo = db.documents();
     let doc = doc_in(&ws, ws.root_folder_id, "report.pdf");
-    repo.create(&doc, &version_of(&doc, 1, "1"), None, &[]).await.expect("created");
+    repo.create(&doc, &held(db, ws.id, version_of(&doc, 1, "1")).await, None, &[]).await.expect("created");
     let mut changed = doc.clone();
     changed.name = ItemName::parse("Final report.pdf").expect("name");
     changed.folder_id = sub.id;
@@ -719,7 +741,7 @@ async fn document_updates_are_conditional_on_the_revision(db: &Database) {
     assert_eq!(stored.metadata.get("client").map(String::as_str), Some("ACME"));
     assert_eq!(stored.description, "Signed copy");
     assert!(!repo.update(&changed, &[]).await.expect("stale"), "revision 1 is gone");
-    assert!(repo.add_version(ws.id, &version_of(&doc, 2, "2"), None, &[]).await.expect("v2"));
+    assert!(repo.add_version(ws.id, &held(db, ws.id, version_of(&doc, 2, "2")).await, None, &[]).await.expect("v2"));
     assert_eq!(
         repo.get(ws.id, doc.id).await.expect("get").expect("doc").revision,
         3,
@@ -769,10 +791,14 @@ async fn the_quota_holds_under_concurrent_uploads(db: &Database) {
     let ws = workspace_owned_by(db, alice.id).await;
     let repo = Arc::new(db.documents());
     // Twenty uploads of 10 distinct bytes each race for a 100-byte quota.
-    let uploads = (0..20).map(|i| {
-        let repo = repo.clone();
+    let mut versions = Vec::new();
+    for i in 0..20 {
         let doc = doc_in(&ws, ws.root_folder_id, &format!("file-{i}"));
-        let version = version_of(&doc, 1, &format!("{:x}", 0x100 + i));
+        let version = held(db, ws.id, version_of(&doc, 1, &format!("{:x}", 0x100 + i))).await;
+        versions.push((doc, version));
+    }
+    let uploads = versions.into_iter().map(|(doc, version)| {
+        let repo = repo.clone();
         tokio::spawn(async move { repo.create(&doc, &version, Some(100), &[]).await })
     });
     let results = futures::future::join_all(uploads).await;
@@ -803,11 +829,14 @@ async fn concurrent_new_versions_get_distinct_numbers(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
     let doc = doc_in(&ws, ws.root_folder_id, "race.bin");
-    db.documents().create(&doc, &version_of(&doc, 1, "0"), None, &[]).await.expect("created");
+    db.documents().create(&doc, &held(db, ws.id, version_of(&doc, 1, "0")).await, None, &[]).await.expect("created");
     let repo = Arc::new(db.documents());
-    let attempts = (0..8).map(|i| {
+    let mut versions = Vec::new();
+    for i in 0..8 {
+        versions.push(held(db, ws.id, version_of(&doc, 2, &format!("{i}f"))).await);
+    }
+    let attempts = versions.into_iter().map(|v| {
         let repo = repo.clone();
-        let v = version_of(&doc, 2, &format!("{i}f"));
         let ws = ws.id;
         tokio::spawn(async move { repo.add_version(ws, &v, None, &[]).await })
     });
@@ -830,10 +859,12 @@ async fn purging_a_document_releases_only_content_nothing_else_uses(db: &Databas
     let ws = workspace_owned_by(db, alice.id).await;
     let repo = db.documents();
     let doc = doc_in(&ws, ws.root_folder_id, "old.bin");
-    repo.create(&doc, &version_of(&doc, 1, "a1"), None, &[]).await.expect("created");
-    assert!(repo.add_version(ws.id, &version_of(&doc, 2, "b2"), None, &[]).await.expect("v2"));
+    repo.create(&doc, &held(db, ws.id, version_of(&doc, 1, "a1")).await, None, &[]).await.expect("created");
+    assert!(repo.add_version(ws.id, &held(db, ws.id, version_of(&doc, 2, "b2")).await, None, &[]).await.expect("v2"));
     let keeper = doc_in(&ws, ws.root_folder_id, "keeper.bin");
-    repo.create(&keeper, &version_of(&keeper, 1, "a1"), None, &[]).await.expect("same content as old v1");
+    repo.create(&keeper, &held(db, ws.id, version_of(&keeper, 1, "a1")).await, None, &[])
+        .await
+        .expect("same content as old v1");
     db.share_links().create(&share_link(&doc), &[]).await.expect("a link to the purged document");
 
     let purged = || event(EventPayload::DocumentPurged { workspace_id: ws.id, document_id: doc.id });
@@ -860,10 +891,18 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
         Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]))
     };
     let repo = db.documents();
-    let (gone, kept) = (
-        store.put(ws.id, body(b"released long ago"), 100).await.expect("put"),
-        store.put(ws.id, body(b"uploaded again"), 100).await.expect("put"),
-    );
+    let upload = |bytes: &'static [u8]| {
+        let (store, repo) = (store.clone(), db.documents());
+        async move {
+            let key = store.allocate(ws.id);
+            repo.begin_upload(ws.id, &key, now()).await.expect("upload begun");
+            let written = store.write(&key, body(bytes), 100).await.expect("written");
+            assert_eq!(repo.reserve_blob(ws.id, &written, now()).await.expect("reserved"), key, "new content");
+            written
+        }
+    };
+    let (gone, kept) = (upload(b"released long ago").await, upload(b"uploaded again").await);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM uploads").await, 0, "reserved uploads are no longer in flight");
     let released_at = now() - TimeDelta::hours(2);
     for blob in [&gone, &kept] {
         let doc = doc_in(&ws, ws.root_folder_id, blob.sha256.as_str());
@@ -873,8 +912,17 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
         repo.trash(ws.id, doc.id, now(), &[]).await.expect("trashed");
         repo.purge(ws.id, doc.id, released_at, &[]).await.expect("purged");
     }
-    // An upload of the same bytes reserves the content before committing it.
-    repo.reserve_blob(ws.id, &kept.sha256, kept.size, now()).await.expect("reserved");
+    // An upload of the same bytes reserves the content, which stays where it was.
+    let again = store.allocate(ws.id);
+    repo.begin_upload(ws.id, &again, now()).await.expect("upload begun");
+    let copy = store.write(&again, body(b"uploaded again"), 100).await.expect("written");
+    assert_eq!(repo.reserve_blob(ws.id, &copy, now()).await.expect("reserved"), kept.key, "the held copy is kept");
+    assert_eq!(
+        repo.abandoned_uploads(now() + TimeDelta::seconds(1), 10).await.expect("listed"),
+        std::slice::from_ref(&again)
+    );
+    store.delete(&again).await.expect("copy removed");
+    repo.end_upload(&again).await.expect("forgotten");
 
     let cutoff = now() - TimeDelta::hours(1);
     let due = repo.released_blobs(cutoff, 10).await.expect("released");
@@ -883,18 +931,61 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
     assert!(!repo.collect_blob(ws.id, &gone.sha256, too_early, store.as_ref()).await.expect("collect"));
     assert!(repo.collect_blob(ws.id, &gone.sha256, cutoff, store.as_ref()).await.expect("collect"));
     assert!(!repo.collect_blob(ws.id, &kept.sha256, cutoff, store.as_ref()).await.expect("collect"));
-    assert_eq!(store.size(ws.id, &gone.sha256).await.expect("size"), None, "deleted from the store");
-    assert_eq!(store.size(ws.id, &kept.sha256).await.expect("size"), Some(14));
+    assert_eq!(store.size(&gone.key).await.expect("size"), None, "deleted from the store");
+    assert_eq!(store.size(&kept.key).await.expect("size"), Some(14));
+    assert_eq!(repo.blob_key(ws.id, &kept.sha256).await.expect("key"), Some(kept.key.clone()));
     assert_eq!(blob_released(db, gone.sha256.as_str()).await, None, "forgotten");
+    assert_eq!(repo.blob_key(ws.id, &gone.sha256).await.expect("key"), None);
     assert!(!repo.collect_blob(ws.id, &gone.sha256, cutoff, store.as_ref()).await.expect("again"));
 
     // Reserving content a workspace holds leaves it held.
-    let held = doc_in(&ws, ws.root_folder_id, "held");
-    repo.create(&held, &version_of(&held, 1, "c3"), None, &[]).await.expect("created");
+    let holder = doc_in(&ws, ws.root_folder_id, "held");
+    repo.create(&holder, &held(db, ws.id, version_of(&holder, 1, "c3")).await, None, &[]).await.expect("created");
     let digest = Sha256::parse(&format!("{:0>64}", "c3")).expect("digest");
-    repo.reserve_blob(ws.id, &digest, 10, now()).await.expect("reserved");
+    let original = repo.blob_key(ws.id, &digest).await.expect("key").expect("held");
+    let upload = store.allocate(ws.id);
+    repo.begin_upload(ws.id, &upload, now()).await.expect("upload begun");
+    let copy = StoredBlob { key: upload, sha256: digest.clone(), size: 10, sniffed_type: None };
+    assert_eq!(repo.reserve_blob(ws.id, &copy, now()).await.expect("reserved"), original);
     assert_eq!(blob_released(db, digest.as_str()).await, Some(false));
     assert_eq!(repo.usage(ws.id).await.expect("usage"), 10);
+}
+
+async fn uploads_are_tracked_in_flight_until_their_content_is_reserved(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let repo = db.documents();
+    let started = now() - TimeDelta::hours(2);
+    let (old, fresh) = (
+        BlobKey::new(format!("workspaces/{}/objects/old", ws.id)),
+        BlobKey::new(format!("workspaces/{}/objects/new", ws.id)),
+    );
+    repo.begin_upload(ws.id, &old, started).await.expect("begun");
+    repo.begin_upload(ws.id, &fresh, now()).await.expect("begun");
+    let cutoff = now() - TimeDelta::hours(1);
+    assert_eq!(
+        repo.abandoned_uploads(cutoff, 10).await.expect("listed"),
+        std::slice::from_ref(&old),
+        "only the stale one"
+    );
+
+    // The sweep removed the stale upload while its process was still about to reserve it.
+    repo.end_upload(&old).await.expect("forgotten");
+    let late = StoredBlob {
+        key: old,
+        sha256: Sha256::parse(&format!("{:0>64}", "e5")).expect("digest"),
+        size: 10,
+        sniffed_type: None,
+    };
+    let err = repo.reserve_blob(ws.id, &late, now()).await.expect_err("swept");
+    assert!(matches!(err, DomainError::UploadAborted(_)), "{err:?}");
+    assert_eq!(repo.blob_key(ws.id, &late.sha256).await.expect("key"), None, "nothing points at the deleted object");
+
+    // A version's content must be reserved first.
+    let doc = doc_in(&ws, ws.root_folder_id, "unreserved.bin");
+    let err = repo.create(&doc, &version_of(&doc, 1, "e5"), None, &[]).await.expect_err("not reserved");
+    assert!(matches!(err, DomainError::Internal(_)), "{err:?}");
+    assert!(repo.get(ws.id, doc.id).await.expect("get").is_none(), "nothing of it was recorded");
 }
 
 async fn purging_a_folder_deletes_exactly_the_subtree_it_read(db: &Database) {
@@ -905,9 +996,9 @@ async fn purging_a_folder_deletes_exactly_the_subtree_it_read(db: &Database) {
     let outside = new_folder(db, &ws, ws.root_folder_id, "Outside").await;
     let repo = db.documents();
     let deep = doc_in(&ws, inner.id, "deep.bin");
-    repo.create(&deep, &version_of(&deep, 1, "d1"), None, &[]).await.expect("created");
+    repo.create(&deep, &held(db, ws.id, version_of(&deep, 1, "d1")).await, None, &[]).await.expect("created");
     let other = doc_in(&ws, outside.id, "other.bin");
-    repo.create(&other, &version_of(&other, 1, "d1"), None, &[]).await.expect("created");
+    repo.create(&other, &held(db, ws.id, version_of(&other, 1, "d1")).await, None, &[]).await.expect("created");
 
     assert_eq!(db.folders().trashed_subtree(ws.id, top.id).await.expect("read"), None, "not in the trash");
     db.folders().trash(ws.id, top.id, now(), &[]).await.expect("trashed");
@@ -956,7 +1047,7 @@ async fn share_links_count_downloads_atomically_and_revoke_once(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
     let doc = doc_in(&ws, ws.root_folder_id, "shared.pdf");
-    db.documents().create(&doc, &version_of(&doc, 1, "5"), None, &[]).await.expect("created");
+    db.documents().create(&doc, &held(db, ws.id, version_of(&doc, 1, "5")).await, None, &[]).await.expect("created");
     let repo = Arc::new(db.share_links());
     let link = share_link(&doc);
     let created = event(EventPayload::ShareLinkCreated {
@@ -1137,6 +1228,7 @@ async fn projected_upload(db: &Database, ws: &Workspace, folder: FolderId, n: u6
     let doc = doc_in(ws, folder, &format!("doc-{n}"));
     let mut version = version_of(&doc, 1, &format!("{n:x}"));
     version.size = size;
+    let version = held(db, ws.id, version).await;
     let events = [
         event(EventPayload::DocumentCreated {
             workspace_id: ws.id,
@@ -1216,6 +1308,7 @@ async fn rebuilt_projections_equal_the_live_ones_after_a_random_workload(db: &Da
                 }
                 let mut v = version_of(doc, u32::try_from(*versions + 1).expect("small"), &format!("{step:x}f"));
                 v.size = 1 + next(5_000);
+                let v = held(db, workspaces[*dw].id, v).await;
                 let event = version_event(workspaces[*dw].id, &v);
                 assert!(db.documents().add_version(workspaces[*dw].id, &v, None, &[event]).await.expect("v"));
                 *versions += 1;
@@ -1443,6 +1536,7 @@ contract!(
     idempotency_keys_claim_once_and_replay,
     purging_a_document_releases_only_content_nothing_else_uses,
     released_content_is_collected_after_its_grace_unless_reserved,
+    uploads_are_tracked_in_flight_until_their_content_is_reserved,
     purging_a_folder_deletes_exactly_the_subtree_it_read,
     share_links_count_downloads_atomically_and_revoke_once,
     the_chain_names_the_first_altered_or_deleted_event,

@@ -153,3 +153,47 @@ async fn postgres_events_from_before_the_chain_are_chained() {
     db.close().await;
     handle.drop_database().await.expect("drop");
 }
+
+/// Content stored before blobs recorded their keys lives at its content
+/// address; the migration records that address as the key.
+async fn content_from_before_keys_is_found_where_it_was_stored(db: &Database) {
+    db.migrate_steps(8).await.expect("migrations before keys");
+    let conn = db.connection();
+    let backend = conn.get_database_backend();
+    let ws = uuid::Uuid::now_v7();
+    let digest = "ab".repeat(32);
+    let now = chrono::Utc::now().trunc_subsecs(6);
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DatabaseBackend::Postgres => {
+                "INSERT INTO blobs (workspace_id, sha256, size, created_at) VALUES ($1, $2, 10, $3)"
+            }
+            _ => "INSERT INTO blobs (workspace_id, sha256, size, created_at) VALUES (?, ?, 10, ?)",
+        },
+        vec![ws.into(), digest.clone().into(), now.into()],
+    ))
+    .await
+    .expect("blob");
+
+    db.migrate().await.expect("the remaining migrations");
+    use cabinet_domain::ports::DocumentRepository as _;
+    let sha = cabinet_domain::model::Sha256::parse(&digest).expect("digest");
+    let key = db.documents().blob_key(cabinet_domain::WorkspaceId::from_uuid(ws), &sha).await.expect("read");
+    assert_eq!(key.expect("recorded").as_str(), format!("workspaces/{ws}/blobs/ab/{digest}"));
+}
+
+#[tokio::test]
+async fn sqlite_content_from_before_keys_is_found_where_it_was_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = testing::sqlite_unmigrated(dir.path()).await.expect("sqlite");
+    content_from_before_keys_is_found_where_it_was_stored(&db).await;
+}
+
+#[tokio::test]
+async fn postgres_content_from_before_keys_is_found_where_it_was_stored() {
+    let (handle, db) = TestDatabase::postgres_unmigrated(&testing::postgres_admin_url()).await.expect("postgres");
+    content_from_before_keys_is_found_where_it_was_stored(&db).await;
+    db.close().await;
+    handle.drop_database().await.expect("drop");
+}

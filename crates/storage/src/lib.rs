@@ -1,13 +1,14 @@
 //! Cabinet's blob store on `object_store`: a local folder (the embedded
 //! default), any S3-compatible service, or memory (tests).
 //!
-//! Content is addressed by SHA-256 within each workspace:
-//! `workspaces/{id}/blobs/{aa}/{digest}`. Uploads stream into
-//! `uploads/{workspace}/{uuid}` through a multipart upload while being
-//! hashed, and are renamed to their address only when committed, after the
-//! last byte arrived, so an interrupted upload never leaves a blob that
-//! anything could reference. Staged uploads live under one prefix so that
-//! those a dead process left behind can be swept without listing content.
+//! Each upload streams, hashed on the way, through a multipart upload to a
+//! key of its own, `workspaces/{id}/objects/{uuid}`, where it stays: nothing
+//! a user names reaches a key, and no object is ever copied or renamed
+//! (which S3 would do by copying the whole object). The object appears only
+//! when its last byte arrived; an interrupted upload is aborted and leaves
+//! nothing. Which digest a key holds, and which content two uploads share,
+//! is recorded by the caller. Content stored before keys were recorded lives
+//! at `workspaces/{id}/blobs/{aa}/{digest}` and is read from there.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use cabinet_domain::model::{ByteRange, Sha256};
-use cabinet_domain::ports::{BlobContent, BlobStore, ByteStream, HealthCheck, StagedBlob, StoredBlob};
+use cabinet_domain::ports::{BlobContent, BlobKey, BlobStore, ByteStream, HealthCheck, StoredBlob};
 use cabinet_domain::{DomainError, DomainResult, Entity, WorkspaceId};
 use futures::{StreamExt as _, TryStreamExt as _};
 use object_store::aws::AmazonS3Builder;
@@ -33,9 +34,6 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploaded concurrently; with [`PART_SIZE`] this bounds an upload's
 /// buffers to about 24 MiB however large the file.
 const PARTS_IN_FLIGHT: usize = 2;
-
-/// Where uploads wait to be committed.
-const UPLOADS: &str = "uploads";
 
 /// How much of the start of an upload is kept to recognise its type.
 const SNIFF_BYTES: usize = 8192;
@@ -136,20 +134,13 @@ impl ObjectBlobStore {
         Self { store: Arc::new(InMemory::new()), kind: "memory" }
     }
 
-    fn blob_path(workspace: WorkspaceId, sha256: &Sha256) -> Path {
-        let digest = sha256.as_str();
-        Path::from(format!("workspaces/{workspace}/blobs/{}/{digest}", &digest[..2]))
-    }
-
-    fn upload_path(workspace: WorkspaceId) -> Path {
-        Path::from(format!("{UPLOADS}/{workspace}/{}", uuid::Uuid::now_v7()))
-    }
-
-    /// The staged object's path, refusing keys this store did not hand out.
-    fn staged_path(staged: &StagedBlob) -> DomainResult<Path> {
-        let prefix = format!("{UPLOADS}/{}/", staged.workspace_id);
-        let valid = staged.key.strip_prefix(&prefix).is_some_and(|id| uuid::Uuid::parse_str(id).is_ok());
-        if valid { Ok(Path::from(staged.key.as_str())) } else { Err(DomainError::internal("not a staged upload key")) }
+    /// The object's path, refusing keys outside the workspaces' folders.
+    fn path(key: &BlobKey) -> DomainResult<Path> {
+        let path = Path::parse(key.as_str()).map_err(|_| DomainError::internal("not a blob key"))?;
+        let mut parts = path.parts();
+        let in_workspace = parts.next().is_some_and(|p| p.as_ref() == "workspaces")
+            && parts.next().is_some_and(|p| uuid::Uuid::parse_str(p.as_ref()).is_ok());
+        if in_workspace { Ok(path) } else { Err(DomainError::internal("not a blob key")) }
     }
 
     async fn stream_into(writer: &mut WriteMultipart, mut body: ByteStream, max_bytes: u64) -> DomainResult<Streamed> {
@@ -209,10 +200,14 @@ fn file_stream(file: std::fs::File, range: std::ops::Range<u64>) -> ByteStream {
 
 #[async_trait]
 impl BlobStore for ObjectBlobStore {
-    #[tracing::instrument(skip_all, fields(workspace_id = %workspace, store = self.kind))]
-    async fn stage(&self, workspace: WorkspaceId, body: ByteStream, max_bytes: u64) -> DomainResult<StagedBlob> {
-        let upload_path = Self::upload_path(workspace);
-        let upload = self.store.put_multipart(&upload_path).await.map_err(store_err)?;
+    fn allocate(&self, workspace: WorkspaceId) -> BlobKey {
+        BlobKey::new(format!("workspaces/{workspace}/objects/{}", uuid::Uuid::now_v7()))
+    }
+
+    #[tracing::instrument(skip_all, fields(key = %key, store = self.kind))]
+    async fn write(&self, key: &BlobKey, body: ByteStream, max_bytes: u64) -> DomainResult<StoredBlob> {
+        let path = Self::path(key)?;
+        let upload = self.store.put_multipart(&path).await.map_err(store_err)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let streamed = match Self::stream_into(&mut writer, body, max_bytes).await {
             Ok(done) => done,
@@ -225,74 +220,18 @@ impl BlobStore for ObjectBlobStore {
             }
         };
         writer.finish().await.map_err(store_err)?;
-        Ok(StagedBlob {
-            workspace_id: workspace,
-            key: upload_path.to_string(),
+        Ok(StoredBlob {
+            key: key.clone(),
             sha256: Sha256::parse(&streamed.digest)?,
             size: streamed.size,
             sniffed_type: streamed.sniffed_type,
         })
     }
 
-    #[tracing::instrument(skip_all, fields(workspace_id = %staged.workspace_id, store = self.kind))]
-    async fn commit(&self, staged: &StagedBlob) -> DomainResult<StoredBlob> {
-        let upload_path = Self::staged_path(staged)?;
-        let final_path = Self::blob_path(staged.workspace_id, &staged.sha256);
-        let deduplicated = match self.store.head(&final_path).await {
-            Ok(_) => {
-                self.store.delete(&upload_path).await.map_err(store_err)?;
-                true
-            }
-            Err(object_store::Error::NotFound { .. }) => {
-                self.store.rename(&upload_path, &final_path).await.map_err(store_err)?;
-                false
-            }
-            Err(other) => return Err(store_err(other)),
-        };
-        Ok(StoredBlob {
-            sha256: staged.sha256.clone(),
-            size: staged.size,
-            deduplicated,
-            sniffed_type: staged.sniffed_type.clone(),
-        })
-    }
-
-    async fn discard(&self, staged: &StagedBlob) -> DomainResult<()> {
-        match self.store.delete(&Self::staged_path(staged)?).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(other) => Err(store_err(other)),
-        }
-    }
-
-    #[tracing::instrument(skip_all, fields(store = self.kind))]
-    async fn sweep_staged(&self, before: chrono::DateTime<chrono::Utc>) -> DomainResult<u64> {
-        let mut listing = self.store.list(Some(&Path::from(UPLOADS)));
-        let mut swept = 0;
-        while let Some(meta) = listing.next().await {
-            let meta = match meta {
-                Ok(meta) => meta,
-                Err(object_store::Error::NotFound { .. }) => break,
-                Err(other) => return Err(store_err(other)),
-            };
-            if meta.last_modified < before {
-                match self.store.delete(&meta.location).await {
-                    Ok(()) | Err(object_store::Error::NotFound { .. }) => swept += 1,
-                    Err(other) => return Err(store_err(other)),
-                }
-            }
-        }
-        Ok(swept)
-    }
-
-    async fn get(
-        &self,
-        workspace: WorkspaceId,
-        sha256: &Sha256,
-        range: Option<ByteRange>,
-    ) -> DomainResult<BlobContent> {
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> DomainResult<BlobContent> {
         let options =
             GetOptions { range: range.map(|r| GetRange::Bounded(r.start()..r.end() + 1)), ..GetOptions::default() };
-        let result = self.store.get_opts(&Self::blob_path(workspace, sha256), options).await.map_err(store_err)?;
+        let result = self.store.get_opts(&Self::path(key)?, options).await.map_err(store_err)?;
         let size = result.meta.size;
         let body = match result.payload {
             // object_store reads local files 8 KiB at a time; larger reads
@@ -303,16 +242,16 @@ impl BlobStore for ObjectBlobStore {
         Ok(BlobContent { size, range, body })
     }
 
-    async fn size(&self, workspace: WorkspaceId, sha256: &Sha256) -> DomainResult<Option<u64>> {
-        match self.store.head(&Self::blob_path(workspace, sha256)).await {
+    async fn size(&self, key: &BlobKey) -> DomainResult<Option<u64>> {
+        match self.store.head(&Self::path(key)?).await {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(other) => Err(store_err(other)),
         }
     }
 
-    async fn delete(&self, workspace: WorkspaceId, sha256: &Sha256) -> DomainResult<()> {
-        match self.store.delete(&Self::blob_path(workspace, sha256)).await {
+    async fn delete(&self, key: &BlobKey) -> DomainResult<()> {
+        match self.store.delete(&Self::path(key)?).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(other) => Err(store_err(other)),
         }

@@ -3,9 +3,9 @@
 //! `CABINET_TEST_S3_ENDPOINT`; without it the S3 variant fails loudly).
 
 use bytes::Bytes;
-use cabinet_domain::model::{ByteRange, Sha256};
-use cabinet_domain::ports::{BlobStore, ByteStream};
-use cabinet_domain::{DomainError, Entity, WorkspaceId};
+use cabinet_domain::model::ByteRange;
+use cabinet_domain::ports::{BlobKey, BlobStore, ByteStream, StoredBlob};
+use cabinet_domain::{DomainError, DomainResult, Entity, WorkspaceId};
 use cabinet_storage::{ObjectBlobStore, S3Options};
 use futures::{StreamExt as _, TryStreamExt as _, stream};
 use sha2::{Digest as _, Sha256 as Hasher};
@@ -27,8 +27,8 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len).map(|i| ((i * 31 + usize::from(seed) * 7) % 251) as u8).collect()
 }
 
-async fn read_all(store: &dyn BlobStore, ws: WorkspaceId, sha: &Sha256, range: Option<ByteRange>) -> Vec<u8> {
-    let content = store.get(ws, sha, range).await.expect("get");
+async fn read_all(store: &dyn BlobStore, key: &BlobKey, range: Option<ByteRange>) -> Vec<u8> {
+    let content = store.get(key, range).await.expect("get");
     content
         .body
         .try_fold(Vec::new(), |mut acc, chunk| async move {
@@ -39,126 +39,124 @@ async fn read_all(store: &dyn BlobStore, ws: WorkspaceId, sha: &Sha256, range: O
         .expect("stream")
 }
 
-async fn content_round_trips_under_its_digest(store: &dyn BlobStore) {
+/// Writes `chunks` to a fresh key of `ws`.
+async fn put(store: &dyn BlobStore, ws: WorkspaceId, chunks: Vec<Vec<u8>>, max: u64) -> DomainResult<StoredBlob> {
+    store.write(&store.allocate(ws), body(chunks), max).await
+}
+
+async fn content_round_trips_with_its_digest(store: &dyn BlobStore) {
     let ws = workspace();
     let data = pattern(300_000, 1);
     let chunks = data.chunks(65_536).map(<[u8]>::to_vec).collect();
-    let stored = store.put(ws, body(chunks), 10_000_000).await.expect("put");
+    let key = store.allocate(ws);
+    let stored = store.write(&key, body(chunks), 10_000_000).await.expect("write");
+    assert_eq!(stored.key, key);
     assert_eq!(stored.sha256.as_str(), digest(&data));
     assert_eq!(stored.size, data.len() as u64);
-    assert!(!stored.deduplicated);
-    assert_eq!(store.size(ws, &stored.sha256).await.expect("size"), Some(data.len() as u64));
-    assert_eq!(read_all(store, ws, &stored.sha256, None).await, data);
+    assert_eq!(store.size(&key).await.expect("size"), Some(data.len() as u64));
+    assert_eq!(read_all(store, &key, None).await, data);
 }
 
 async fn large_content_streams_through_multipart(store: &dyn BlobStore) {
     let ws = workspace();
     let data = pattern(20 * 1024 * 1024 + 123, 2);
     let chunks = data.chunks(1 << 20).map(<[u8]>::to_vec).collect();
-    let stored = store.put(ws, body(chunks), 64 * 1024 * 1024).await.expect("put");
+    let stored = put(store, ws, chunks, 64 * 1024 * 1024).await.expect("write");
     assert_eq!(stored.sha256.as_str(), digest(&data));
-    let back = read_all(store, ws, &stored.sha256, None).await;
+    let back = read_all(store, &stored.key, None).await;
     assert_eq!(back.len(), data.len());
     assert!(back == data, "content survives a multipart round trip");
 }
 
 async fn empty_content_is_content_too(store: &dyn BlobStore) {
-    let ws = workspace();
-    let stored = store.put(ws, body(vec![]), 10).await.expect("put");
+    let stored = put(store, workspace(), vec![], 10).await.expect("write");
     assert_eq!(stored.sha256.as_str(), digest(b""));
     assert_eq!(stored.size, 0);
-    assert!(read_all(store, ws, &stored.sha256, None).await.is_empty());
+    assert!(read_all(store, &stored.key, None).await.is_empty());
 }
 
-async fn the_same_bytes_are_stored_once_per_workspace(store: &dyn BlobStore) {
+async fn keys_are_fresh_and_name_nothing_a_user_chose(store: &dyn BlobStore) {
     let (ws, other) = (workspace(), workspace());
+    let (first, second) = (store.allocate(ws), store.allocate(ws));
+    assert_ne!(first, second);
+    assert!(first.as_str().starts_with(&format!("workspaces/{ws}/objects/")), "{first}");
     let data = b"the same bytes".to_vec();
-    let first = store.put(ws, body(vec![data.clone()]), 100).await.expect("put");
-    let second = store.put(ws, body(vec![data[..4].to_vec(), data[4..].to_vec()]), 100).await.expect("put");
-    assert_eq!(first.sha256, second.sha256);
-    assert!(!first.deduplicated && second.deduplicated);
-    let elsewhere = store.put(other, body(vec![data.clone()]), 100).await.expect("put");
-    assert!(!elsewhere.deduplicated, "workspaces do not share content");
-    store.delete(ws, &first.sha256).await.expect("delete");
-    assert_eq!(
-        read_all(store, other, &elsewhere.sha256, None).await,
-        data,
-        "deleting in one workspace leaves the other"
-    );
+    let a = store.write(&first, body(vec![data.clone()]), 100).await.expect("write");
+    let b = store.write(&second, body(vec![data[..4].to_vec(), data[4..].to_vec()]), 100).await.expect("write");
+    assert_eq!(a.sha256, b.sha256, "the digest does not depend on how the bytes arrived");
+    let elsewhere = put(store, other, vec![data.clone()], 100).await.expect("write");
+    store.delete(&first).await.expect("delete");
+    assert_eq!(read_all(store, &second, None).await, data, "deleting one object leaves another");
+    assert_eq!(read_all(store, &elsewhere.key, None).await, data, "and other workspaces");
 }
 
 async fn ranges_return_exactly_their_bytes(store: &dyn BlobStore) {
-    let ws = workspace();
     let data = pattern(10_000, 3);
-    let stored = store.put(ws, body(vec![data.clone()]), 100_000).await.expect("put");
+    let stored = put(store, workspace(), vec![data.clone()], 100_000).await.expect("write");
     for (start, end) in [(0, 0), (0, 9_999), (1_000, 1_999), (9_999, 9_999)] {
         let range = ByteRange::within(start, end, 10_000).expect("range");
-        let content = store.get(ws, &stored.sha256, Some(range)).await.expect("get");
+        let content = store.get(&stored.key, Some(range)).await.expect("get");
         assert_eq!(content.size, 10_000, "the whole size is reported");
-        let got = read_all(store, ws, &stored.sha256, Some(range)).await;
+        let got = read_all(store, &stored.key, Some(range)).await;
         assert_eq!(got, data[start as usize..=end as usize]);
     }
 }
 
 async fn oversized_uploads_fail_and_leave_nothing(store: &dyn BlobStore) {
-    let ws = workspace();
     let data = pattern(5_000, 4);
-    let err =
-        store.put(ws, body(vec![data[..3_000].to_vec(), data[3_000..].to_vec()]), 4_096).await.expect_err("too large");
+    let key = store.allocate(workspace());
+    let err = store
+        .write(&key, body(vec![data[..3_000].to_vec(), data[3_000..].to_vec()]), 4_096)
+        .await
+        .expect_err("too large");
     assert!(matches!(err, DomainError::TooLarge { limit: 4_096 }), "{err:?}");
-    let sha = Sha256::parse(&digest(&data)).expect("digest");
-    assert_eq!(store.size(ws, &sha).await.expect("size"), None);
+    assert_eq!(store.size(&key).await.expect("size"), None);
 }
 
 async fn an_aborted_upload_leaves_nothing(store: &dyn BlobStore) {
-    let ws = workspace();
-    let first = Bytes::from(pattern(2 * 1024 * 1024, 5));
+    let key = store.allocate(workspace());
     let broken: ByteStream = stream::iter(vec![
-        Ok(first.clone()),
+        Ok(Bytes::from(pattern(2 * 1024 * 1024, 5))),
         Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "client went away")),
     ])
     .boxed();
-    let err = store.put(ws, broken, 100_000_000).await.expect_err("aborted");
+    let err = store.write(&key, broken, 100_000_000).await.expect_err("aborted");
     assert!(matches!(err, DomainError::UploadAborted(_)), "{err:?}");
-    let partial = Sha256::parse(&digest(&first)).expect("digest");
-    assert_eq!(store.size(ws, &partial).await.expect("size"), None, "no blob for the bytes that did arrive");
+    assert_eq!(store.size(&key).await.expect("size"), None, "nothing of the bytes that did arrive");
 }
 
 async fn missing_content_is_not_found_and_deletes_are_idempotent(store: &dyn BlobStore) {
     let ws = workspace();
-    let missing = Sha256::parse(&digest(b"never stored")).expect("digest");
-    assert_eq!(store.size(ws, &missing).await.expect("size"), None);
-    let err = store.get(ws, &missing, None).await.expect_err("missing");
+    let missing = store.allocate(ws);
+    assert_eq!(store.size(&missing).await.expect("size"), None);
+    let err = store.get(&missing, None).await.expect_err("missing");
     assert!(matches!(err, DomainError::NotFound(Entity::Blob)), "{err:?}");
-    store.delete(ws, &missing).await.expect("deleting nothing succeeds");
-    let stored = store.put(ws, body(vec![b"x".to_vec()]), 10).await.expect("put");
-    store.delete(ws, &stored.sha256).await.expect("delete");
-    store.delete(ws, &stored.sha256).await.expect("again");
-    assert_eq!(store.size(ws, &stored.sha256).await.expect("size"), None);
+    store.delete(&missing).await.expect("deleting nothing succeeds");
+    let stored = put(store, ws, vec![b"x".to_vec()], 10).await.expect("write");
+    store.delete(&stored.key).await.expect("delete");
+    store.delete(&stored.key).await.expect("again");
+    assert_eq!(store.size(&stored.key).await.expect("size"), None);
 }
 
-async fn staged_content_is_invisible_until_committed(store: &dyn BlobStore) {
+async fn only_keys_inside_a_workspace_are_accepted(store: &dyn BlobStore) {
+    for forged in ["uploads/x", "workspaces/not-a-uuid/objects/1", "workspaces/../etc/passwd", "", "/abs"] {
+        let key = BlobKey::new(forged);
+        assert!(store.write(&key, body(vec![b"x".to_vec()]), 10).await.is_err(), "{forged} written");
+        assert!(store.get(&key, None).await.is_err(), "{forged} read");
+        assert!(store.delete(&key).await.is_err(), "{forged} deleted");
+    }
+}
+
+async fn content_stored_at_its_digest_before_keys_were_recorded_is_readable(store: &dyn BlobStore) {
+    // Earlier versions stored content at `workspaces/{ws}/blobs/{aa}/{digest}`;
+    // the migration records those paths as the blobs' keys.
     let ws = workspace();
-    let data = pattern(10_000, 6);
-    let staged = store.stage(ws, body(vec![data.clone()]), 100_000).await.expect("stage");
-    assert_eq!(staged.sha256.as_str(), digest(&data));
-    assert_eq!(staged.size, 10_000);
-    assert_eq!(store.size(ws, &staged.sha256).await.expect("size"), None, "not visible while staged");
-    let stored = store.commit(&staged).await.expect("commit");
-    assert!(!stored.deduplicated);
-    assert_eq!(read_all(store, ws, &stored.sha256, None).await, data);
-
-    let again = store.stage(ws, body(vec![data.clone()]), 100_000).await.expect("stage");
-    store.discard(&again).await.expect("discard");
-    store.discard(&again).await.expect("discarding twice succeeds");
-    assert_eq!(read_all(store, ws, &stored.sha256, None).await, data, "the committed copy is untouched");
-    let other = store.stage(ws, body(vec![b"other bytes".to_vec()]), 100_000).await.expect("stage");
-    store.discard(&other).await.expect("discard");
-    assert!(store.commit(&other).await.is_err(), "a discarded upload cannot be committed");
-    assert_eq!(store.size(ws, &other.sha256).await.expect("size"), None);
-
-    let forged = cabinet_domain::ports::StagedBlob { key: format!("workspaces/{ws}/blobs/x"), ..again };
-    assert!(store.discard(&forged).await.is_err(), "only keys the store handed out are accepted");
+    let data = b"stored by an earlier version".to_vec();
+    let sha = digest(&data);
+    let legacy = BlobKey::new(format!("workspaces/{ws}/blobs/{}/{sha}", &sha[..2]));
+    store.write(&legacy, body(vec![data.clone()]), 100).await.expect("write");
+    assert_eq!(read_all(store, &legacy, None).await, data);
+    store.delete(&legacy).await.expect("delete");
 }
 
 fn s3() -> ObjectBlobStore {
@@ -197,34 +195,17 @@ macro_rules! contract {
 }
 
 contract!(
-    content_round_trips_under_its_digest,
+    content_round_trips_with_its_digest,
     large_content_streams_through_multipart,
     empty_content_is_content_too,
-    the_same_bytes_are_stored_once_per_workspace,
+    keys_are_fresh_and_name_nothing_a_user_chose,
     ranges_return_exactly_their_bytes,
     oversized_uploads_fail_and_leave_nothing,
     an_aborted_upload_leaves_nothing,
     missing_content_is_not_found_and_deletes_are_idempotent,
-    staged_content_is_invisible_until_committed,
+    only_keys_inside_a_workspace_are_accepted,
+    content_stored_at_its_digest_before_keys_were_recorded_is_readable,
 );
-
-/// Sweeping is global to a store, so it runs only on stores of its own
-/// (the S3 bucket is shared by tests running at the same time).
-#[tokio::test]
-async fn sweeping_removes_only_staged_uploads_older_than_the_cutoff() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for store in [ObjectBlobStore::local(dir.path()).expect("local"), ObjectBlobStore::memory()] {
-        let ws = workspace();
-        let before_staging = chrono::Utc::now() - chrono::Duration::seconds(5);
-        let kept = store.put(ws, body(vec![b"committed".to_vec()]), 100).await.expect("put");
-        let staged = store.stage(ws, body(vec![b"left behind".to_vec()]), 100).await.expect("stage");
-        assert_eq!(store.sweep_staged(before_staging).await.expect("sweep"), 0, "a fresh upload is kept");
-        let later = chrono::Utc::now() + chrono::Duration::seconds(5);
-        assert_eq!(store.sweep_staged(later).await.expect("sweep"), 1);
-        assert!(store.commit(&staged).await.is_err(), "the swept upload is gone");
-        assert_eq!(store.size(ws, &kept.sha256).await.expect("size"), Some(9), "committed content is never swept");
-    }
-}
 
 #[tokio::test]
 async fn every_store_reports_its_health() {

@@ -144,15 +144,18 @@ async fn a_document_in_a_trashed_folder_cannot_be_restored_alone_and_viewers_can
     );
 }
 
-/// The digest of a document's current version.
-async fn digest_of(app: &TestApp, token: &str, ws: &str, doc: &str) -> cabinet_domain::model::Sha256 {
+/// Where the content of a document's current version is stored.
+async fn key_of(app: &TestApp, token: &str, ws: &str, doc: &str) -> cabinet_domain::ports::BlobKey {
+    use cabinet_domain::ports::DocumentRepository as _;
     let body = json_of(app.get(&format!("/api/v1/workspaces/{ws}/documents/{doc}"), token).await, StatusCode::OK).await;
-    cabinet_domain::model::Sha256::parse(body["current_version"]["sha256"].as_str().expect("digest")).expect("digest")
+    let digest = cabinet_domain::model::Sha256::parse(body["current_version"]["sha256"].as_str().expect("digest"))
+        .expect("digest");
+    let ws = cabinet_domain::WorkspaceId::from_uuid(ws.parse().expect("uuid"));
+    app.services.database.documents().blob_key(ws, &digest).await.expect("lookup").expect("recorded")
 }
 
-async fn stored(app: &TestApp, ws: &str, digest: &cabinet_domain::model::Sha256) -> bool {
-    let ws = cabinet_domain::WorkspaceId::from_uuid(ws.parse().expect("uuid"));
-    app.services.blobs.size(ws, digest).await.expect("blob store answers").is_some()
+async fn stored(app: &TestApp, key: &cabinet_domain::ports::BlobKey) -> bool {
+    app.services.blobs.size(key).await.expect("blob store answers").is_some()
 }
 
 async fn usage(app: &TestApp, token: &str, ws: &str) -> Value {
@@ -176,7 +179,7 @@ async fn admins_purge_documents_and_content_goes_only_when_nothing_uses_it() {
     let shared_b = app.upload_file(&alice.access, &ws, &root, "b.txt", "the same bytes").await;
     let unique = app.upload_file(&alice.access, &ws, &root, "c.txt", "bytes of its own").await;
     let (same, own) =
-        (digest_of(&app, &alice.access, &ws, &shared_a).await, digest_of(&app, &alice.access, &ws, &unique).await);
+        (key_of(&app, &alice.access, &ws, &shared_a).await, key_of(&app, &alice.access, &ws, &unique).await);
     assert_eq!(usage(&app, &alice.access, &ws).await, 30);
 
     problem(
@@ -213,11 +216,11 @@ async fn admins_purge_documents_and_content_goes_only_when_nothing_uses_it() {
     assert_eq!(app.blob_count().await, 1);
 
     // Until collected, released content stays in the store; then only what b.txt uses remains.
-    assert!(stored(&app, &ws, &own).await);
+    assert!(stored(&app, &own).await);
     let collected = collect(&app).await;
     assert_eq!(collected.blobs, 1, "{collected:?}");
-    assert!(!stored(&app, &ws, &own).await, "content no version uses is deleted");
-    assert!(stored(&app, &ws, &same).await, "content b.txt still uses is kept");
+    assert!(!stored(&app, &own).await, "content no version uses is deleted");
+    assert!(stored(&app, &same).await, "content b.txt still uses is kept");
     let content = app.get(&format!("{base}/documents/{shared_b}/content"), &alice.access).await;
     assert_eq!(content.text().await.expect("body"), "the same bytes");
     let purges = app.events().await.into_iter().filter(|e| e.0 == "document.purged.v1").count();
@@ -233,7 +236,7 @@ async fn purging_a_folder_deletes_everything_below_it() {
     let outer = app.folder(&alice.access, &ws, &root, "Outer").await;
     let inner = app.folder(&alice.access, &ws, &outer, "Inner").await;
     let deep = app.upload_file(&alice.access, &ws, &inner, "deep.txt", "deep content").await;
-    let digest = digest_of(&app, &alice.access, &ws, &deep).await;
+    let digest = key_of(&app, &alice.access, &ws, &deep).await;
     let link = json_of(
         app.post(&format!("{base}/documents/{deep}/shares"), Some(&alice.access), json!({})).await,
         StatusCode::CREATED,
@@ -261,6 +264,6 @@ async fn purging_a_folder_deletes_everything_below_it() {
     let opened = app.client.get(app.url(&format!("/s/{token}"))).send().await.expect("sent");
     problem(opened, StatusCode::NOT_FOUND, "share_link_not_found").await;
     assert_eq!(collect(&app).await.blobs, 1);
-    assert!(!stored(&app, &ws, &digest).await);
+    assert!(!stored(&app, &digest).await);
     assert_eq!(app.events().await.into_iter().filter(|e| e.0 == "folder.purged.v1").count(), 1);
 }

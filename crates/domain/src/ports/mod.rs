@@ -16,7 +16,7 @@ mod repositories;
 mod system;
 
 pub use audit::{AuditTrail, EventStream, Projections};
-pub use blobs::{BlobContent, BlobStore, ByteStream, StagedBlob, StoredBlob};
+pub use blobs::{BlobContent, BlobKey, BlobStore, ByteStream, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;

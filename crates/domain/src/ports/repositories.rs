@@ -15,7 +15,7 @@ use crate::model::{
     PasswordHash, RefreshToken, Session, Sha256, ShareLink, Subtree, TokenHash, Trash, User, Workspace, WorkspaceName,
     WorkspaceSummary,
 };
-use crate::ports::BlobStore;
+use crate::ports::{BlobKey, BlobStore, StoredBlob};
 
 /// A blob store as services hold it (behind an `Arc`).
 pub type StaticBlobStore = dyn BlobStore + 'static;
@@ -433,21 +433,50 @@ pub trait DocumentRepository: Send + Sync {
     /// when its folder is not live; `Conflict(NameTaken)`.
     async fn restore(&self, workspace: WorkspaceId, id: DocumentId, events: &[NewEvent]) -> DomainResult<()>;
 
-    /// Records that an upload is about to commit `sha256` to the store, so
-    /// that collection cannot delete that content while the upload is
-    /// between committing it and recording its version. Content the
-    /// workspace does not hold is recorded as released at `now`: if no
-    /// version ever references it, collection removes it after its grace.
+    /// Records that content is being written to `key`, so that an upload a
+    /// dead process abandoned can be found and removed.
     ///
     /// # Errors
     /// Storage failures.
+    async fn begin_upload(&self, workspace: WorkspaceId, key: &BlobKey, now: DateTime<Utc>) -> DomainResult<()>;
+
+    /// Forgets an upload in flight whose content was removed (or never written).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn end_upload(&self, key: &BlobKey) -> DomainResult<()>;
+
+    /// Uploads begun before `before` and never finished, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn abandoned_uploads(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<BlobKey>>;
+
+    /// Records that the upload written to `key` holds `sha256`, so that
+    /// collection cannot delete that content while the upload is between
+    /// writing it and recording its version. Content the workspace does not
+    /// hold yet is recorded at `key`, released at `now`: if no version ever
+    /// references it, collection removes it after its grace. Content the
+    /// workspace holds already stays where it is, and the upload at `key`
+    /// stays recorded as in flight until the caller removes it.
+    ///
+    /// Returns where the content is kept.
+    ///
+    /// # Errors
+    /// [`crate::DomainError::UploadAborted`] when the upload is no longer
+    /// recorded (it was taken for abandoned); storage failures.
     async fn reserve_blob(
         &self,
         workspace: WorkspaceId,
-        sha256: &Sha256,
-        size: u64,
+        blob: &StoredBlob,
         now: DateTime<Utc>,
-    ) -> DomainResult<()>;
+    ) -> DomainResult<BlobKey>;
+
+    /// Where the workspace keeps the content with this digest.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn blob_key(&self, workspace: WorkspaceId, sha256: &Sha256) -> DomainResult<Option<BlobKey>>;
 
     /// Deletes a trashed document for good with its versions and share
     /// links. Content no remaining version references is released.

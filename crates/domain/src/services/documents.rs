@@ -8,7 +8,7 @@ use crate::events::EventPayload;
 use crate::ids::{DocumentId, FolderId, WorkspaceId};
 use crate::model::{ByteRange, Document, DocumentVersion, ItemName, RangeSpec, Sha256};
 use crate::policy::Action;
-use crate::ports::{BlobContent, BlobStore, ByteStream, DocumentRepository, StoredBlob};
+use crate::ports::{BlobContent, BlobKey, BlobStore, ByteStream, DocumentRepository, StoredBlob};
 use crate::{Actor, DomainResult};
 
 /// The media type of content nobody recognised: served as a download, never rendered.
@@ -61,8 +61,8 @@ pub struct Download {
 pub struct Collected {
     /// Released content deleted from the store.
     pub blobs: u64,
-    /// Abandoned staged uploads deleted.
-    pub staged_uploads: u64,
+    /// Abandoned uploads deleted.
+    pub abandoned_uploads: u64,
 }
 
 /// The document use cases.
@@ -113,24 +113,31 @@ impl DocumentService {
     }
 
     /// Streams an upload into the store, cut off at the file size limit.
-    /// The content is reserved before it is committed under its digest, so
-    /// collection cannot remove it from under the version about to be
-    /// recorded. The quota is checked when the version is recorded,
-    /// atomically, since only then is it known whether the workspace already
-    /// held the content (identical files count once). Content refused there
-    /// stays released and is collected after the grace period.
+    /// The upload is recorded as in flight before its first byte, so that
+    /// one its process never finished is found and removed. Its content is
+    /// then reserved under its digest, so collection cannot remove it from
+    /// under the version about to be recorded; when the workspace holds the
+    /// same bytes already, the new copy goes and the version shares the old.
+    /// The quota is checked when the version is recorded, atomically, since
+    /// only then is it known whether the workspace already held the content
+    /// (identical files count once). Content refused there stays released
+    /// and is collected after the grace period.
     async fn store(&self, workspace: WorkspaceId, body: ByteStream) -> DomainResult<StoredBlob> {
-        let staged = self.blobs.stage(workspace, body, self.limits.max_upload_bytes).await?;
-        let committed = async {
-            self.documents.reserve_blob(workspace, &staged.sha256, staged.size, self.rt.clock.now()).await?;
-            self.blobs.commit(&staged).await
+        let key = self.blobs.allocate(workspace);
+        self.documents.begin_upload(workspace, &key, self.rt.clock.now()).await?;
+        let reserved = async {
+            let written = self.blobs.write(&key, body, self.limits.max_upload_bytes).await?;
+            let kept = self.documents.reserve_blob(workspace, &written, self.rt.clock.now()).await?;
+            Ok::<_, DomainError>(StoredBlob { key: kept, ..written })
         }
         .await;
-        if committed.is_err() {
-            // Best effort: what cannot be discarded now is swept after the grace period.
-            let _ = self.blobs.discard(&staged).await;
+        if reserved.as_ref().map_or(true, |stored| stored.key != key) {
+            // Best effort: what cannot be removed now is swept after the grace period.
+            if self.blobs.delete(&key).await.is_ok() {
+                let _ = self.documents.end_upload(&key).await;
+            }
         }
-        committed
+        reserved
     }
 
     /// How many bytes the workspace holds, and its quota.
@@ -353,7 +360,7 @@ impl DocumentService {
         self.documents.purge(workspace, id, self.rt.clock.now(), &[event]).await
     }
 
-    /// Deletes content released longer than `grace` ago, and staged uploads
+    /// Deletes content released longer than `grace` ago, and uploads
     /// abandoned as long, from the store. Only Cabinet itself may.
     ///
     /// # Errors
@@ -380,7 +387,17 @@ impl DocumentService {
                 break;
             }
         }
-        collected.staged_uploads = self.blobs.sweep_staged(before).await?;
+        loop {
+            let batch = self.documents.abandoned_uploads(before, BATCH).await?;
+            for key in &batch {
+                self.blobs.delete(key).await?;
+                self.documents.end_upload(key).await?;
+                collected.abandoned_uploads += 1;
+            }
+            if batch.len() < BATCH as usize {
+                break;
+            }
+        }
         Ok(collected)
     }
 
@@ -448,11 +465,21 @@ impl DocumentService {
         match serving(&version, range, if_none_match)? {
             Serving::NotModified => Ok(Download { version, content: None }),
             Serving::Bytes(range) => {
-                let content = self.blobs.get(workspace, &version.sha256, range).await?;
+                let key = content_key(self.documents.as_ref(), workspace, &version).await?;
+                let content = self.blobs.get(&key, range).await?;
                 Ok(Download { version, content: Some(content) })
             }
         }
     }
+}
+
+/// Where the workspace keeps a version's content.
+pub(super) async fn content_key(
+    documents: &dyn DocumentRepository,
+    workspace: WorkspaceId,
+    version: &DocumentVersion,
+) -> DomainResult<BlobKey> {
+    documents.blob_key(workspace, &version.sha256).await?.ok_or(DomainError::NotFound(Entity::Blob))
 }
 
 /// What a download of a version sends, decided before the content is opened.

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
-use crate::ports::{MockBlobStore, MockDocumentRepository, MockWorkspaceRepository, StagedBlob};
+use crate::ports::{MockBlobStore, MockDocumentRepository, MockWorkspaceRepository};
 use crate::services::testkit::{self, block_on, membership, now, user_actor};
 
 const DIGEST: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
@@ -20,41 +20,43 @@ fn upload(name: &str) -> Upload {
     Upload { filename: name.into(), note: None, body: Box::pin(futures::stream::iter(chunks)) }
 }
 
-fn stored(sniffed: Option<&str>) -> StoredBlob {
+fn key(ws: WorkspaceId) -> BlobKey {
+    BlobKey::new(format!("workspaces/{ws}/objects/1"))
+}
+
+fn written(key: &BlobKey, sniffed: Option<&str>) -> StoredBlob {
     StoredBlob {
-        sha256: Sha256::parse(DIGEST).expect("digest"),
-        size: 3,
-        deduplicated: false,
-        sniffed_type: sniffed.map(Into::into),
-    }
-}
-
-fn staged(ws: WorkspaceId, sniffed: Option<&str>) -> StagedBlob {
-    StagedBlob {
-        workspace_id: ws,
-        key: format!("uploads/{ws}/1"),
+        key: key.clone(),
         sha256: Sha256::parse(DIGEST).expect("digest"),
         size: 3,
         sniffed_type: sniffed.map(Into::into),
     }
 }
 
-/// Expects one upload to be staged (up to `max` bytes), reserved and committed, in that order.
+/// Expects one upload to be recorded as in flight, written (up to `max`
+/// bytes) and reserved under its digest, in that order; the workspace did
+/// not hold the content, so it stays where it was written.
 fn expect_stored(blobs: &mut MockBlobStore, docs: &mut MockDocumentRepository, sniffed: Option<&'static str>) {
     let mut order = mockall::Sequence::new();
+    blobs.expect_allocate().times(1).in_sequence(&mut order).returning(key);
+    docs.expect_begin_upload()
+        .withf(|ws, k, at| *k == key(*ws) && *at == now())
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_, _, _| Ok(()));
     blobs
-        .expect_stage()
+        .expect_write()
         .withf(|_, _, max| *max == 1024)
         .times(1)
         .in_sequence(&mut order)
-        .returning(move |ws, _, _| Ok(staged(ws, sniffed)));
+        .returning(move |k, _, _| Ok(written(k, sniffed)));
     docs.expect_reserve_blob()
-        .withf(|_, sha, size, at| sha.as_str() == DIGEST && *size == 3 && *at == now())
+        .withf(|_, blob, at| blob.sha256.as_str() == DIGEST && blob.size == 3 && *at == now())
         .times(1)
         .in_sequence(&mut order)
-        .returning(|_, _, _, _| Ok(()));
-    blobs.expect_commit().times(1).in_sequence(&mut order).returning(move |_| Ok(stored(sniffed)));
-    blobs.expect_discard().never();
+        .returning(|_, blob, _| Ok(blob.key.clone()));
+    blobs.expect_delete().never();
+    docs.expect_end_upload().never();
 }
 
 fn service(
@@ -140,6 +142,88 @@ fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_versio
     assert_eq!(v.filename.as_str(), "logo.png");
 }
 
+/// An upload to a workspace that holds the same bytes already.
+fn expect_deduplicated(blobs: &mut MockBlobStore, docs: &mut MockDocumentRepository) {
+    let mut order = mockall::Sequence::new();
+    blobs.expect_allocate().times(1).in_sequence(&mut order).returning(key);
+    docs.expect_begin_upload().times(1).in_sequence(&mut order).returning(|_, _, _| Ok(()));
+    blobs.expect_write().times(1).in_sequence(&mut order).returning(|k, _, _| Ok(written(k, None)));
+    docs.expect_reserve_blob()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|ws, _, _| Ok(BlobKey::new(format!("workspaces/{ws}/objects/older"))));
+    blobs
+        .expect_delete()
+        .withf(|k| k.as_str().ends_with("/objects/1"))
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_| Ok(()));
+    docs.expect_end_upload()
+        .withf(|k| k.as_str().ends_with("/objects/1"))
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_| Ok(()));
+}
+
+#[test]
+fn content_the_workspace_holds_already_is_shared_and_the_new_copy_removed() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    expect_deduplicated(&mut blobs, &mut docs);
+    docs.expect_create().withf(|_, v, _, _| v.sha256.as_str() == DIGEST).times(1).returning(|_, _, _, _| Ok(()));
+    block_on(service(ws, me, Role::Editor, docs, blobs).upload(
+        &user_actor(me),
+        ws,
+        FolderId::from_uuid(Uuid::new_v4()),
+        "a.txt",
+        upload("a.txt"),
+    ))
+    .expect("uploaded");
+}
+
+#[test]
+fn a_failed_write_is_removed_and_forgotten_and_records_nothing() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    blobs.expect_allocate().returning(key);
+    docs.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
+    blobs.expect_write().times(1).returning(|_, _, _| Err(DomainError::UploadAborted("connection reset".into())));
+    docs.expect_reserve_blob().never();
+    blobs.expect_delete().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
+    docs.expect_end_upload().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
+    docs.expect_create().never();
+    let err = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
+        &user_actor(me),
+        ws,
+        FolderId::from_uuid(Uuid::new_v4()),
+        "a.txt",
+        upload("a.txt"),
+    ));
+    assert!(matches!(err, Err(DomainError::UploadAborted(_))));
+}
+
+#[test]
+fn an_upload_that_cannot_be_removed_stays_recorded_for_the_sweep() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    blobs.expect_allocate().returning(key);
+    docs.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
+    blobs.expect_write().times(1).returning(|_, _, _| Err(DomainError::TooLarge { limit: 1024 }));
+    blobs.expect_delete().times(1).returning(|_| Err(DomainError::Unavailable("store down".into())));
+    docs.expect_end_upload().never();
+    let err = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
+        &user_actor(me),
+        ws,
+        FolderId::from_uuid(Uuid::new_v4()),
+        "a.txt",
+        upload("a.txt"),
+    ));
+    assert!(matches!(err, Err(DomainError::TooLarge { limit: 1024 })));
+}
+
 #[test]
 fn unrecognised_content_is_opaque_whatever_the_name_says() {
     let (ws, me) = ids();
@@ -164,7 +248,7 @@ fn unrecognised_content_is_opaque_whatever_the_name_says() {
 fn viewers_cannot_upload_and_nothing_is_stored() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
-    blobs.expect_stage().never();
+    blobs.expect_write().never();
     let mut docs = MockDocumentRepository::new();
     docs.expect_create().never();
     let err = block_on(service(ws, me, Role::Viewer, docs, blobs).upload(
@@ -181,7 +265,7 @@ fn viewers_cannot_upload_and_nothing_is_stored() {
 fn invalid_names_are_refused_before_any_byte_is_stored() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
-    blobs.expect_stage().never();
+    blobs.expect_write().never();
     let svc = service(ws, me, Role::Editor, MockDocumentRepository::new(), blobs);
     let err = block_on(svc.upload(
         &user_actor(me),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::documents::{Download, Serving, serving};
+use super::documents::{Download, Serving, content_key, serving};
 use super::{Runtime, WorkspaceAccess};
 use crate::actor::{ActorKind, ActorRef};
 use crate::error::{DomainError, Entity};
@@ -343,7 +343,8 @@ impl ShareService {
                 return Err(DomainError::LinkGone(gone));
             }
         }
-        let content = self.ports.blobs.get(shared.link.workspace_id, &version.sha256, range).await?;
+        let key = content_key(self.ports.documents.as_ref(), shared.link.workspace_id, &version).await?;
+        let content = self.ports.blobs.get(&key, range).await?;
         Ok((shared, Download { version, content: Some(content) }))
     }
 }

@@ -304,7 +304,11 @@ fn a_download_counts_once_as_the_link_and_later_ranges_do_not() {
         })
         .times(1)
         .returning(|_, _, _| Ok(true));
-    m.blobs.expect_get().times(2).returning(|_, _, range| {
+    m.documents
+        .expect_blob_key()
+        .withf(move |w, sha| *w == ws && sha.as_str() == DIGEST)
+        .returning(|w, _| Ok(Some(crate::ports::BlobKey::new(format!("workspaces/{w}/objects/1")))));
+    m.blobs.expect_get().times(2).withf(|key, _| key.as_str().ends_with("/objects/1")).returning(|_, range| {
         Ok(crate::ports::BlobContent { size: 3, range, body: Box::pin(futures::stream::empty()) })
     });
     let svc = m.service(ws, me, Role::Viewer);
