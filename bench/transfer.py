@@ -7,7 +7,8 @@ local folder store (the embedded default) or on S3 (`--store s3`, the test
 server started by `.ci/just s3`); curl, a second process, does the API
 transfers. The direct baseline writes and reads the same bytes in the same
 folder (local) or with signed S3 requests to the same bucket (curl
---aws-sigv4). Reads are measured twice: from the page cache ("warm") and,
+--aws-sigv4 for a single PUT and GET, and boto3's default multipart upload,
+which is how S3 clients write large files). Reads are measured twice: from the page cache ("warm") and,
 where the kernel lets us drop it (root), from the disk ("cold"). Reports
 throughput as ratios to the baseline measured in the same run, and the
 server's peak RSS growth (sampled from /proc).
@@ -50,6 +51,29 @@ def s3_curl(*args):
     # s3s wants the payload hash header; curl signs it when present.
     return curl("--aws-sigv4", "aws:amz:us-east-1:s3", "--user", f"{S3['access_key']}:{S3['secret_key']}",
                 "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", *args)
+
+
+def s3_client():
+    """boto3 (the AWS SDK for Python), installed for the benchmark when missing."""
+    try:
+        import boto3
+    except ImportError:
+        import subprocess
+        import sys
+        target = pathlib.Path.home() / ".cache" / "cabinet" / "tools" / "python"
+        log("installing boto3 for the multipart baseline")
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target), "boto3==1.*"],
+                       check=True)
+        sys.path.insert(0, str(target))
+        import boto3
+    return boto3.client("s3", endpoint_url=S3["endpoint"], region_name="us-east-1",
+                        aws_access_key_id=S3["access_key"], aws_secret_access_key=S3["secret_key"])
+
+
+def multipart_put(client, source, name):
+    """Uploads `source` the way the AWS SDK does by default for large files:
+    multipart, 8 MiB parts, up to 10 in flight."""
+    return timed(lambda: client.upload_file(str(source), S3["bucket"], name))
 
 
 def sendfile_reference(path):
@@ -146,13 +170,18 @@ def main():
                     warm = s3_curl(key)
                     cold = s3_curl(key) if drop_caches() else None
                     s3_curl("-X", "DELETE", key)
-                    return write, warm, cold
+                    os.sync()
+                    read_all(source)
+                    multipart = multipart_put(client, source, key.rsplit("/", 1)[1])
+                    s3_curl("-X", "DELETE", key)
+                    return write, warm, cold, multipart
                 write = timed(lambda: copy(source, blobs / "direct.bin"))
                 warm = timed(lambda: read_all(blobs / "direct.bin"))
                 cold = timed(lambda: read_all(blobs / "direct.bin")) if drop_caches() else None
                 (blobs / "direct.bin").unlink()
-                return write, warm, cold
+                return write, warm, cold, None
 
+            client = s3_client() if args.store == "s3" else None
             first = direct()
 
             idle = rss_kib(server.pid)
@@ -183,6 +212,7 @@ def main():
             direct_write = min(first[0], second[0])
             direct_read = min(first[1], second[1])
             direct_cold = min(first[2], second[2]) if first[2] and second[2] else None
+            direct_multipart = min(first[3], second[3]) if first[3] and second[3] else None
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -194,6 +224,8 @@ def main():
         "direct_write_mib_s": round(mib / direct_write, 1),
         "api_upload_mib_s": round(mib / api_upload, 1),
         "upload_ratio": round(direct_write / api_upload, 2),
+        "direct_multipart_write_mib_s": round(mib / direct_multipart, 1) if direct_multipart else None,
+        "upload_ratio_to_multipart": round(direct_multipart / api_upload, 2) if direct_multipart else None,
         "direct_read_mib_s": round(mib / direct_read, 1),
         "api_download_mib_s": round(mib / api_download, 1),
         "download_ratio": round(direct_read / api_download, 2),

@@ -118,6 +118,9 @@ fn not_found(entity: Entity) -> (&'static str, &'static str) {
         Entity::Document => ("document_not_found", "Document not found"),
         Entity::Version => ("version_not_found", "Version not found"),
         Entity::ShareLink => ("share_link_not_found", "Share link not found"),
+        Entity::Job => ("job_not_found", "Job not found"),
+        Entity::Webhook => ("webhook_not_found", "Webhook not found"),
+        Entity::Delivery => ("delivery_not_found", "Delivery not found"),
     }
 }
 
@@ -148,6 +151,7 @@ impl From<DomainError> for ApiError {
                     Conflict::NameTaken => "name_taken",
                     Conflict::FolderCycle => "folder_cycle",
                     Conflict::TooDeep => "too_deep",
+                    Conflict::JobNotDead => "job_not_dead",
                 };
                 Self::new(S::CONFLICT, code, "Conflict", detail)
             }

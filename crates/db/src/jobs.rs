@@ -10,7 +10,7 @@ use cabinet_domain::model::{Job, JobState};
 use cabinet_domain::ports::JobQueue;
 use cabinet_domain::{DomainError, DomainResult, JobId};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
@@ -58,7 +58,7 @@ const MAX_ERROR: usize = 2000;
 
 #[async_trait]
 impl JobQueue for SqlJobQueue {
-    async fn enqueue(&self, job: &Job) -> DomainResult<()> {
+    async fn enqueue(&self, job: &Job) -> DomainResult<bool> {
         let row = jobs::ActiveModel {
             id: Set(job.id.as_uuid()),
             kind: Set(job.kind.clone()),
@@ -73,8 +73,12 @@ impl JobQueue for SqlJobQueue {
             created_at: Set(job.created_at),
             updated_at: Set(job.created_at),
         };
-        jobs::Entity::insert(row).exec_without_returning(&self.db).await.or_domain()?;
-        Ok(())
+        let inserted = jobs::Entity::insert(row)
+            .on_conflict(OnConflict::column(jobs::Column::Id).do_nothing().to_owned())
+            .exec_without_returning(&self.db)
+            .await
+            .or_domain()?;
+        Ok(inserted == 1)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -143,9 +147,10 @@ impl JobQueue for SqlJobQueue {
         Ok(update.filter(held(id, worker)).exec(&self.db).await.or_domain()?.rows_affected == 1)
     }
 
-    async fn release(&self, id: JobId, worker: &str, now: DateTime<Utc>) -> DomainResult<bool> {
+    async fn release(&self, id: JobId, worker: &str, run_at: DateTime<Utc>, now: DateTime<Utc>) -> DomainResult<bool> {
         let released = jobs::Entity::update_many()
             .col_expr(jobs::Column::State, Expr::value(JobState::Queued.as_str()))
+            .col_expr(jobs::Column::RunAt, Expr::value(run_at))
             .col_expr(jobs::Column::Attempts, Expr::col(jobs::Column::Attempts).sub(1))
             .col_expr(jobs::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
             .col_expr(jobs::Column::LockedBy, Expr::value(Option::<String>::None))
@@ -169,6 +174,20 @@ impl JobQueue for SqlJobQueue {
             .await
             .or_domain()?;
         Ok(retried.rows_affected == 1)
+    }
+
+    async fn prune(&self, before: DateTime<Utc>) -> DomainResult<u64> {
+        let pruned = jobs::Entity::delete_many()
+            .filter(jobs::Column::State.eq(JobState::Done.as_str()))
+            .filter(jobs::Column::UpdatedAt.lt(before))
+            .exec(&self.db)
+            .await
+            .or_domain()?;
+        Ok(pruned.rows_affected)
+    }
+
+    async fn get(&self, id: JobId) -> DomainResult<Option<Job>> {
+        jobs::Entity::find_by_id(id.as_uuid()).one(&self.db).await.or_domain()?.map(job).transpose()
     }
 
     async fn list(&self, state: JobState, limit: u32) -> DomainResult<Vec<Job>> {

@@ -1408,8 +1408,9 @@ async fn jobs_are_claimed_under_a_lease_retried_and_buried(db: &Database) {
     let (a, b) = (job_due(t0 - TimeDelta::seconds(2), "a"), job_due(t0 - TimeDelta::seconds(1), "b"));
     let later = job_due(t0 + TimeDelta::minutes(5), "later");
     for job in [&a, &b, &later] {
-        queue.enqueue(job).await.expect("enqueued");
+        assert!(queue.enqueue(job).await.expect("enqueued"));
     }
+    assert!(!queue.enqueue(&a).await.expect("enqueued"), "a job with the same id is enqueued once");
     let lease = Duration::from_secs(30);
     let claimed = queue.claim("w1", t0, lease, 10).await.expect("claim");
     assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [a.id, b.id], "due jobs, oldest first");
@@ -1443,13 +1444,25 @@ async fn jobs_are_claimed_under_a_lease_retried_and_buried(db: &Database) {
     let later_job = rescued.iter().find(|j| j.id == later.id).expect("the later job");
     assert_eq!(later_job.attempts, 2, "the lost attempt counts");
     assert!(!queue.complete(later.id, "doomed", t1).await.expect("complete"), "the dead worker's lease is gone");
-    assert!(queue.release(later.id, "w3", t1).await.expect("release"));
-    let back = queue.list(JobState::Queued, 10).await.expect("queued");
-    assert_eq!(
-        back.iter().find(|j| j.id == later.id).expect("queued again").attempts,
-        1,
-        "a release is not an attempt"
+    let deferred = t1 + TimeDelta::minutes(1);
+    assert!(queue.release(later.id, "w3", deferred, t1).await.expect("release"));
+    let back = queue.get(later.id).await.expect("get").expect("kept");
+    assert_eq!((back.state, back.attempts), (JobState::Queued, 1), "a release is not an attempt");
+    assert_eq!(back.run_at, deferred);
+    assert!(
+        queue
+            .claim("w3", t1 + TimeDelta::seconds(30), short, 10)
+            .await
+            .expect("claim")
+            .iter()
+            .all(|j| j.id != later.id)
     );
+
+    // Finished jobs are pruned after a while; nothing else is.
+    assert_eq!(queue.prune(t0 - TimeDelta::seconds(1)).await.expect("prune"), 0, "done too recently");
+    assert_eq!(queue.prune(t1 + TimeDelta::hours(1)).await.expect("prune"), 1, "only a, which is done");
+    assert_eq!(queue.get(a.id).await.expect("get"), None);
+    assert!(queue.get(later.id).await.expect("get").is_some());
 }
 
 async fn concurrent_claimers_take_each_job_once(db: &Database) {

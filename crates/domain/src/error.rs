@@ -121,6 +121,15 @@ pub enum Entity {
     /// A share link.
     #[error("share link")]
     ShareLink,
+    /// A background job.
+    #[error("job")]
+    Job,
+    /// A webhook endpoint.
+    #[error("webhook")]
+    Webhook,
+    /// A webhook delivery.
+    #[error("delivery")]
+    Delivery,
 }
 
 /// Why authentication failed. Kept coarse on purpose: the client learns no more
@@ -162,6 +171,9 @@ pub enum Conflict {
     /// The folder tree would grow deeper than allowed.
     #[error("folders cannot be nested this deep")]
     TooDeep,
+    /// Only dead jobs can be retried by hand.
+    #[error("the job is not dead")]
+    JobNotDead,
 }
 
 /// One invalid field and why.

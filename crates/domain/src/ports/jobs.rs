@@ -13,11 +13,13 @@ use crate::model::{Job, JobState};
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait JobQueue: Send + Sync {
-    /// Stores a queued job.
+    /// Stores a queued job; `false` when a job with its id exists already
+    /// (so a job with an id derived from what it is for is enqueued once,
+    /// however many workers try).
     ///
     /// # Errors
     /// Storage failures.
-    async fn enqueue(&self, job: &Job) -> DomainResult<()>;
+    async fn enqueue(&self, job: &Job) -> DomainResult<bool>;
 
     /// Claims up to `limit` jobs that are due at `now` — queued with a past
     /// `run_at`, or running under a lapsed lease (their worker died) — for
@@ -48,12 +50,25 @@ pub trait JobQueue: Send + Sync {
         now: DateTime<Utc>,
     ) -> DomainResult<bool>;
 
-    /// Gives a claimed job back without counting the attempt (a worker
-    /// shutting down). `false` when the lease was lost.
+    /// Gives a claimed job back without counting the attempt, to run again
+    /// at `run_at` (a worker shutting down, or a job waiting for something).
+    /// `false` when the lease was lost.
     ///
     /// # Errors
     /// Storage failures.
-    async fn release(&self, id: JobId, worker: &str, now: DateTime<Utc>) -> DomainResult<bool>;
+    async fn release(&self, id: JobId, worker: &str, run_at: DateTime<Utc>, now: DateTime<Utc>) -> DomainResult<bool>;
+
+    /// Deletes jobs done before `before`, returning how many.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn prune(&self, before: DateTime<Utc>) -> DomainResult<u64>;
+
+    /// A job.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn get(&self, id: JobId) -> DomainResult<Option<Job>>;
 
     /// Queues a dead job again with fresh attempts; `false` when it is not dead.
     ///
@@ -66,4 +81,17 @@ pub trait JobQueue: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn list(&self, state: JobState, limit: u32) -> DomainResult<Vec<Job>>;
+}
+
+/// Wakes idle workers when a job is enqueued, so it starts within
+/// milliseconds rather than at the next poll. Losing a signal costs only
+/// latency: workers poll as well.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait JobSignal: Send + Sync {
+    /// Tells every waiting worker (in any process sharing the signal) that jobs are due.
+    async fn notify(&self);
+
+    /// Waits for a notification, at most `timeout`; `true` when one came.
+    async fn wait(&self, timeout: Duration) -> bool;
 }

@@ -21,7 +21,7 @@ pub use cache::{Counter, RateLimiter, RevocationList};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;
 pub use idempotency::{Claim, IdempotencyStore, StoredResponse};
-pub use jobs::JobQueue;
+pub use jobs::{JobQueue, JobSignal};
 pub use repositories::{
     ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, ShareLinkRepository, StaticBlobStore,
     UserRepository, WorkspaceRepository,
@@ -41,7 +41,7 @@ pub use health::MockHealthCheck;
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency::MockIdempotencyStore;
 #[cfg(any(test, feature = "mocks"))]
-pub use jobs::MockJobQueue;
+pub use jobs::{MockJobQueue, MockJobSignal};
 #[cfg(any(test, feature = "mocks"))]
 pub use repositories::{
     MockApiKeyRepository, MockDocumentRepository, MockFolderRepository, MockSessionRepository, MockShareLinkRepository,

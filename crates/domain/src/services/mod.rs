@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod documents;
 mod folders;
+mod jobs;
 mod shares;
 mod workspaces;
 
@@ -22,6 +23,7 @@ pub use auth::{
 };
 pub use documents::{Collected, DocumentChanges, DocumentService, Download, OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
 pub use folders::FolderService;
+pub use jobs::{JobError, JobHandler, JobOutcome, JobService, NewJob, RetryPolicy};
 pub use shares::{
     MAX_SHARE_LIFETIME, NewShareLink, SHARE_TOKEN_PREFIX, SharePorts, ShareService, ShareSettings, SharedDocument,
 };
