@@ -52,6 +52,37 @@ enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+    /// Inspect and steer the job queue.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// Enqueue probe jobs (they do nothing, or wait) to check that workers
+    /// take jobs and to measure how fast; prints their ids.
+    Probe {
+        /// How many.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// How long each waits, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        sleep_ms: u64,
+    },
+    /// List jobs in a state (queued, running, done, dead), oldest first.
+    List {
+        #[arg(long, default_value = "dead")]
+        state: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Queue a dead job again with fresh attempts.
+    Retry {
+        /// The job's id.
+        id: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
     let format = LogFormat::parse(&settings.log.format);
-    if matches!(cli.command, Command::Audit { .. } | Command::Projections { .. }) {
+    if matches!(cli.command, Command::Audit { .. } | Command::Projections { .. } | Command::Jobs { .. }) {
         cabinet_telemetry::init_stderr(&settings.log.level, format);
     } else {
         cabinet_telemetry::init(&settings.log.level, format);
@@ -114,6 +145,12 @@ async fn main() -> anyhow::Result<()> {
             use std::io::Write as _;
             writeln!(std::io::stdout(), "replayed {applied} events in {:.1} s", started.elapsed().as_secs_f64())?;
             Ok(())
+        }
+        Command::Jobs { command } => {
+            let app = cabinet_bootstrap::build(settings).await?;
+            let done = jobs_command(&app, command).await;
+            app.database.close().await;
+            done
         }
         Command::Audit { command: AuditCommand::Verify { workspace } } => {
             let app = cabinet_bootstrap::build(settings).await?;
@@ -178,12 +215,61 @@ async fn shutdown_signal() {
 
 /// Writes one line per chain to standard output (the command's result) and
 /// returns how many are broken.
+async fn jobs_command(app: &cabinet_bootstrap::App, command: JobsCommand) -> anyhow::Result<()> {
+    use cabinet_domain::model::JobState;
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match command {
+        JobsCommand::Probe { count, sleep_ms } => {
+            for n in 1..=count {
+                let job = cabinet_domain::services::NewJob {
+                    id: cabinet_domain::JobId::from_uuid(uuid::Uuid::now_v7()),
+                    kind: "system.probe".into(),
+                    payload: format!(r#"{{"sleep_ms":{sleep_ms}}}"#),
+                    run_at: chrono::Utc::now(),
+                    max_attempts: 3,
+                };
+                let id = job.id;
+                app.jobs.enqueue(job).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                writeln!(out, "{id}")?;
+                if count >= 100 && (n % 500 == 0 || n == count) {
+                    tracing::info!(enqueued = n, of = count, "enqueueing probes");
+                }
+            }
+        }
+        JobsCommand::List { state, limit } => {
+            let state = JobState::parse(&state).with_context(|| format!("unknown state {state:?}"))?;
+            for job in app.jobs.list(&Actor::system(), state, limit).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                let error = job.last_error.as_deref().unwrap_or("");
+                writeln!(
+                    out,
+                    "{}\t{}\t{}/{}\t{}\t{error}",
+                    job.id,
+                    job.kind,
+                    job.attempts,
+                    job.max_attempts,
+                    job.run_at.to_rfc3339()
+                )?;
+            }
+        }
+        JobsCommand::Retry { id } => {
+            let job = app
+                .jobs
+                .retry_dead(&Actor::system(), cabinet_domain::JobId::from_uuid(id))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            writeln!(out, "{} queued again", job.id)?;
+        }
+    }
+    Ok(())
+}
+
 fn print_reports(reports: &[cabinet_domain::model::ChainReport]) -> std::io::Result<usize> {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let mut broken = 0;
     for report in reports {
-        let chain = report.workspace.map_or_else(|| "accounts".to_owned(), |w| format!("workspace {w}"));
+        let chain = report.chain_name();
         match report.broken_at {
             None => writeln!(out, "{chain}: intact up to sequence {}", report.intact_up_to)?,
             Some((seq, why)) => {

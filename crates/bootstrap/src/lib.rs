@@ -4,6 +4,7 @@
 //! them, migrates where configured, and hands back the domain services,
 //! ready for the API and the worker.
 
+pub mod schedule;
 mod settings;
 
 use std::path::Path;
@@ -12,20 +13,22 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtKey, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
-use cabinet_cache::{MemoryCache, RedisCache};
+use cabinet_cache::{LocalJobSignal, MemoryCache, RedisCache, RedisJobSignal};
 use cabinet_db::{Database, DatabaseOptions};
 use cabinet_domain::ports::{
-    BlobStore, HealthCheck, IdempotencyStore, PasswordHasher, RateLimiter, RevocationList, SecretGenerator,
+    BlobStore, HealthCheck, IdempotencyStore, JobSignal, PasswordHasher, RateLimiter, RevocationList, SecretGenerator,
 };
 use cabinet_domain::services::{
-    ApiKeyService, AuditService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, Runtime,
-    SharePorts, ShareService, ShareSettings, ThrottleSettings, UploadLimits, WorkspaceService,
+    ApiKeyService, AuditService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, JobService,
+    Runtime, SharePorts, ShareService, ShareSettings, ThrottleSettings, UploadLimits, WorkspaceService,
 };
 use cabinet_storage::{ObjectBlobStore, S3Options};
+pub use schedule::ScheduledTask;
 use secrecy::{ExposeSecret, SecretString};
 pub use settings::{
     AuthConfig, CacheSettings, DatabaseBackend, DatabaseSettings, HttpSettings, JwtKeyConfig, LogSettings,
-    LoginThrottleConfig, S3Settings, Settings, SharingSettings, StorageBackend, StorageSettings,
+    LoginThrottleConfig, S3Settings, ScheduleSettings, Settings, SharingSettings, StorageBackend, StorageSettings,
+    TrashSettings, WorkerSettings,
 };
 
 /// Everything the apps need, built once at start-up.
@@ -45,6 +48,10 @@ pub struct App {
     pub shares: Arc<ShareService>,
     /// The audit trail.
     pub audit: Arc<AuditService>,
+    /// The job queue (enqueueing and administration; workers add handlers).
+    pub jobs: Arc<JobService>,
+    /// The maintenance schedule.
+    pub schedule: Arc<Vec<ScheduledTask>>,
     /// File contents.
     pub blobs: Arc<dyn BlobStore>,
     /// Idempotency keys of creating requests.
@@ -189,6 +196,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             window: Duration::from_secs(settings.sharing.window_secs),
         },
     );
+    let signal: Arc<dyn JobSignal> = match &settings.cache.redis_url {
+        Some(url) => Arc::new(RedisJobSignal::start(url.expose_secret(), &settings.cache.key_prefix)?),
+        None => Arc::new(LocalJobSignal::new()),
+    };
+    let jobs = JobService::new(rt.clone(), Arc::new(database.jobs()), signal, Vec::new());
     let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo.clone());
 
     Ok(App {
@@ -204,6 +216,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             workspaces_repo.clone(),
         )),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
+        jobs: Arc::new(jobs),
+        schedule: Arc::new(schedule::tasks(&settings.schedule)?),
         blobs: blob_store,
         idempotency: Arc::new(database.idempotency()),
         database,

@@ -27,6 +27,12 @@ pub struct Settings {
     pub storage: StorageSettings,
     /// Share links.
     pub sharing: SharingSettings,
+    /// The trash.
+    pub trash: TrashSettings,
+    /// Background workers.
+    pub worker: WorkerSettings,
+    /// Recurring maintenance, as cron expressions.
+    pub schedule: ScheduleSettings,
     /// Identity and tokens.
     pub auth: AuthConfig,
     /// Logging.
@@ -101,8 +107,6 @@ pub struct StorageSettings {
     pub workspace_quota_bytes: u64,
     /// Seconds released content is kept before it is deleted.
     pub release_grace_secs: u64,
-    /// Seconds between the worker's collections of released content.
-    pub collect_interval_secs: u64,
     /// The local backend's folder; unset means `<data_dir>/blobs`.
     pub path: Option<PathBuf>,
     /// The S3 backend's connection.
@@ -119,6 +123,63 @@ pub struct SharingSettings {
     pub password_failures: u64,
     /// The window, in seconds.
     pub window_secs: u64,
+}
+
+/// The trash.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrashSettings {
+    /// Days an item stays in the trash before it is deleted for good.
+    pub retention_days: u32,
+}
+
+/// Background workers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Jobs one worker runs at once.
+    pub concurrency: usize,
+    /// Seconds a claimed job is reserved for its worker; after that, if the
+    /// worker died, another takes it.
+    pub lease_secs: u64,
+    /// Milliseconds between looks at the queue when no wake-up arrives.
+    pub poll_ms: u64,
+    /// Seconds in-flight jobs get to finish on shutdown before they are
+    /// given back to the queue.
+    pub shutdown_grace_secs: u64,
+    /// Days finished jobs are kept.
+    pub keep_done_days: u32,
+}
+
+/// Recurring maintenance. Each value is a cron expression with seconds
+/// (`sec min hour day month weekday`, UTC); an empty one turns the task off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    /// Delete content nothing references, after its grace period.
+    pub collect_blobs: String,
+    /// Delete what stayed in the trash longer than its retention.
+    pub purge_trash: String,
+    /// Record share links that expired.
+    pub expire_share_links: String,
+    /// Verify every audit chain and alert on a break.
+    pub verify_audit: String,
+    /// Forget finished jobs.
+    pub prune_jobs: String,
+}
+
+impl ScheduleSettings {
+    /// Every task with its expression, in a fixed order.
+    #[must_use]
+    pub fn entries(&self) -> [(&'static str, &str); 5] {
+        [
+            ("collect_blobs", &self.collect_blobs),
+            ("purge_trash", &self.purge_trash),
+            ("expire_share_links", &self.expire_share_links),
+            ("verify_audit", &self.verify_audit),
+            ("prune_jobs", &self.prune_jobs),
+        ]
+    }
 }
 
 /// An S3-compatible service.

@@ -7,6 +7,8 @@
 
 mod memory;
 mod redis;
+mod signal;
 
 pub use memory::MemoryCache;
 pub use redis::RedisCache;
+pub use signal::{LocalJobSignal, RedisJobSignal};

@@ -103,3 +103,54 @@ async fn an_unreachable_redis_is_unavailable_not_a_panic() {
     assert!(matches!(err, cabinet_domain::DomainError::Unavailable(_)), "{err:?}");
     assert!(cache.check().await.is_err());
 }
+
+// ------------------------------------------------------------- job wake-ups
+
+mod job_signal {
+    use std::time::{Duration, Instant};
+
+    use cabinet_cache::{LocalJobSignal, RedisJobSignal};
+    use cabinet_domain::ports::JobSignal;
+
+    fn redis_url() -> String {
+        std::env::var("CABINET_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    }
+
+    /// `waiter` wakes within milliseconds of `notifier`'s signal, and sleeps
+    /// out its timeout without one.
+    async fn wakes_waiters(notifier: &dyn JobSignal, waiter: std::sync::Arc<dyn JobSignal>) {
+        assert!(!waiter.wait(Duration::from_millis(50)).await, "no signal, no wake-up");
+        let waiting = tokio::spawn({
+            let waiter = waiter.clone();
+            async move {
+                let started = Instant::now();
+                (waiter.wait(Duration::from_secs(5)).await, started.elapsed())
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        notifier.notify().await;
+        let (woken, after) = waiting.await.expect("waiter");
+        assert!(woken, "the waiter was woken");
+        assert!(after < Duration::from_secs(1), "within milliseconds of the signal, not at the timeout: {after:?}");
+    }
+
+    #[tokio::test]
+    async fn a_local_signal_wakes_waiters_in_the_process() {
+        let signal = LocalJobSignal::new();
+        wakes_waiters(&signal, std::sync::Arc::new(signal.clone())).await;
+    }
+
+    #[tokio::test]
+    async fn a_redis_signal_wakes_waiters_in_another_process() {
+        // Two signals with their own connections stand for two processes.
+        let prefix = format!("cabinet-test-{}", uuid::Uuid::now_v7());
+        let api = RedisJobSignal::start(&redis_url(), &prefix).expect("signal");
+        let worker = RedisJobSignal::start(&redis_url(), &prefix).expect("signal");
+        tokio::time::sleep(Duration::from_millis(200)).await; // let the worker subscribe
+        wakes_waiters(&api, std::sync::Arc::new(worker)).await;
+        let elsewhere = RedisJobSignal::start(&redis_url(), &format!("{prefix}-other")).expect("signal");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        api.notify().await;
+        assert!(!elsewhere.wait(Duration::from_millis(300)).await, "other prefixes are other instances");
+    }
+}

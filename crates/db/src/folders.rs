@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash};
+use cabinet_domain::model::{
+    ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash, TrashedItem,
+};
 use cabinet_domain::ports::FolderRepository;
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
@@ -320,6 +322,54 @@ impl FolderRepository for SqlFolderRepository {
         append(&txn, events).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(true)
+    }
+
+    async fn expired_trash(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<(WorkspaceId, TrashedItem)>> {
+        // Items trashed on their own: their container is live, or went to
+        // the trash at another moment.
+        let backend = self.db.get_database_backend();
+        let (cutoff, max) = match backend {
+            sea_orm::DatabaseBackend::Postgres => ("$1", "$2"),
+            _ => ("?1", "?2"),
+        };
+        let queries = [
+            (
+                true,
+                format!(
+                    "SELECT f.workspace_id AS workspace_id, f.id AS id, f.trashed_at AS trashed_at FROM folders f \
+                     LEFT JOIN folders p ON p.id = f.parent_id \
+                     WHERE f.trashed_at < {cutoff} AND (p.trashed_at IS NULL OR p.trashed_at <> f.trashed_at) \
+                     ORDER BY f.trashed_at LIMIT {max}"
+                ),
+            ),
+            (
+                false,
+                format!(
+                    "SELECT d.workspace_id AS workspace_id, d.id AS id, d.trashed_at AS trashed_at FROM documents d \
+                     JOIN folders p ON p.id = d.folder_id \
+                     WHERE d.trashed_at < {cutoff} AND (p.trashed_at IS NULL OR p.trashed_at <> d.trashed_at) \
+                     ORDER BY d.trashed_at LIMIT {max}"
+                ),
+            ),
+        ];
+        let mut found = Vec::new();
+        for (is_folder, sql) in queries {
+            let statement =
+                sea_orm::Statement::from_sql_and_values(backend, sql, [before.into(), i64::from(limit).into()]);
+            for row in self.db.query_all_raw(statement).await.or_domain()? {
+                let workspace: Uuid = row.try_get("", "workspace_id").or_domain()?;
+                let id: Uuid = row.try_get("", "id").or_domain()?;
+                let at: DateTime<Utc> = row.try_get("", "trashed_at").or_domain()?;
+                let item = if is_folder {
+                    TrashedItem::Folder(FolderId::from_uuid(id))
+                } else {
+                    TrashedItem::Document(DocumentId::from_uuid(id))
+                };
+                found.push((at, WorkspaceId::from_uuid(workspace), item));
+            }
+        }
+        found.sort_by_key(|(at, _, _)| *at);
+        Ok(found.into_iter().take(limit as usize).map(|(_, w, item)| (w, item)).collect())
     }
 
     async fn trash_items(&self, workspace: WorkspaceId, limit: u32) -> DomainResult<Trash> {

@@ -42,6 +42,12 @@ impl ChainReport {
     pub fn is_intact(&self) -> bool {
         self.broken_at.is_none()
     }
+
+    /// The chain's name for people: `workspace {id}` or `accounts`.
+    #[must_use]
+    pub fn chain_name(&self) -> String {
+        self.workspace.map_or_else(|| "accounts".to_owned(), |w| format!("workspace {w}"))
+    }
 }
 
 /// An event as the audit trail shows it.

@@ -155,6 +155,15 @@ pub struct Trash {
     pub documents: Vec<(super::Document, DateTime<Utc>)>,
 }
 
+/// Something in the trash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrashedItem {
+    /// A folder, with everything below it.
+    Folder(crate::ids::FolderId),
+    /// A document.
+    Document(crate::ids::DocumentId),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

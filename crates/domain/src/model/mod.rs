@@ -19,7 +19,7 @@ pub use document::{
     Document, DocumentVersion, MAX_METADATA, MAX_TAGS, RangeSpec, validate_description, validate_metadata,
     validate_tags,
 };
-pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash};
+pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash, TrashedItem};
 pub use job::{Job, JobState, backoff};
 pub use session::{RefreshToken, Session};
 pub use share::{LinkGone, MAX_SHARE_DOWNLOADS, ShareLink};

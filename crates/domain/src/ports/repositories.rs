@@ -12,8 +12,8 @@ use crate::events::{NewEvent, RevocationReason};
 use crate::ids::{ApiKeyId, DocumentId, FolderId, SessionId, ShareLinkId, UserId, WorkspaceId};
 use crate::model::{
     ApiKey, ChildCursor, ChildOrder, Children, Document, DocumentVersion, Email, Folder, ItemName, Member, Membership,
-    PasswordHash, RefreshToken, Session, Sha256, ShareLink, Subtree, TokenHash, Trash, User, Workspace, WorkspaceName,
-    WorkspaceSummary,
+    PasswordHash, RefreshToken, Session, Sha256, ShareLink, Subtree, TokenHash, Trash, TrashedItem, User, Workspace,
+    WorkspaceName, WorkspaceSummary,
 };
 use crate::ports::{BlobKey, BlobStore, StoredBlob};
 
@@ -330,6 +330,14 @@ pub trait FolderRepository: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn trash_items(&self, workspace: WorkspaceId, limit: u32) -> DomainResult<Trash>;
+
+    /// Folders and documents trashed on their own (not as part of a
+    /// trashed folder) before `before`, in every workspace, oldest first,
+    /// at most `limit`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn expired_trash(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<(WorkspaceId, TrashedItem)>>;
 
     /// What purging a trashed folder would delete: the folder, everything
     /// below it, and their documents. `None` when it is not a trashed folder

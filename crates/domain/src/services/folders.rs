@@ -6,7 +6,7 @@ use super::{Runtime, WorkspaceAccess};
 use crate::error::{Conflict, DomainError, Entity};
 use crate::events::EventPayload;
 use crate::ids::{FolderId, WorkspaceId};
-use crate::model::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH};
+use crate::model::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, TrashedItem};
 use crate::page::MAX_PAGE_SIZE;
 use crate::policy::Action;
 use crate::ports::{FolderRepository, WorkspaceRepository};
@@ -202,6 +202,49 @@ impl FolderService {
             }
         }
         Err(DomainError::Unavailable("the folder kept changing while being purged; retry".into()))
+    }
+
+    /// Deletes for good what was trashed longer than `retention` ago, in
+    /// every workspace, as the workspaces' owners would; returns how many
+    /// trashed items went. Only Cabinet itself may. An item restored or
+    /// purged meanwhile is skipped.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone else; storage failures (what was purged
+    /// before the failure stays purged).
+    pub async fn purge_expired_trash(
+        &self,
+        actor: &Actor,
+        retention: std::time::Duration,
+        documents: &super::DocumentService,
+    ) -> DomainResult<u64> {
+        if actor.principal != crate::Principal::System {
+            return Err(DomainError::Forbidden("only Cabinet purges expired trash"));
+        }
+        const BATCH: u32 = 100;
+        let before = self.rt.clock.now() - chrono::Duration::from_std(retention).map_err(DomainError::internal)?;
+        let mut purged = 0;
+        loop {
+            let batch = self.folders.expired_trash(before, BATCH).await?;
+            let mut progressed = false;
+            for (workspace, item) in &batch {
+                let done = match *item {
+                    TrashedItem::Folder(id) => self.purge(actor, *workspace, id).await,
+                    TrashedItem::Document(id) => documents.purge(actor, *workspace, id).await,
+                };
+                match done {
+                    Ok(()) => {
+                        purged += 1;
+                        progressed = true;
+                    }
+                    Err(DomainError::NotFound(_)) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+            if batch.len() < BATCH as usize || !progressed {
+                return Ok(purged);
+            }
+        }
     }
 
     /// Brings a folder back from the trash with what was trashed with it.

@@ -159,6 +159,14 @@ impl JobService {
         Self { rt, queue, signal, handlers }
     }
 
+    /// The same queue, able to run `handlers` as well (a worker adds the
+    /// handlers only it needs).
+    #[must_use]
+    pub fn with_handlers(mut self, handlers: Vec<Arc<dyn JobHandler>>) -> Self {
+        self.handlers.extend(handlers.into_iter().map(|h| (h.kind(), h)));
+        self
+    }
+
     /// The kinds this service can run.
     #[must_use]
     pub fn kinds(&self) -> Vec<&'static str> {
@@ -197,6 +205,11 @@ impl JobService {
             self.signal.notify().await;
         }
         Ok(added)
+    }
+
+    /// Waits until jobs may be due (a wake-up), at most `timeout`.
+    pub async fn wait(&self, timeout: Duration) -> bool {
+        self.signal.wait(timeout).await
     }
 
     /// Claims up to `limit` due jobs for `worker` under `lease`.
@@ -279,7 +292,7 @@ impl JobService {
     /// `Forbidden` unless the actor is an instance administrator.
     pub async fn list(&self, actor: &Actor, state: JobState, limit: u32) -> DomainResult<Vec<Job>> {
         require_operator(actor)?;
-        self.queue.list(state, limit.clamp(1, 500)).await
+        self.queue.list(state, limit.clamp(1, 10_000)).await
     }
 
     /// Queues a dead job again with fresh attempts.
