@@ -988,6 +988,35 @@ async fn uploads_are_tracked_in_flight_until_their_content_is_reserved(db: &Data
     assert!(repo.get(ws.id, doc.id).await.expect("get").is_none(), "nothing of it was recorded");
 }
 
+async fn expired_trash_lists_what_was_trashed_on_its_own_long_enough_ago(db: &Database) {
+    use cabinet_domain::model::TrashedItem;
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let other = workspace_owned_by(db, alice.id).await;
+    let old = now() - TimeDelta::days(40);
+    let top = new_folder(db, &ws, ws.root_folder_id, "Old").await;
+    let inner = new_folder(db, &ws, top.id, "Inner").await;
+    let repo = db.documents();
+    let inside = doc_in(&ws, inner.id, "inside.bin");
+    repo.create(&inside, &held(db, ws.id, version_of(&inside, 1, "f1")).await, None, &[]).await.expect("created");
+    let loose = doc_in(&other, other.root_folder_id, "loose.bin");
+    repo.create(&loose, &held(db, other.id, version_of(&loose, 1, "f2")).await, None, &[]).await.expect("created");
+    let recent = doc_in(&ws, ws.root_folder_id, "recent.bin");
+    repo.create(&recent, &held(db, ws.id, version_of(&recent, 1, "f3")).await, None, &[]).await.expect("created");
+    db.folders().trash(ws.id, top.id, old, &[]).await.expect("trashed with everything below");
+    repo.trash(other.id, loose.id, old + TimeDelta::hours(1), &[]).await.expect("trashed");
+    repo.trash(ws.id, recent.id, now(), &[]).await.expect("trashed");
+
+    let cutoff = now() - TimeDelta::days(30);
+    let expired = db.folders().expired_trash(cutoff, 10).await.expect("listed");
+    assert_eq!(
+        expired,
+        [(ws.id, TrashedItem::Folder(top.id)), (other.id, TrashedItem::Document(loose.id))],
+        "what went with its folder goes with it; the recent item stays"
+    );
+    assert_eq!(db.folders().expired_trash(cutoff, 1).await.expect("listed").len(), 1, "oldest first, limited");
+}
+
 async fn purging_a_folder_deletes_exactly_the_subtree_it_read(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
@@ -1550,6 +1579,7 @@ contract!(
     purging_a_document_releases_only_content_nothing_else_uses,
     released_content_is_collected_after_its_grace_unless_reserved,
     uploads_are_tracked_in_flight_until_their_content_is_reserved,
+    expired_trash_lists_what_was_trashed_on_its_own_long_enough_ago,
     purging_a_folder_deletes_exactly_the_subtree_it_read,
     share_links_count_downloads_atomically_and_revoke_once,
     the_chain_names_the_first_altered_or_deleted_event,
