@@ -312,6 +312,49 @@ pub enum EventPayload {
         /// The version sent.
         version: u32,
     },
+    /// `webhook.created.v1`
+    WebhookCreated {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The endpoint.
+        webhook_id: crate::ids::WebhookId,
+        /// Where it posts.
+        url: String,
+    },
+    /// `webhook.updated.v1`
+    WebhookUpdated {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The endpoint.
+        webhook_id: crate::ids::WebhookId,
+    },
+    /// `webhook.deleted.v1`
+    WebhookDeleted {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The endpoint.
+        webhook_id: crate::ids::WebhookId,
+    },
+    /// `webhook.disabled.v1`: Cabinet turned an endpoint off after a long outage.
+    WebhookDisabled {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The endpoint.
+        webhook_id: crate::ids::WebhookId,
+        /// Why.
+        reason: String,
+    },
+    /// `webhook.delivery_requested.v1`: a test ping or a redelivery was asked for.
+    WebhookDeliveryRequested {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The endpoint.
+        webhook_id: crate::ids::WebhookId,
+        /// The delivery.
+        delivery_id: crate::ids::DeliveryId,
+        /// `ping` or `redelivery`.
+        reason: String,
+    },
     /// `document.version_added.v1`
     VersionAdded {
         /// The workspace.
@@ -363,6 +406,11 @@ impl EventPayload {
             EventPayload::ShareLinkCreated { .. } => "share_link.created.v1",
             EventPayload::ShareLinkRevoked { .. } => "share_link.revoked.v1",
             EventPayload::ShareLinkDownloaded { .. } => "share_link.downloaded.v1",
+            EventPayload::WebhookCreated { .. } => "webhook.created.v1",
+            EventPayload::WebhookUpdated { .. } => "webhook.updated.v1",
+            EventPayload::WebhookDeleted { .. } => "webhook.deleted.v1",
+            EventPayload::WebhookDisabled { .. } => "webhook.disabled.v1",
+            EventPayload::WebhookDeliveryRequested { .. } => "webhook.delivery_requested.v1",
         }
     }
 
@@ -401,6 +449,11 @@ impl EventPayload {
             EventPayload::ShareLinkCreated { link_id, .. }
             | EventPayload::ShareLinkRevoked { link_id, .. }
             | EventPayload::ShareLinkDownloaded { link_id, .. } => ("share_link", link_id.as_uuid()),
+            EventPayload::WebhookCreated { webhook_id, .. }
+            | EventPayload::WebhookUpdated { webhook_id, .. }
+            | EventPayload::WebhookDeleted { webhook_id, .. }
+            | EventPayload::WebhookDisabled { webhook_id, .. }
+            | EventPayload::WebhookDeliveryRequested { webhook_id, .. } => ("webhook", webhook_id.as_uuid()),
         }
     }
 
@@ -431,7 +484,12 @@ impl EventPayload {
             | EventPayload::FolderPurged { workspace_id, .. }
             | EventPayload::ShareLinkCreated { workspace_id, .. }
             | EventPayload::ShareLinkRevoked { workspace_id, .. }
-            | EventPayload::ShareLinkDownloaded { workspace_id, .. } => Some(*workspace_id),
+            | EventPayload::ShareLinkDownloaded { workspace_id, .. }
+            | EventPayload::WebhookCreated { workspace_id, .. }
+            | EventPayload::WebhookUpdated { workspace_id, .. }
+            | EventPayload::WebhookDeleted { workspace_id, .. }
+            | EventPayload::WebhookDisabled { workspace_id, .. }
+            | EventPayload::WebhookDeliveryRequested { workspace_id, .. } => Some(*workspace_id),
             EventPayload::UserRegistered { .. }
             | EventPayload::PasswordChanged { .. }
             | EventPayload::SessionStarted { .. }

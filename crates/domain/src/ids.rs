@@ -81,3 +81,11 @@ id_type!(
     /// Identifies a share link (never its token, which only the link's holder knows).
     ShareLinkId
 );
+id_type!(
+    /// Identifies a webhook endpoint.
+    WebhookId
+);
+id_type!(
+    /// Identifies one delivery of one event to one webhook endpoint.
+    DeliveryId
+);

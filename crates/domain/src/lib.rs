@@ -20,7 +20,9 @@ pub mod services;
 
 pub use actor::{Actor, Origin, Principal};
 pub use error::{AuthFailure, Conflict, DomainError, Entity, FieldError};
-pub use ids::{ApiKeyId, DocumentId, FolderId, JobId, SessionId, ShareLinkId, UserId, WorkspaceId};
+pub use ids::{
+    ApiKeyId, DeliveryId, DocumentId, FolderId, JobId, SessionId, ShareLinkId, UserId, WebhookId, WorkspaceId,
+};
 pub use policy::{Action, Role};
 
 /// The result type of every fallible domain operation.

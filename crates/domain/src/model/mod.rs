@@ -10,6 +10,7 @@ mod session;
 mod share;
 mod user;
 mod values;
+mod webhook;
 mod workspace;
 
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
@@ -25,6 +26,10 @@ pub use session::{RefreshToken, Session};
 pub use share::{LinkGone, MAX_SHARE_DOWNLOADS, ShareLink};
 pub use user::{PasswordHash, User};
 pub use values::{DisplayName, Email, Password, TokenHash};
+pub use webhook::{
+    Breaker, Delivery, DeliveryStatus, MAX_RESPONSE_BODY, OutboxEvent, PING_EVENT, WebhookEndpoint,
+    validate_event_types, validate_url, webhook_body,
+};
 pub use workspace::{Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};
 
 /// Declares a validated free-text name: trimmed, 1 to `$max` characters, no

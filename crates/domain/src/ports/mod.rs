@@ -14,6 +14,7 @@ mod idempotency;
 mod jobs;
 mod repositories;
 mod system;
+mod webhooks;
 
 pub use audit::{AuditTrail, EventStream, Projections};
 pub use blobs::{BlobContent, BlobKey, BlobStore, ByteStream, StoredBlob};
@@ -27,6 +28,7 @@ pub use repositories::{
     UserRepository, WorkspaceRepository,
 };
 pub use system::{Clock, IdGenerator, SecretGenerator};
+pub use webhooks::{Attempt, SendFailure, WebhookRepository, WebhookRequest, WebhookResponse, WebhookSender};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use audit::{MockAuditTrail, MockProjections};
@@ -49,3 +51,5 @@ pub use repositories::{
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use system::{MockClock, MockIdGenerator, MockSecretGenerator};
+#[cfg(any(test, feature = "mocks"))]
+pub use webhooks::{MockWebhookRepository, MockWebhookSender};

@@ -9,6 +9,7 @@ mod documents;
 mod folders;
 mod jobs;
 mod shares;
+mod webhooks;
 mod workspaces;
 
 #[cfg(test)]
@@ -27,6 +28,7 @@ pub use jobs::{JobError, JobHandler, JobOutcome, JobService, NewJob, RetryPolicy
 pub use shares::{
     MAX_SHARE_LIFETIME, NewShareLink, SHARE_TOKEN_PREFIX, SharePorts, ShareService, ShareSettings, SharedDocument,
 };
+pub use webhooks::{DELIVER_JOB, WebhookChanges, WebhookInput, WebhookService, WebhookSettings, delivery_of};
 pub use workspaces::{ROOT_FOLDER_NAME, WorkspaceService};
 
 use std::sync::Arc;
