@@ -16,6 +16,7 @@ mod m20261125_000006_audit_chain;
 mod m20261125_000007_projections;
 mod m20261125_000008_jobs;
 mod m20261125_000009_blob_keys;
+mod m20261125_000010_webhooks;
 
 pub mod chain;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_projections::Migration),
             Box::new(m20261125_000008_jobs::Migration),
             Box::new(m20261125_000009_blob_keys::Migration),
+            Box::new(m20261125_000010_webhooks::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use cabinet_bootstrap::App;
 use cabinet_domain::Actor;
 use cabinet_domain::model::Job;
-use cabinet_domain::services::{JobError, JobHandler, RetryPolicy};
+use cabinet_domain::services::{DELIVER_JOB, JobError, JobHandler, RetryPolicy, delivery_of};
 use serde::Deserialize;
 
 /// The handlers a worker runs, over the application's services.
@@ -20,7 +20,26 @@ pub fn all(app: &App) -> Vec<Arc<dyn JobHandler>> {
         Arc::new(VerifyAudit(app.clone())),
         Arc::new(PruneJobs(app.clone())),
         Arc::new(Probe),
+        Arc::new(Deliver(app.clone())),
     ]
+}
+
+/// Delivers one webhook delivery.
+struct Deliver(App);
+
+#[async_trait]
+impl JobHandler for Deliver {
+    fn kind(&self) -> &'static str {
+        DELIVER_JOB
+    }
+
+    fn retry(&self) -> RetryPolicy {
+        self.0.webhooks.retry_policy()
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        self.0.webhooks.deliver(delivery_of(job)?, job.attempts).await
+    }
 }
 
 /// Scheduled tasks run once and are not retried: the next tick comes soon.

@@ -20,15 +20,17 @@ use cabinet_domain::ports::{
 };
 use cabinet_domain::services::{
     ApiKeyService, AuditService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, JobService,
-    Runtime, SharePorts, ShareService, ShareSettings, ThrottleSettings, UploadLimits, WorkspaceService,
+    Runtime, SharePorts, ShareService, ShareSettings, ThrottleSettings, UploadLimits, WebhookService, WebhookSettings,
+    WorkspaceService,
 };
 use cabinet_storage::{ObjectBlobStore, S3Options};
+use cabinet_webhooks::{GuardOptions, HttpWebhookSender};
 pub use schedule::ScheduledTask;
 use secrecy::{ExposeSecret, SecretString};
 pub use settings::{
     AuthConfig, CacheSettings, DatabaseBackend, DatabaseSettings, HttpSettings, JwtKeyConfig, LogSettings,
     LoginThrottleConfig, S3Settings, ScheduleSettings, Settings, SharingSettings, StorageBackend, StorageSettings,
-    TrashSettings, WorkerSettings,
+    TrashSettings, WebhookConfig, WorkerSettings,
 };
 
 /// Everything the apps need, built once at start-up.
@@ -48,6 +50,8 @@ pub struct App {
     pub shares: Arc<ShareService>,
     /// The audit trail.
     pub audit: Arc<AuditService>,
+    /// Webhook endpoints and deliveries.
+    pub webhooks: Arc<WebhookService>,
     /// The job queue (enqueueing and administration; workers add handlers).
     pub jobs: Arc<JobService>,
     /// The maintenance schedule.
@@ -200,7 +204,29 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         Some(url) => Arc::new(RedisJobSignal::start(url.expose_secret(), &settings.cache.key_prefix)?),
         None => Arc::new(LocalJobSignal::new()),
     };
-    let jobs = JobService::new(rt.clone(), Arc::new(database.jobs()), signal, Vec::new());
+    let jobs = JobService::new(rt.clone(), Arc::new(database.jobs()), signal.clone(), Vec::new());
+    let hooks = &settings.webhooks;
+    let sender = HttpWebhookSender::new(
+        GuardOptions { allow_loopback: hooks.allow_loopback },
+        Duration::from_secs(hooks.connect_timeout_secs),
+        Duration::from_secs(hooks.timeout_secs),
+    )
+    .context("building the webhook client")?;
+    let webhooks = WebhookService::new(
+        rt.clone(),
+        Arc::new(database.webhooks()),
+        Arc::new(sender),
+        signal,
+        workspaces_repo.clone(),
+        WebhookSettings {
+            max_attempts: hooks.max_attempts.max(1),
+            retry_base: Duration::from_secs(hooks.retry_base_secs),
+            retry_cap: Duration::from_secs(hooks.retry_cap_secs),
+            breaker_threshold: hooks.breaker_threshold.max(1),
+            breaker_open: Duration::from_secs(hooks.breaker_open_secs),
+            disable_after: Duration::from_secs(hooks.disable_after_secs),
+        },
+    );
     let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo.clone());
 
     Ok(App {
@@ -217,6 +243,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         )),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
         jobs: Arc::new(jobs),
+        webhooks: Arc::new(webhooks),
         schedule: Arc::new(schedule::tasks(&settings.schedule)?),
         blobs: blob_store,
         idempotency: Arc::new(database.idempotency()),

@@ -33,6 +33,8 @@ pub struct Settings {
     pub worker: WorkerSettings,
     /// Recurring maintenance, as cron expressions.
     pub schedule: ScheduleSettings,
+    /// Webhook delivery.
+    pub webhooks: WebhookConfig,
     /// Identity and tokens.
     pub auth: AuthConfig,
     /// Logging.
@@ -123,6 +125,31 @@ pub struct SharingSettings {
     pub password_failures: u64,
     /// The window, in seconds.
     pub window_secs: u64,
+}
+
+/// Webhook delivery.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Allow `http://` URLs and loopback addresses (development only);
+    /// private, link-local and metadata addresses are refused regardless.
+    pub allow_loopback: bool,
+    /// Seconds to connect to a receiver.
+    pub connect_timeout_secs: u64,
+    /// Seconds for a whole delivery.
+    pub timeout_secs: u64,
+    /// Attempts per delivery.
+    pub max_attempts: u32,
+    /// Seconds before the first retry; doubles with each failure.
+    pub retry_base_secs: u64,
+    /// The longest wait between attempts, in seconds.
+    pub retry_cap_secs: u64,
+    /// Failures in a row that open an endpoint's circuit.
+    pub breaker_threshold: u32,
+    /// Seconds an open circuit waits before a probe.
+    pub breaker_open_secs: u64,
+    /// Seconds of failures without a success after which an endpoint is turned off.
+    pub disable_after_secs: u64,
 }
 
 /// The trash.

@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 
 use crate::convert;
@@ -235,7 +234,7 @@ impl DocumentRepository for SqlDocumentRepository {
         events: &[NewEvent],
     ) -> DomainResult<bool> {
         let previous = number(version.number.saturating_sub(1))?;
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::error::begin_write(&self.db).await?;
         enforce_quota(&txn, workspace, version, quota).await?;
         // The conditional bump is the arbiter between concurrent uploads.
         let bumped = documents::Entity::update_many()
@@ -267,7 +266,7 @@ impl DocumentRepository for SqlDocumentRepository {
 
     #[tracing::instrument(skip_all, fields(document_id = %document.id), err(level = "debug"))]
     async fn update(&self, document: &Document, events: &[NewEvent]) -> DomainResult<bool> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::error::begin_write(&self.db).await?;
         ensure_folder(&txn, document).await?;
         let updated = documents::Entity::update_many()
             .col_expr(documents::Column::Name, Expr::value(document.name.as_str()))
@@ -322,7 +321,7 @@ impl DocumentRepository for SqlDocumentRepository {
 
     #[tracing::instrument(skip_all, fields(document_id = %id), err(level = "debug"))]
     async fn restore(&self, workspace: WorkspaceId, id: DocumentId, events: &[NewEvent]) -> DomainResult<()> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::error::begin_write(&self.db).await?;
         let trashed = documents::Entity::find_by_id(id.as_uuid())
             .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
             .filter(documents::Column::TrashedAt.is_not_null())
@@ -378,7 +377,7 @@ impl DocumentRepository for SqlDocumentRepository {
         blob: &StoredBlob,
         now: DateTime<Utc>,
     ) -> DomainResult<BlobKey> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::error::begin_write(&self.db).await?;
         let row = blobs::ActiveModel {
             workspace_id: Set(workspace.as_uuid()),
             sha256: Set(blob.sha256.as_str().to_owned()),
@@ -477,7 +476,7 @@ impl DocumentRepository for SqlDocumentRepository {
         before: DateTime<Utc>,
         store: &StaticBlobStore,
     ) -> DomainResult<bool> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::error::begin_write(&self.db).await?;
         // A record's key never changes, so it can be read before the delete.
         let Some(row) =
             blobs::Entity::find_by_id((workspace.as_uuid(), sha256.as_str().to_owned())).one(&txn).await.or_domain()?

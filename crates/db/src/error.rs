@@ -30,3 +30,16 @@ impl<T> DbResultExt<T> for Result<T, DbErr> {
         self.map_err(db_err)
     }
 }
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`), so a busy database makes it wait out the
+/// busy timeout; a deferred transaction that read first would instead fail
+/// with "database is locked" when another connection wrote meanwhile.
+pub(crate) async fn begin_write<C: sea_orm::TransactionTrait>(db: &C) -> crate::DomainResult<C::Transaction> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+    .map_err(db_err)
+}

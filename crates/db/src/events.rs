@@ -7,7 +7,7 @@ use chrono::SubsecRound as _;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter as _, Set,
-    TransactionTrait, UpdateMany,
+    UpdateMany,
 };
 use uuid::Uuid;
 
@@ -117,8 +117,7 @@ async fn lock_head<C: ConnectionTrait>(conn: &C, chain: Uuid) -> DomainResult<(i
 /// Runs `work` and appends `events` in one transaction on `db`.
 macro_rules! in_transaction {
     ($db:expr, $events:expr, |$txn:ident| $work:block) => {{
-        use sea_orm::TransactionTrait as _;
-        let $txn = $db.begin().await.map_err($crate::error::db_err)?;
+        let $txn = $crate::error::begin_write(&$db).await?;
         let out = async { $work }.await?;
         $crate::events::append(&$txn, $events).await?;
         $txn.commit().await.map_err($crate::error::db_err)?;
@@ -135,7 +134,7 @@ pub(crate) async fn update_one_with_events<E: EntityTrait>(
     update: UpdateMany<E>,
     events: &[NewEvent],
 ) -> DomainResult<bool> {
-    let txn = db.begin().await.map_err(db_err)?;
+    let txn = crate::error::begin_write(db).await?;
     let changed = update.exec(&txn).await.map_err(db_err)?;
     if changed.rows_affected != 1 {
         txn.rollback().await.map_err(db_err)?;

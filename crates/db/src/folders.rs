@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait, sea_query::IntoCondition,
+    QuerySelect, Set, sea_query::IntoCondition,
 };
 use uuid::Uuid;
 
@@ -303,7 +303,7 @@ impl FolderRepository for SqlFolderRepository {
         now: DateTime<Utc>,
         events: &[NewEvent],
     ) -> DomainResult<bool> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::error::begin_write(&self.db).await?;
         // Serialised with moves, restores and uploads' quota checks.
         lock_workspace(&txn, workspace).await?;
         let current =

@@ -46,6 +46,31 @@ fn job(row: jobs::Model) -> DomainResult<Job> {
     })
 }
 
+/// Stores a job on `conn` (inside the transaction of the change that needs
+/// it, when there is one); `false` when its id exists already.
+pub(crate) async fn insert_job<C: sea_orm::ConnectionTrait>(conn: &C, job: &Job) -> DomainResult<bool> {
+    let row = jobs::ActiveModel {
+        id: Set(job.id.as_uuid()),
+        kind: Set(job.kind.clone()),
+        payload: Set(job.payload.clone()),
+        run_at: Set(job.run_at),
+        attempts: Set(i32::try_from(job.attempts).map_err(DomainError::internal)?),
+        max_attempts: Set(i32::try_from(job.max_attempts).map_err(DomainError::internal)?),
+        state: Set(job.state.as_str().to_owned()),
+        lease_until: Set(job.lease_until),
+        locked_by: Set(None),
+        last_error: Set(job.last_error.clone()),
+        created_at: Set(job.created_at),
+        updated_at: Set(job.created_at),
+    };
+    let inserted = jobs::Entity::insert(row)
+        .on_conflict(OnConflict::column(jobs::Column::Id).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await
+        .or_domain()?;
+    Ok(inserted == 1)
+}
+
 fn held(id: JobId, worker: &str) -> sea_orm::Condition {
     sea_orm::Condition::all()
         .add(jobs::Column::Id.eq(id.as_uuid()))
@@ -59,26 +84,7 @@ const MAX_ERROR: usize = 2000;
 #[async_trait]
 impl JobQueue for SqlJobQueue {
     async fn enqueue(&self, job: &Job) -> DomainResult<bool> {
-        let row = jobs::ActiveModel {
-            id: Set(job.id.as_uuid()),
-            kind: Set(job.kind.clone()),
-            payload: Set(job.payload.clone()),
-            run_at: Set(job.run_at),
-            attempts: Set(i32::try_from(job.attempts).map_err(DomainError::internal)?),
-            max_attempts: Set(i32::try_from(job.max_attempts).map_err(DomainError::internal)?),
-            state: Set(job.state.as_str().to_owned()),
-            lease_until: Set(job.lease_until),
-            locked_by: Set(None),
-            last_error: Set(job.last_error.clone()),
-            created_at: Set(job.created_at),
-            updated_at: Set(job.created_at),
-        };
-        let inserted = jobs::Entity::insert(row)
-            .on_conflict(OnConflict::column(jobs::Column::Id).do_nothing().to_owned())
-            .exec_without_returning(&self.db)
-            .await
-            .or_domain()?;
-        Ok(inserted == 1)
+        insert_job(&self.db, job).await
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]

@@ -19,6 +19,7 @@ mod projections;
 mod sessions;
 mod shares;
 mod users;
+mod webhooks;
 mod workspaces;
 
 #[cfg(feature = "testing")]
@@ -43,6 +44,7 @@ pub use projections::SqlProjections;
 pub use sessions::SqlSessionRepository;
 pub use shares::SqlShareLinkRepository;
 pub use users::SqlUserRepository;
+pub use webhooks::SqlWebhookRepository;
 pub use workspaces::SqlWorkspaceRepository;
 
 /// How to reach the database.
@@ -178,6 +180,12 @@ impl Database {
     #[must_use]
     pub fn share_links(&self) -> SqlShareLinkRepository {
         SqlShareLinkRepository::new(self.conn.clone())
+    }
+
+    /// Webhook endpoints and deliveries.
+    #[must_use]
+    pub fn webhooks(&self) -> SqlWebhookRepository {
+        SqlWebhookRepository::new(self.conn.clone())
     }
 
     /// Closes the pool.

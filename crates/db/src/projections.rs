@@ -14,8 +14,7 @@ use cabinet_domain::{DomainError, DomainResult, WorkspaceId};
 use cabinet_migrations::chain::ACCOUNT_CHAIN;
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -42,7 +41,7 @@ impl SqlProjections {
             .exec_without_returning(&self.db)
             .await
             .or_domain()?;
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::error::begin_write(&self.db).await?;
         let from = projection_cursors::Entity::find_by_id(chain).one(&txn).await.or_domain()?.map_or(0, |c| c.last_seq);
         let rows = events::Entity::find()
             .filter(events::Column::ChainId.eq(chain))
@@ -206,7 +205,7 @@ impl Projections for SqlProjections {
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn rebuild(&self) -> DomainResult<u64> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::error::begin_write(&self.db).await?;
         activity_feed::Entity::delete_many().exec(&txn).await.or_domain()?;
         workspace_usage::Entity::delete_many().exec(&txn).await.or_domain()?;
         projected_documents::Entity::delete_many().exec(&txn).await.or_domain()?;

@@ -7,7 +7,7 @@ use cabinet_domain::ports::SessionRepository;
 use cabinet_domain::{DomainError, DomainResult, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::convert;
 use crate::entities::{refresh_tokens, sessions};
@@ -79,7 +79,7 @@ impl SessionRepository for SqlSessionRepository {
         new: &RefreshToken,
         events: &[NewEvent],
     ) -> DomainResult<bool> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::error::begin_write(&self.db).await?;
         // The conditional update is the arbiter: of concurrent rotations of
         // one token exactly one sees `used_at IS NULL` and changes a row.
         let claimed = refresh_tokens::Entity::update_many()

@@ -128,7 +128,6 @@ pub fn postgres_admin_url() -> String {
 /// # Errors
 /// When a statement fails.
 pub async fn tamper_with_events(db: &Database, sql: &str, values: Vec<sea_orm::Value>) -> DomainResult<u64> {
-    use sea_orm::TransactionTrait as _;
     let conn = db.connection();
     let backend = conn.get_database_backend();
     let postgres = backend == sea_orm::DatabaseBackend::Postgres;
@@ -158,7 +157,7 @@ pub async fn tamper_with_events(db: &Database, sql: &str, values: Vec<sea_orm::V
         sql.to_owned()
     };
     // One transaction, so one connection sees the triggers gone and back.
-    let txn = conn.begin().await.map_err(crate::error::db_err)?;
+    let txn = crate::error::begin_write(conn).await?;
     for statement in lift {
         txn.execute_unprepared(statement).await.map_err(crate::error::db_err)?;
     }

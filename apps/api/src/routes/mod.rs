@@ -7,10 +7,12 @@ pub mod auth;
 pub mod documents;
 pub mod folders;
 pub mod health;
+pub mod jobs;
 pub mod me;
 pub mod members;
 pub mod shares;
 pub mod trash;
+pub mod webhooks;
 pub mod workspaces;
 
 use actix_web::web;
@@ -62,6 +64,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/documents/{id}/shares", web::post().to(shares::create))
             .route("/{ws}/documents/{id}/shares", web::get().to(shares::list))
             .route("/{ws}/shares/{link_id}", web::delete().to(shares::revoke))
+            .route("/{ws}/webhooks", web::post().to(webhooks::create))
+            .route("/{ws}/webhooks", web::get().to(webhooks::list))
+            .route("/{ws}/webhooks/{id}", web::get().to(webhooks::get))
+            .route("/{ws}/webhooks/{id}", web::patch().to(webhooks::update))
+            .route("/{ws}/webhooks/{id}", web::delete().to(webhooks::delete))
+            .route("/{ws}/webhooks/{id}/ping", web::post().to(webhooks::ping))
+            .route("/{ws}/webhooks/{id}/deliveries", web::get().to(webhooks::deliveries))
+            .route("/{ws}/deliveries/{id}/redeliver", web::post().to(webhooks::redeliver))
             .route("/{ws}/folders/{id}/children", web::get().to(folders::children))
             .route("/{ws}/folders/{id}/documents", web::post().to(documents::upload))
             .route("/{ws}/documents/{id}", web::get().to(documents::get))
@@ -72,6 +82,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/documents/{id}/versions", web::get().to(documents::versions))
             .route("/{ws}/documents/{id}/versions", web::post().to(documents::add_version))
             .route("/{ws}/documents/{id}/versions/{n}/content", web::get().to(documents::version_content)),
+    )
+    .service(
+        web::scope("/admin")
+            .route("/jobs", web::get().to(jobs::list))
+            .route("/jobs/{id}/retry", web::post().to(jobs::retry))
+            .route("/schedule", web::get().to(jobs::schedule)),
     );
 }
 

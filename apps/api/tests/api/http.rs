@@ -192,6 +192,14 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         "/api/v1/workspaces/{ws}/audit/events",
         "/api/v1/workspaces/{ws}/audit/export",
         "/api/v1/workspaces/{ws}/documents/{id}/history",
+        "/api/v1/workspaces/{ws}/webhooks",
+        "/api/v1/workspaces/{ws}/webhooks/{id}",
+        "/api/v1/workspaces/{ws}/webhooks/{id}/ping",
+        "/api/v1/workspaces/{ws}/webhooks/{id}/deliveries",
+        "/api/v1/workspaces/{ws}/deliveries/{id}/redeliver",
+        "/api/v1/admin/jobs",
+        "/api/v1/admin/jobs/{id}/retry",
+        "/api/v1/admin/schedule",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }

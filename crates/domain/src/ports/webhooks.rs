@@ -113,8 +113,22 @@ pub trait WebhookRepository: Send + Sync {
     /// Storage failures.
     async fn deliveries(&self, endpoint: WebhookId, limit: u32) -> DomainResult<Vec<Delivery>>;
 
+    /// Counts an attempt against the endpoint, atomically (deliveries to one
+    /// endpoint run concurrently): a success clears its failures, a failure
+    /// adds one and starts the outage clock if it is not running. Returns
+    /// the endpoint as it is now.
+    ///
+    /// # Errors
+    /// `NotFound(Webhook)`; storage failures.
+    async fn count_attempt(
+        &self,
+        endpoint: WebhookId,
+        succeeded: bool,
+        at: DateTime<Utc>,
+    ) -> DomainResult<WebhookEndpoint>;
+
     /// Records an attempt on the delivery (and its final status when it
-    /// has one) and the endpoint's new breaker state, with `events`.
+    /// has one) and the endpoint's breaker and on/off state, with `events`.
     ///
     /// # Errors
     /// Storage failures.

@@ -286,6 +286,14 @@ impl JobService {
         self.queue.prune(before).await
     }
 
+    /// Whether the actor may see and steer the queue and the schedule.
+    ///
+    /// # Errors
+    /// `Forbidden` unless the actor is an instance administrator.
+    pub fn authorize_operator(&self, actor: &Actor) -> DomainResult<()> {
+        require_operator(actor)
+    }
+
     /// Jobs in `state`, oldest first.
     ///
     /// # Errors

@@ -404,7 +404,7 @@ impl WebhookService {
     /// the breaker is open, [`JobError::Fatal`] when the delivery or its
     /// endpoint is gone, off, or refused.
     pub async fn deliver(&self, id: DeliveryId, attempt_number: u32) -> Result<(), JobError> {
-        let Some((mut delivery, mut endpoint)) = self.webhooks.delivery(id).await? else {
+        let Some((mut delivery, endpoint)) = self.webhooks.delivery(id).await? else {
             return Err(JobError::Fatal("the delivery or its endpoint was deleted".into()));
         };
         if delivery.status == DeliveryStatus::Succeeded {
@@ -461,16 +461,14 @@ impl WebhookService {
         delivery.error = attempt.error.clone();
         delivery.duration_ms = Some(attempt.duration_ms);
         delivery.last_attempt_at = Some(at);
+        let mut endpoint = self.webhooks.count_attempt(endpoint.id, attempt.succeeded, at).await?;
         let mut events = Vec::new();
         let outcome = if attempt.succeeded {
             delivery.status = DeliveryStatus::Succeeded;
-            endpoint.consecutive_failures = 0;
             endpoint.breaker_until = None;
-            endpoint.failing_since = None;
             Ok(())
         } else {
-            endpoint.consecutive_failures += 1;
-            let since = *endpoint.failing_since.get_or_insert(at);
+            let since = endpoint.failing_since.unwrap_or(at);
             if endpoint.consecutive_failures >= self.settings.breaker_threshold {
                 let open = chrono::Duration::from_std(self.settings.breaker_open).map_err(DomainError::internal)?;
                 endpoint.breaker_until = Some(at + open);
@@ -480,7 +478,7 @@ impl WebhookService {
                 Some(status) => format!("the receiver answered {status}"),
                 None => attempt.error.clone().unwrap_or_default(),
             };
-            if at - since >= outage {
+            if endpoint.active && at - since >= outage {
                 let reason = format!("no successful delivery since {}; last: {why}", since.to_rfc3339());
                 endpoint.active = false;
                 endpoint.disabled_reason = Some(reason.clone());

@@ -95,6 +95,23 @@ impl Ports {
     }
 }
 
+/// Counts attempts as the database does, starting from `e`.
+fn counting(repo: &mut MockWebhookRepository, e: &WebhookEndpoint) {
+    let state = Arc::new(Mutex::new(e.clone()));
+    repo.expect_count_attempt().returning(move |_, ok, at| {
+        let mut s = state.lock().expect("lock");
+        if ok {
+            s.consecutive_failures = 0;
+            s.failing_since = None;
+            s.breaker_until = None;
+        } else {
+            s.consecutive_failures += 1;
+            s.failing_since.get_or_insert(at);
+        }
+        Ok(s.clone())
+    });
+}
+
 /// The endpoint state the last `record` stored.
 fn recording(repo: &mut MockWebhookRepository) -> Arc<Mutex<Vec<(Delivery, WebhookEndpoint, usize)>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -144,6 +161,7 @@ fn a_success_closes_the_breaker_and_records_the_response() {
         .expect_send()
         .withf(move |r| r.message_id == d.id.to_string() && r.secret == "whsec_c2VjcmV0")
         .returning(|_| Ok(WebhookResponse { status: 204, body: String::new(), duration_ms: 12 }));
+    counting(&mut ports.repo, &e);
     let seen = recording(&mut ports.repo);
     block_on(ports.service().deliver(d.id, 1)).expect("delivered");
     let (stored, endpoint, events) = seen.lock().expect("lock")[0].clone();
@@ -165,6 +183,7 @@ fn failures_in_a_row_open_the_breaker_and_an_open_breaker_defers_without_sending
         .expect_send()
         .times(1)
         .returning(|_| Ok(WebhookResponse { status: 500, body: "boom".into(), duration_ms: 3 }));
+    counting(&mut ports.repo, &e);
     let seen = recording(&mut ports.repo);
     let err = block_on(ports.service().deliver(d.id, 1)).expect_err("failed");
     assert!(matches!(&err, JobError::Retry(why) if why.contains("500")), "{err:?}");
@@ -196,6 +215,7 @@ fn a_day_without_success_turns_the_endpoint_off_with_an_event() {
         .sender
         .expect_send()
         .returning(|_| Err(SendFailure::NoResponse { error: "timed out".into(), duration_ms: 10_000 }));
+    counting(&mut ports.repo, &e);
     let seen = recording(&mut ports.repo);
     let err = block_on(ports.service().deliver(d.id, 3)).expect_err("failed");
     assert!(matches!(err, JobError::Fatal(_)), "{err:?}");

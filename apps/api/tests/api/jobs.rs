@@ -1,0 +1,50 @@
+//! The job queue's admin API: dead jobs listed and retried, the schedule shown.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{json_of, problem, spawn_app};
+
+#[tokio::test]
+async fn admins_list_dead_jobs_retry_them_and_see_the_schedule() {
+    let app = spawn_app().await;
+    let admin = app.user("root@example.com").await; // the first account administers the instance
+    let member = app.user("member@example.com").await;
+
+    // A job no worker can run is buried on its first claim.
+    let job = cabinet_domain::services::NewJob {
+        id: cabinet_domain::JobId::from_uuid(uuid::Uuid::now_v7()),
+        kind: "retired.kind".into(),
+        payload: "{}".into(),
+        run_at: chrono::Utc::now(),
+        max_attempts: 3,
+    };
+    let id = job.id.to_string();
+    assert!(app.services.jobs.enqueue(job).await.expect("enqueued"));
+    let claimed = app.services.jobs.claim("test-worker", std::time::Duration::from_secs(30), 10).await.expect("claim");
+    let outcome = app.services.jobs.run("test-worker", &claimed[0]).await.expect("ran");
+    assert!(matches!(outcome, cabinet_domain::services::JobOutcome::Dead(_)), "{outcome:?}");
+
+    let dead = json_of(app.get("/api/v1/admin/jobs?state=dead", &admin.access).await, StatusCode::OK).await;
+    assert_eq!(dead["items"][0]["id"], id);
+    assert!(dead["items"][0]["last_error"].as_str().expect("error").contains("no handler"));
+    problem(app.get("/api/v1/admin/jobs", &member.access).await, StatusCode::FORBIDDEN, "forbidden").await;
+    problem(
+        app.get("/api/v1/admin/jobs?state=lost", &admin.access).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+
+    let retry = format!("/api/v1/admin/jobs/{id}/retry");
+    let retried = json_of(app.post(&retry, Some(&admin.access), json!({})).await, StatusCode::OK).await;
+    assert_eq!((retried["state"].as_str(), retried["attempts"].as_u64()), (Some("queued"), Some(0)));
+    problem(app.post(&retry, Some(&admin.access), json!({})).await, StatusCode::CONFLICT, "job_not_dead").await;
+    let missing = format!("/api/v1/admin/jobs/{}/retry", uuid::Uuid::now_v7());
+    problem(app.post(&missing, Some(&admin.access), json!({})).await, StatusCode::NOT_FOUND, "job_not_found").await;
+
+    let schedule = json_of(app.get("/api/v1/admin/schedule", &admin.access).await, StatusCode::OK).await;
+    let names: Vec<_> = schedule["items"].as_array().expect("items").iter().map(|t| t["name"].clone()).collect();
+    assert_eq!(names, ["collect_blobs", "purge_trash", "expire_share_links", "verify_audit", "prune_jobs"]);
+    assert!(schedule["items"].as_array().expect("items").iter().all(|t| t["next_run"].is_string()));
+}
