@@ -17,6 +17,7 @@ mod m20261125_000007_projections;
 mod m20261125_000008_jobs;
 mod m20261125_000009_blob_keys;
 mod m20261125_000010_webhooks;
+mod m20261125_000011_link_expiry;
 
 pub mod chain;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_jobs::Migration),
             Box::new(m20261125_000009_blob_keys::Migration),
             Box::new(m20261125_000010_webhooks::Migration),
+            Box::new(m20261125_000011_link_expiry::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ pub fn all(app: &App) -> Vec<Arc<dyn JobHandler>> {
         Arc::new(PurgeTrash(app.clone())),
         Arc::new(VerifyAudit(app.clone())),
         Arc::new(PruneJobs(app.clone())),
+        Arc::new(ExpireShareLinks(app.clone())),
         Arc::new(Probe),
         Arc::new(Deliver(app.clone())),
     ]
@@ -124,6 +125,28 @@ impl JobHandler for VerifyAudit {
             }
         }
         tracing::info!(chains = reports.len(), broken, "verified the audit chains");
+        Ok(())
+    }
+}
+
+/// Records the expiry of share links as events (for the audit trail and webhooks).
+struct ExpireShareLinks(App);
+
+#[async_trait]
+impl JobHandler for ExpireShareLinks {
+    fn kind(&self) -> &'static str {
+        "maintenance.expire_share_links"
+    }
+
+    fn retry(&self) -> RetryPolicy {
+        ONCE
+    }
+
+    async fn run(&self, _job: &Job) -> Result<(), JobError> {
+        let recorded = self.0.shares.record_expiries(&Actor::system()).await?;
+        if recorded > 0 {
+            tracing::info!(recorded, "recorded expired share links");
+        }
         Ok(())
     }
 }

@@ -322,6 +322,7 @@ pub mod share_links {
         pub created_by: Option<Uuid>,
         pub created_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,
+        pub expiry_recorded_at: Option<DateTimeUtc>,
     }
 
     no_relations!();

@@ -7,7 +7,7 @@ use cabinet_domain::ports::ShareLinkRepository;
 use cabinet_domain::{DocumentId, DomainError, DomainResult, Entity, ShareLinkId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::convert;
 use crate::entities::{documents, share_links};
@@ -55,6 +55,7 @@ impl ShareLinkRepository for SqlShareLinkRepository {
                 created_by: Set(link.created_by.map(|u| u.as_uuid())),
                 created_at: Set(link.created_at),
                 revoked_at: Set(link.revoked_at),
+                expiry_recorded_at: Set(None),
             };
             share_links::Entity::insert(row).exec_without_returning(&txn).await.or_domain()?;
             Ok::<_, DomainError>(())
@@ -115,6 +116,29 @@ impl ShareLinkRepository for SqlShareLinkRepository {
             Some(_) => Ok(false),
             None => Err(DomainError::NotFound(Entity::ShareLink)),
         }
+    }
+
+    async fn expired_unrecorded(&self, now: DateTime<Utc>, limit: u32) -> DomainResult<Vec<ShareLink>> {
+        share_links::Entity::find()
+            .filter(share_links::Column::ExpiresAt.lt(now))
+            .filter(share_links::Column::RevokedAt.is_null())
+            .filter(share_links::Column::ExpiryRecordedAt.is_null())
+            .order_by_asc(share_links::Column::ExpiresAt)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .or_domain()?
+            .into_iter()
+            .map(convert::share_link)
+            .collect()
+    }
+
+    async fn record_expiry(&self, id: ShareLinkId, at: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool> {
+        let record = share_links::Entity::update_many()
+            .col_expr(share_links::Column::ExpiryRecordedAt, Expr::value(at))
+            .filter(share_links::Column::Id.eq(id.as_uuid()))
+            .filter(share_links::Column::ExpiryRecordedAt.is_null());
+        update_one_with_events(&self.db, record, events).await
     }
 
     #[tracing::instrument(skip_all, fields(link_id = %id), err(level = "debug"))]

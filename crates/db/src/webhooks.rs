@@ -347,7 +347,7 @@ impl WebhookRepository for SqlWebhookRepository {
                 )
                 .col_expr(
                     webhook_endpoints::Column::FailingSince,
-                    Func::coalesce([Expr::col(webhook_endpoints::Column::FailingSince).into(), Expr::value(at)]).into(),
+                    Func::coalesce([Expr::col(webhook_endpoints::Column::FailingSince), Expr::value(at)]).into(),
                 )
         };
         update.exec(&txn).await.or_domain()?;

@@ -1017,6 +1017,32 @@ async fn expired_trash_lists_what_was_trashed_on_its_own_long_enough_ago(db: &Da
     assert_eq!(db.folders().expired_trash(cutoff, 1).await.expect("listed").len(), 1, "oldest first, limited");
 }
 
+async fn link_expiries_are_recorded_once(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let doc = doc_in(&ws, ws.root_folder_id, "shared.pdf");
+    db.documents().create(&doc, &held(db, ws.id, version_of(&doc, 1, "9a")).await, None, &[]).await.expect("created");
+    let links = db.share_links();
+    let expired = ShareLink { expires_at: Some(now() - TimeDelta::hours(2)), ..share_link(&doc) };
+    let revoked = ShareLink {
+        expires_at: Some(now() - TimeDelta::hours(1)),
+        revoked_at: Some(now() - TimeDelta::hours(3)),
+        ..share_link(&doc)
+    };
+    let live = share_link(&doc);
+    let forever = ShareLink { expires_at: None, ..share_link(&doc) };
+    for link in [&expired, &revoked, &live, &forever] {
+        links.create(link, &[]).await.expect("link");
+    }
+    let due = links.expired_unrecorded(now(), 10).await.expect("listed");
+    assert_eq!(due.iter().map(|l| l.id).collect::<Vec<_>>(), [expired.id], "only the unrevoked expired link");
+    let event = event(EventPayload::ShareLinkExpired { workspace_id: ws.id, link_id: expired.id, document_id: doc.id });
+    assert!(links.record_expiry(expired.id, now(), std::slice::from_ref(&event)).await.expect("recorded"));
+    assert!(!links.record_expiry(expired.id, now(), &[event]).await.expect("once"), "a second record changes nothing");
+    assert!(links.expired_unrecorded(now(), 10).await.expect("listed").is_empty());
+    assert_eq!(events_of_type(db, "share_link.expired.v1").await, 1);
+}
+
 async fn purging_a_folder_deletes_exactly_the_subtree_it_read(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
@@ -1580,6 +1606,7 @@ contract!(
     released_content_is_collected_after_its_grace_unless_reserved,
     uploads_are_tracked_in_flight_until_their_content_is_reserved,
     expired_trash_lists_what_was_trashed_on_its_own_long_enough_ago,
+    link_expiries_are_recorded_once,
     purging_a_folder_deletes_exactly_the_subtree_it_read,
     share_links_count_downloads_atomically_and_revoke_once,
     the_chain_names_the_first_altered_or_deleted_event,

@@ -355,6 +355,15 @@ pub enum EventPayload {
         /// `ping` or `redelivery`.
         reason: String,
     },
+    /// `share_link.expired.v1`: a link reached its expiry (recorded by the worker).
+    ShareLinkExpired {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The link.
+        link_id: ShareLinkId,
+        /// The document it shared.
+        document_id: DocumentId,
+    },
     /// `document.version_added.v1`
     VersionAdded {
         /// The workspace.
@@ -406,6 +415,7 @@ impl EventPayload {
             EventPayload::ShareLinkCreated { .. } => "share_link.created.v1",
             EventPayload::ShareLinkRevoked { .. } => "share_link.revoked.v1",
             EventPayload::ShareLinkDownloaded { .. } => "share_link.downloaded.v1",
+            EventPayload::ShareLinkExpired { .. } => "share_link.expired.v1",
             EventPayload::WebhookCreated { .. } => "webhook.created.v1",
             EventPayload::WebhookUpdated { .. } => "webhook.updated.v1",
             EventPayload::WebhookDeleted { .. } => "webhook.deleted.v1",
@@ -448,7 +458,8 @@ impl EventPayload {
             | EventPayload::FolderPurged { folder_id, .. } => ("folder", folder_id.as_uuid()),
             EventPayload::ShareLinkCreated { link_id, .. }
             | EventPayload::ShareLinkRevoked { link_id, .. }
-            | EventPayload::ShareLinkDownloaded { link_id, .. } => ("share_link", link_id.as_uuid()),
+            | EventPayload::ShareLinkDownloaded { link_id, .. }
+            | EventPayload::ShareLinkExpired { link_id, .. } => ("share_link", link_id.as_uuid()),
             EventPayload::WebhookCreated { webhook_id, .. }
             | EventPayload::WebhookUpdated { webhook_id, .. }
             | EventPayload::WebhookDeleted { webhook_id, .. }
@@ -485,6 +496,7 @@ impl EventPayload {
             | EventPayload::ShareLinkCreated { workspace_id, .. }
             | EventPayload::ShareLinkRevoked { workspace_id, .. }
             | EventPayload::ShareLinkDownloaded { workspace_id, .. }
+            | EventPayload::ShareLinkExpired { workspace_id, .. }
             | EventPayload::WebhookCreated { workspace_id, .. }
             | EventPayload::WebhookUpdated { workspace_id, .. }
             | EventPayload::WebhookDeleted { workspace_id, .. }

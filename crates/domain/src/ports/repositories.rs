@@ -599,4 +599,17 @@ pub trait ShareLinkRepository: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn count_download(&self, id: ShareLinkId, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool>;
+
+    /// Links, of any workspace, that expired before `now` without being
+    /// revoked and whose expiry is not recorded yet, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn expired_unrecorded(&self, now: DateTime<Utc>, limit: u32) -> DomainResult<Vec<ShareLink>>;
+
+    /// Records a link's expiry with `events`, once: `false` when it was already recorded.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn record_expiry(&self, id: ShareLinkId, at: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool>;
 }

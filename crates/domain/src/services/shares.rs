@@ -233,6 +233,39 @@ impl ShareService {
         Ok(())
     }
 
+    /// Records, as events, the expiry of links that expired since the last
+    /// look; returns how many. Only Cabinet itself may.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone else; storage failures.
+    pub async fn record_expiries(&self, actor: &Actor) -> DomainResult<u64> {
+        if actor.principal != crate::Principal::System {
+            return Err(DomainError::Forbidden("only Cabinet records link expiries"));
+        }
+        const BATCH: u32 = 200;
+        let mut recorded = 0;
+        loop {
+            let now = self.ports.rt.clock.now();
+            let batch = self.ports.links.expired_unrecorded(now, BATCH).await?;
+            for link in &batch {
+                let event = self.ports.rt.event(
+                    actor,
+                    EventPayload::ShareLinkExpired {
+                        workspace_id: link.workspace_id,
+                        link_id: link.id,
+                        document_id: link.document_id,
+                    },
+                );
+                if self.ports.links.record_expiry(link.id, now, &[event]).await? {
+                    recorded += 1;
+                }
+            }
+            if batch.len() < BATCH as usize {
+                return Ok(recorded);
+            }
+        }
+    }
+
     /// Opens a link presented by anyone: the document and version it serves.
     ///
     /// # Errors
