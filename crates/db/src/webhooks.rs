@@ -368,8 +368,19 @@ impl WebhookRepository for SqlWebhookRepository {
                 .exec(&txn)
                 .await
                 .or_domain()?;
+            // Only what this attempt decided: attempts run concurrently, and
+            // one that saw fewer failures must not close a circuit another opened
+            // (successes clear it in `count_attempt`).
+            let mut change = webhook_endpoints::ActiveModel { updated_at: Set(e.updated_at), ..Default::default() };
+            if e.breaker_until.is_some() {
+                change.breaker_until = Set(e.breaker_until);
+            }
+            if !e.active {
+                change.active = Set(false);
+                change.disabled_reason = Set(e.disabled_reason.clone());
+            }
             webhook_endpoints::Entity::update_many()
-                .set(endpoint_state(e)?)
+                .set(change)
                 .filter(webhook_endpoints::Column::Id.eq(e.id.as_uuid()))
                 .exec(&txn)
                 .await
