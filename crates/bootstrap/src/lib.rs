@@ -292,18 +292,33 @@ fn signing_keys(settings: &Settings) -> anyhow::Result<Vec<JwtKey>> {
     Ok(vec![JwtKey { id: "local".into(), secret }])
 }
 
+fn read_secret(path: &Path) -> anyhow::Result<SecretString> {
+    let existing = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let existing = existing.trim().to_owned();
+    anyhow::ensure!(existing.len() >= 32, "{} holds a key shorter than 32 bytes", path.display());
+    Ok(SecretString::from(existing))
+}
+
+/// Reads the key, or creates it. Processes starting together on a fresh
+/// data folder (a worker and an API, say) must all end up with the same
+/// key: it is written whole to a private file of its own, then linked into
+/// place, which fails for all but the first; the others read the winner's.
 fn load_or_create_secret(path: &Path) -> anyhow::Result<SecretString> {
-    if let Ok(existing) = std::fs::read_to_string(path) {
-        let existing = existing.trim().to_owned();
-        anyhow::ensure!(existing.len() >= 32, "{} holds a key shorter than 32 bytes", path.display());
-        return Ok(SecretString::from(existing));
+    if path.exists() {
+        return read_secret(path);
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let secret = RandomSecrets.generate("");
-    write_private(path, &secret).with_context(|| format!("writing {}", path.display()))?;
-    Ok(SecretString::from(secret))
+    let staged = dir.join(format!(".jwt-signing.key.{}", uuid::Uuid::new_v4().simple()));
+    write_private(&staged, &secret).with_context(|| format!("writing {}", staged.display()))?;
+    let linked = std::fs::hard_link(&staged, path);
+    let _ = std::fs::remove_file(&staged);
+    match linked {
+        Ok(()) => Ok(SecretString::from(secret)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_secret(path),
+        Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
+    }
 }
 
 #[cfg(unix)]
@@ -311,7 +326,8 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    file.write_all(contents.as_bytes())
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
 }
 
 #[cfg(not(unix))]
@@ -331,5 +347,21 @@ mod tests {
         let second = load_or_create_secret(&path).expect("read back");
         assert_eq!(first.expose_secret(), second.expose_secret());
         assert!(first.expose_secret().len() >= 32);
+    }
+
+    #[test]
+    fn processes_starting_together_agree_on_one_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("jwt-signing.key");
+        let racers: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || load_or_create_secret(&path).expect("a key").expose_secret().to_owned())
+            })
+            .collect();
+        let keys: std::collections::BTreeSet<_> = racers.into_iter().map(|r| r.join().expect("thread")).collect();
+        assert_eq!(keys.len(), 1, "one key for all");
+        let leftovers = std::fs::read_dir(dir.path()).expect("dir").count();
+        assert_eq!(leftovers, 1, "no staged copies remain");
     }
 }
