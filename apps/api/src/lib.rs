@@ -91,6 +91,7 @@ pub fn configure(app: web::Data<App>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route("/live", web::get().to(routes::health::live))
                     .route("/ready", web::get().to(routes::health::ready)),
             )
+            .route("/metrics", web::get().to(routes::health::metrics))
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()))
             .service(web::scope("/api/v1").wrap(api_headers()).configure(routes::configure))
             .service(web::scope("/s").wrap(share_headers()).configure(routes::configure_public))
@@ -116,6 +117,8 @@ impl Application {
     /// # Errors
     /// When the address cannot be bound.
     pub fn build(app: App) -> anyhow::Result<Self> {
+        // Metrics recorded from now on (by this process's worker too) show at /metrics.
+        cabinet_telemetry::metrics();
         let http = app.settings.http.clone();
         let listener = TcpListener::bind((http.host.as_str(), http.port))
             .with_context(|| format!("binding {}:{}", http.host, http.port))?;

@@ -75,6 +75,7 @@ use crate::routes;
         routes::jobs::schedule,
         routes::health::live,
         routes::health::ready,
+        routes::health::metrics,
     ),
     modifiers(&BearerAuth, &CommonProblems),
     tags(

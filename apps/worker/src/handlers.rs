@@ -111,7 +111,7 @@ impl JobHandler for VerifyAudit {
 
     async fn run(&self, _job: &Job) -> Result<(), JobError> {
         let reports = self.0.audit.verify_chains(&Actor::system(), None).await?;
-        let mut broken = 0;
+        let mut broken = 0u32;
         for report in &reports {
             if let Some((sequence, why)) = &report.broken_at {
                 broken += 1;
@@ -123,6 +123,11 @@ impl JobHandler for VerifyAudit {
                     "ALERT: an audit chain is broken"
                 );
             }
+        }
+        metrics::gauge!("cabinet_audit_chains_broken").set(f64::from(broken));
+        metrics::counter!("cabinet_audit_verifications_total").increment(1);
+        if broken > 0 {
+            metrics::counter!("cabinet_audit_chain_breaks_total").increment(u64::from(broken));
         }
         tracing::info!(chains = reports.len(), broken, "verified the audit chains");
         Ok(())

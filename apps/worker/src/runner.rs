@@ -128,6 +128,15 @@ fn finished(held: &mut HashMap<tokio::task::Id, JobId>, done: Result<(tokio::tas
 
 fn log_outcome(kind: &str, id: JobId, attempt: u32, outcome: &JobOutcome, took: Duration) {
     let ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
+    let label = match outcome {
+        JobOutcome::Done => "done",
+        JobOutcome::Retrying(_) => "retrying",
+        JobOutcome::Dead(_) => "dead",
+        JobOutcome::Deferred { .. } => "deferred",
+        JobOutcome::LeaseLost => "lease_lost",
+    };
+    metrics::counter!("cabinet_jobs_total", "kind" => kind.to_owned(), "outcome" => label).increment(1);
+    metrics::histogram!("cabinet_job_seconds", "kind" => kind.to_owned()).record(took.as_secs_f64());
     match outcome {
         JobOutcome::Done => tracing::info!(job_id = %id, kind, attempt, ms, "job done"),
         JobOutcome::Retrying(at) => {

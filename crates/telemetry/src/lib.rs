@@ -47,3 +47,19 @@ pub fn init_stderr(level: &str, format: LogFormat) {
         LogFormat::Pretty => builder.try_init(),
     };
 }
+
+/// The process's metrics, in the Prometheus exposition format: installed as
+/// the global `metrics` recorder on first use (later calls share it), so
+/// every crate records through the `metrics` macros and the API serves the
+/// snapshot at `/metrics`.
+pub fn metrics() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        // Another recorder may only be installed by a test harness; the
+        // handle then renders what this recorder saw, which is nothing.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}

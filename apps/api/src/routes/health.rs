@@ -48,3 +48,12 @@ pub async fn ready(app: web::Data<App>) -> HttpResponse {
     let body = HealthDto { status: if ready { "ok" } else { "unavailable" }, checks };
     if ready { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }
+
+/// The process's metrics in the Prometheus text format (job outcomes and
+/// durations, audit verification results). Keep it off the public internet:
+/// scrape it from inside, or block it at the proxy.
+#[utoipa::path(get, path = "/metrics", tag = "health",
+    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
+pub async fn metrics() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(cabinet_telemetry::metrics().render())
+}

@@ -34,6 +34,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("POST", "/api/v1/auth/refresh", [P, P, P, P, P, P]),
     ("GET", "/health/live", [P, P, P, P, P, P]),
     ("GET", "/health/ready", [P, P, P, P, P, P]),
+    ("GET", "/metrics", [P, P, P, P, P, P]),
     ("POST", "/api/v1/auth/logout", [A, A, A, A, A, U]),
     ("GET", "/api/v1/me", [A, A, A, A, A, U]),
     ("GET", "/api/v1/me/sessions", [A, A, A, A, A, U]),

@@ -48,3 +48,42 @@ async fn admins_list_dead_jobs_retry_them_and_see_the_schedule() {
     assert_eq!(names, ["collect_blobs", "purge_trash", "expire_share_links", "verify_audit", "prune_jobs"]);
     assert!(schedule["items"].as_array().expect("items").iter().all(|t| t["next_run"].is_string()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_audit_chain_found_on_schedule_is_an_alert_metric() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.schedule.verify_audit = "* * * * * *".into();
+        s.worker.poll_ms = 100;
+    })
+    .await;
+    let alice = app.user("alice@example.com").await;
+    let ws = app.workspace(&alice.access, "Audited").await;
+    let root = json_of(app.get(&format!("/api/v1/workspaces/{ws}"), &alice.access).await, StatusCode::OK).await
+        ["root_folder_id"]
+        .as_str()
+        .expect("root")
+        .to_owned();
+    app.folder(&alice.access, &ws, &root, "Evidence").await;
+    app.tamper_with_events("UPDATE events SET actor_kind = 'system' WHERE event_type = 'folder.created.v1'").await;
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(cabinet_worker::run(app.services.clone(), async {
+        let _ = stopped.await;
+    }));
+    let mut breaks = None;
+    for _ in 0..100 {
+        let text = app.client.get(app.url("/metrics")).send().await.expect("sent").text().await.expect("text");
+        breaks = text
+            .lines()
+            .find(|l| l.starts_with("cabinet_audit_chain_breaks_total"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok());
+        if breaks.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(());
+    worker.await.expect("joined").expect("worker");
+    assert!(breaks.is_some_and(|n| n >= 1.0), "the break is counted: {breaks:?}");
+}
