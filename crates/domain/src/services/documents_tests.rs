@@ -77,6 +77,19 @@ fn service(
     )
 }
 
+/// `me`, with `role`, uploads `name` into some folder of `ws`.
+fn upload_as(
+    ws: WorkspaceId,
+    me: crate::UserId,
+    role: Role,
+    docs: MockDocumentRepository,
+    blobs: MockBlobStore,
+    name: &str,
+) -> DomainResult<(Document, DocumentVersion)> {
+    let folder = FolderId::from_uuid(Uuid::new_v4());
+    block_on(service(ws, me, role, docs, blobs).upload(&user_actor(me), ws, folder, name, upload(name)))
+}
+
 fn document(ws: WorkspaceId, current: u32) -> Document {
     Document {
         id: DocumentId::from_uuid(Uuid::new_v4()),
@@ -172,14 +185,7 @@ fn content_the_workspace_holds_already_is_shared_and_the_new_copy_removed() {
     let mut docs = MockDocumentRepository::new();
     expect_deduplicated(&mut blobs, &mut docs);
     docs.expect_create().withf(|_, v, _, _| v.sha256.as_str() == DIGEST).times(1).returning(|_, _, _, _| Ok(()));
-    block_on(service(ws, me, Role::Editor, docs, blobs).upload(
-        &user_actor(me),
-        ws,
-        FolderId::from_uuid(Uuid::new_v4()),
-        "a.txt",
-        upload("a.txt"),
-    ))
-    .expect("uploaded");
+    upload_as(ws, me, Role::Editor, docs, blobs, "a.txt").expect("uploaded");
 }
 
 #[test]
@@ -194,13 +200,7 @@ fn a_failed_write_is_removed_and_forgotten_and_records_nothing() {
     blobs.expect_delete().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
     docs.expect_end_upload().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
     docs.expect_create().never();
-    let err = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
-        &user_actor(me),
-        ws,
-        FolderId::from_uuid(Uuid::new_v4()),
-        "a.txt",
-        upload("a.txt"),
-    ));
+    let err = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
     assert!(matches!(err, Err(DomainError::UploadAborted(_))));
 }
 
@@ -214,13 +214,7 @@ fn an_upload_that_cannot_be_removed_stays_recorded_for_the_sweep() {
     blobs.expect_write().times(1).returning(|_, _, _| Err(DomainError::TooLarge { limit: 1024 }));
     blobs.expect_delete().times(1).returning(|_| Err(DomainError::Unavailable("store down".into())));
     docs.expect_end_upload().never();
-    let err = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
-        &user_actor(me),
-        ws,
-        FolderId::from_uuid(Uuid::new_v4()),
-        "a.txt",
-        upload("a.txt"),
-    ));
+    let err = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
     assert!(matches!(err, Err(DomainError::TooLarge { limit: 1024 })));
 }
 
@@ -234,14 +228,7 @@ fn unrecognised_content_is_opaque_whatever_the_name_says() {
         .withf(|_, v, _, _| v.content_type == OPAQUE_CONTENT_TYPE)
         .times(1)
         .returning(|_, _, _, _| Ok(()));
-    block_on(service(ws, me, Role::Editor, docs, blobs).upload(
-        &user_actor(me),
-        ws,
-        FolderId::from_uuid(Uuid::new_v4()),
-        "x.html",
-        upload("x.html"),
-    ))
-    .expect("uploaded");
+    upload_as(ws, me, Role::Editor, docs, blobs, "x.html").expect("uploaded");
 }
 
 #[test]
@@ -251,13 +238,7 @@ fn viewers_cannot_upload_and_nothing_is_stored() {
     blobs.expect_write().never();
     let mut docs = MockDocumentRepository::new();
     docs.expect_create().never();
-    let err = block_on(service(ws, me, Role::Viewer, docs, blobs).upload(
-        &user_actor(me),
-        ws,
-        FolderId::from_uuid(Uuid::new_v4()),
-        "a",
-        upload("a"),
-    ));
+    let err = upload_as(ws, me, Role::Viewer, docs, blobs, "a");
     assert!(matches!(err, Err(DomainError::Forbidden(_))));
 }
 
@@ -442,12 +423,6 @@ fn when_the_event_store_refuses_the_change_is_not_reported_as_done() {
         .times(1)
         .returning(|_, _, _, _| Err(DomainError::Internal("the event store refused the append".into())));
     docs.expect_add_version().never();
-    let result = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
-        &user_actor(me),
-        ws,
-        FolderId::from_uuid(Uuid::new_v4()),
-        "a.txt",
-        upload("a.txt"),
-    ));
+    let result = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
     assert!(matches!(result, Err(DomainError::Internal(_))), "{result:?}");
 }
