@@ -331,6 +331,17 @@ impl WebhookRepository for SqlWebhookRepository {
             .collect()
     }
 
+    async fn claim_probe(&self, id: WebhookId, now: DateTime<Utc>, until: DateTime<Utc>) -> DomainResult<bool> {
+        let claimed = webhook_endpoints::Entity::update_many()
+            .col_expr(webhook_endpoints::Column::BreakerUntil, Expr::value(until))
+            .filter(webhook_endpoints::Column::Id.eq(id.as_uuid()))
+            .filter(webhook_endpoints::Column::BreakerUntil.lte(now))
+            .exec(&self.db)
+            .await
+            .or_domain()?;
+        Ok(claimed.rows_affected == 1)
+    }
+
     async fn count_attempt(&self, id: WebhookId, succeeded: bool, at: DateTime<Utc>) -> DomainResult<WebhookEndpoint> {
         let txn = crate::error::begin_write(&self.db).await?;
         let update = webhook_endpoints::Entity::update_many().filter(webhook_endpoints::Column::Id.eq(id.as_uuid()));

@@ -113,6 +113,15 @@ pub trait WebhookRepository: Send + Sync {
     /// Storage failures.
     async fn deliveries(&self, endpoint: WebhookId, limit: u32) -> DomainResult<Vec<Delivery>>;
 
+    /// Takes the one probe a half-open circuit allows: moves the endpoint's
+    /// lapsed `breaker_until` to `until` if no other delivery did so first.
+    /// `false` when the circuit is not half-open at `now` (another delivery
+    /// is probing, or it closed).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn claim_probe(&self, endpoint: WebhookId, now: DateTime<Utc>, until: DateTime<Utc>) -> DomainResult<bool>;
+
     /// Counts an attempt against the endpoint, atomically (deliveries to one
     /// endpoint run concurrently): a success clears its failures, a failure
     /// adds one and starts the outage clock if it is not running. Returns

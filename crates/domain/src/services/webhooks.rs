@@ -417,8 +417,23 @@ impl WebhookService {
             self.webhooks.record(&delivery, &endpoint, &[]).await?;
             return Err(JobError::Fatal("the endpoint is turned off".into()));
         }
-        if let Breaker::Open { until } = endpoint.breaker(now) {
-            return Err(JobError::Defer { until, reason: format!("the circuit of endpoint {} is open", endpoint.id) });
+        match endpoint.breaker(now) {
+            Breaker::Closed => {}
+            Breaker::Open { until } => {
+                return Err(JobError::Defer {
+                    until,
+                    reason: format!("the circuit of endpoint {} is open", endpoint.id),
+                });
+            }
+            Breaker::HalfOpen => {
+                // One delivery probes; the others wait to see how it went.
+                let until =
+                    now + chrono::Duration::from_std(self.settings.breaker_open).map_err(DomainError::internal)?;
+                if !self.webhooks.claim_probe(endpoint.id, now, until).await? {
+                    let reason = format!("another delivery is probing endpoint {}", endpoint.id);
+                    return Err(JobError::Defer { until, reason });
+                }
+            }
         }
         let request = WebhookRequest {
             url: endpoint.url.clone(),

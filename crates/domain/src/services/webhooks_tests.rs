@@ -209,6 +209,7 @@ fn a_day_without_success_turns_the_endpoint_off_with_an_event() {
     e.breaker_until = Some(now() - chrono::TimeDelta::seconds(1)); // half-open: this is the probe
     let d = delivery(&e);
     let mut ports = Ports::new();
+    ports.repo.expect_claim_probe().times(1).returning(|_, _, _| Ok(true));
     let (dd, ee) = (d.clone(), e.clone());
     ports.repo.expect_delivery().returning(move |_| Ok(Some((dd.clone(), ee.clone()))));
     ports
@@ -257,4 +258,20 @@ fn dispatch_turns_wanted_events_into_deliveries_and_moves_the_cursor_past_all() 
         .times(1)
         .returning(|_, _, _, _, _| Ok(true));
     assert_eq!(block_on(ports.service().dispatch(&Actor::system(), 50)).expect("dispatched"), 2);
+}
+
+#[test]
+fn a_half_open_circuit_lets_one_delivery_probe_and_the_others_wait() {
+    let ws = WorkspaceId::from_uuid(Uuid::now_v7());
+    let mut e = endpoint(ws);
+    e.consecutive_failures = 5;
+    e.breaker_until = Some(now() - chrono::TimeDelta::seconds(1));
+    let d = delivery(&e);
+    let mut ports = Ports::new();
+    let (dd, ee) = (d.clone(), e.clone());
+    ports.repo.expect_delivery().returning(move |_| Ok(Some((dd.clone(), ee.clone()))));
+    ports.repo.expect_claim_probe().times(1).returning(|_, _, _| Ok(false));
+    ports.sender.expect_send().never();
+    let err = block_on(ports.service().deliver(d.id, 2)).expect_err("waits");
+    assert!(matches!(err, JobError::Defer { until, .. } if until == now() + chrono::TimeDelta::seconds(60)), "{err:?}");
 }
