@@ -157,3 +157,25 @@ impl Application {
         self.server.await
     }
 }
+
+/// A small HTTP server for a standalone worker: `/metrics` and
+/// `/health/live` on `address` (`host:port`, port 0 picks one). Returns the
+/// server and the port it listens on.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub fn worker_metrics_server(address: &str) -> anyhow::Result<(Server, u16)> {
+    cabinet_telemetry::metrics();
+    let listener = TcpListener::bind(address).with_context(|| format!("binding {address}"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(|| {
+        ActixApp::new()
+            .route("/metrics", web::get().to(routes::health::metrics))
+            .route("/health/live", web::get().to(routes::health::live))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((server, port))
+}

@@ -169,7 +169,21 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(settings: Settings, api: bool, worker: bool) -> anyhow::Result<()> {
     let app = cabinet_bootstrap::build(settings).await?;
     if !api {
-        return cabinet_worker::run(app, shutdown_signal()).await;
+        let listen = app.settings.worker.metrics_listen.trim().to_owned();
+        let metrics = if listen.is_empty() {
+            None
+        } else {
+            let (server, port) = cabinet_api::worker_metrics_server(&listen)?;
+            tracing::info!(port, "worker metrics are listening");
+            let handle = server.handle();
+            Some((tokio::spawn(server), handle))
+        };
+        let done = cabinet_worker::run(app, shutdown_signal()).await;
+        if let Some((task, handle)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
+        return done;
     }
     let server = Application::build(app.clone())?;
     tracing::info!(host = %app.settings.http.host, port = server.port(), "cabinet is listening");

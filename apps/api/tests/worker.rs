@@ -231,3 +231,33 @@ fn a_scheduled_task_runs_once_per_tick_with_two_workers() {
 
     runtime.block_on(handle.drop_database()).expect("drop");
 }
+
+#[test]
+fn a_standalone_worker_serves_its_metrics() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let settings: &[(&str, &str)] = &[("WORKER__METRICS_LISTEN", "127.0.0.1:0")];
+    migrated(data.path(), settings);
+    let mut child = cabinet(data.path(), settings).arg("worker").stdout(Stdio::piped()).spawn().expect("starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let port = loop {
+        let line = lines.next().expect("the worker logs its metrics port").expect("utf-8");
+        let entry: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        if entry["message"] == "worker metrics are listening" {
+            break entry["port"].as_u64().expect("port");
+        }
+    };
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
+    let worker = Worker { child, log: std::thread::spawn(Vec::new) };
+    jobs(data.path(), settings, &["probe", "--count", "2"]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let wanted = r#"cabinet_jobs_total{kind="system.probe",outcome="done"} 2"#;
+    wait_until("the worker reports two probes done", Duration::from_secs(30), || {
+        runtime.block_on(async {
+            let body = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.expect("scraped").text().await;
+            body.expect("text").lines().any(|l| l == wanted)
+        })
+    });
+    let (status, _, _) = worker.stop();
+    assert!(status.success());
+    drain.join().expect("drained");
+}

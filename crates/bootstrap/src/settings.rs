@@ -176,6 +176,9 @@ pub struct WorkerSettings {
     pub shutdown_grace_secs: u64,
     /// Days finished jobs are kept.
     pub keep_done_days: u32,
+    /// Where a standalone `cabinet worker` serves `/metrics` (`host:port`);
+    /// empty for nowhere. In `cabinet serve` the API's port serves them.
+    pub metrics_listen: String,
 }
 
 /// Recurring maintenance. Each value is a cron expression with seconds
