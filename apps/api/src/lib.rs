@@ -129,6 +129,7 @@ impl Application {
                 .configure(configure(data.clone()))
                 .wrap(cors(&http.cors_origins))
                 .wrap(security_headers())
+                .wrap(from_fn(nudge_workers))
                 .wrap(from_fn(request_id::middleware))
         })
         .shutdown_timeout(http.shutdown_timeout)
@@ -156,6 +157,28 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// After a request that changed something, wakes idle workers so the events
+/// it wrote become webhook deliveries at once rather than at their next poll.
+async fn nudge_workers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let writes = !matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD | actix_web::http::Method::OPTIONS
+    );
+    let app = req.app_data::<web::Data<App>>().cloned();
+    let response = next.call(req).await?;
+    if writes
+        && response.status().is_success()
+        && let Some(app) = app
+    {
+        // Off the response's path: with Redis this is a round trip.
+        actix_web::rt::spawn(async move { app.jobs.nudge().await });
+    }
+    Ok(response)
 }
 
 /// A small HTTP server for a standalone worker: `/metrics` and

@@ -71,19 +71,18 @@ async fn maintain(app: App) {
     projections.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut schedule = tokio::time::interval(SCHEDULE_INTERVAL);
     schedule.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut webhooks = tokio::time::interval(DISPATCH_INTERVAL);
-    webhooks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut checked = chrono::Utc::now();
     loop {
         tokio::select! {
             _ = projections.tick() => project(&app).await,
             _ = schedule.tick() => checked = enqueue_ticks(&app, checked).await,
-            _ = webhooks.tick() => dispatch(&app).await,
+            // A change anywhere wakes the dispatcher; the timeout covers missed wake-ups.
+            _ = app.jobs.wait(DISPATCH_INTERVAL) => dispatch(&app).await,
         }
     }
 }
 
-/// How often new events are looked for to turn into webhook deliveries.
+/// The longest wait before new events are looked for to turn into webhook deliveries.
 const DISPATCH_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Turns new events into webhook deliveries.

@@ -207,6 +207,12 @@ impl JobService {
         Ok(added)
     }
 
+    /// Tells idle workers that something changed (new events to turn into
+    /// webhook deliveries, say), so they look now rather than at their next poll.
+    pub async fn nudge(&self) {
+        self.signal.notify().await;
+    }
+
     /// Waits until jobs may be due (a wake-up), at most `timeout`.
     pub async fn wait(&self, timeout: Duration) -> bool {
         self.signal.wait(timeout).await
