@@ -192,6 +192,36 @@ pub struct Delivery {
     pub created_at: DateTime<Utc>,
 }
 
+impl Delivery {
+    /// A delivery of `event_id` to `endpoint` that no attempt was made for yet.
+    #[must_use]
+    pub fn pending(
+        id: DeliveryId,
+        endpoint: &WebhookEndpoint,
+        event_id: Uuid,
+        event_type: &str,
+        body: String,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            endpoint_id: endpoint.id,
+            workspace_id: endpoint.workspace_id,
+            event_id,
+            event_type: event_type.to_owned(),
+            body,
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            response_status: None,
+            response_body: None,
+            error: None,
+            duration_ms: None,
+            last_attempt_at: None,
+            created_at: now,
+        }
+    }
+}
+
 /// An event of a workspace's chain, as the outbox reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEvent {

@@ -113,6 +113,25 @@ pub struct NewJob {
     pub max_attempts: u32,
 }
 
+impl NewJob {
+    /// The job as stored: queued, no attempt made yet, enqueued at `now`.
+    #[must_use]
+    pub fn queued(self, now: DateTime<Utc>) -> Job {
+        Job {
+            id: self.id,
+            kind: self.kind,
+            payload: self.payload,
+            run_at: self.run_at,
+            attempts: 0,
+            max_attempts: self.max_attempts.max(1),
+            state: JobState::Queued,
+            lease_until: None,
+            last_error: None,
+            created_at: now,
+        }
+    }
+}
+
 /// The job queue's use cases.
 #[derive(Clone)]
 pub struct JobService {
@@ -188,18 +207,7 @@ impl JobService {
     /// Storage failures.
     pub async fn enqueue(&self, job: NewJob) -> DomainResult<bool> {
         let now = self.rt.clock.now();
-        let stored = Job {
-            id: job.id,
-            kind: job.kind,
-            payload: job.payload,
-            run_at: job.run_at,
-            attempts: 0,
-            max_attempts: job.max_attempts.max(1),
-            state: JobState::Queued,
-            lease_until: None,
-            last_error: None,
-            created_at: now,
-        };
+        let stored = job.queued(now);
         let added = self.queue.enqueue(&stored).await?;
         if added && stored.run_at <= now {
             self.signal.notify().await;

@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::jobs::{JobError, RetryPolicy};
+use super::jobs::{JobError, NewJob, RetryPolicy};
 use super::{Runtime, WorkspaceAccess};
 use crate::error::{DomainError, Entity};
 use crate::events::EventPayload;
 use crate::ids::{DeliveryId, JobId, WebhookId, WorkspaceId};
 use crate::model::{
-    Breaker, Delivery, DeliveryStatus, Job, JobState, MAX_RESPONSE_BODY, PING_EVENT, WebhookEndpoint,
-    validate_event_types, validate_url, webhook_body,
+    Breaker, Delivery, DeliveryStatus, Job, MAX_RESPONSE_BODY, PING_EVENT, WebhookEndpoint, validate_event_types,
+    validate_url, webhook_body,
 };
 use crate::policy::Action;
 use crate::ports::{
@@ -132,18 +132,14 @@ impl WebhookService {
     }
 
     fn job(&self, delivery: DeliveryId, now: DateTime<Utc>) -> Job {
-        Job {
+        NewJob {
             id: JobId::from_uuid(self.rt.ids.new_id()),
             kind: DELIVER_JOB.to_owned(),
             payload: job_payload(delivery),
             run_at: now,
-            attempts: 0,
             max_attempts: self.settings.max_attempts,
-            state: JobState::Queued,
-            lease_until: None,
-            last_error: None,
-            created_at: now,
         }
+        .queued(now)
     }
 
     /// Registers an endpoint (admins). The returned endpoint carries its
@@ -277,22 +273,14 @@ impl WebhookService {
         let now = self.rt.clock.now();
         let event_id = self.rt.ids.new_id();
         let data = format!(r#"{{"webhook_id":"{}","workspace_id":"{workspace}"}}"#, endpoint.id);
-        let delivery = Delivery {
-            id: DeliveryId::from_uuid(self.rt.ids.new_id()),
-            endpoint_id: endpoint.id,
-            workspace_id: workspace,
+        let delivery = Delivery::pending(
+            DeliveryId::from_uuid(self.rt.ids.new_id()),
+            &endpoint,
             event_id,
-            event_type: PING_EVENT.to_owned(),
-            body: webhook_body(PING_EVENT, now, &data),
-            status: DeliveryStatus::Pending,
-            attempts: 0,
-            response_status: None,
-            response_body: None,
-            error: None,
-            duration_ms: None,
-            last_attempt_at: None,
-            created_at: now,
-        };
+            PING_EVENT,
+            webhook_body(PING_EVENT, now, &data),
+            now,
+        );
         let event = self.rt.event(
             actor,
             EventPayload::WebhookDeliveryRequested {
@@ -367,21 +355,16 @@ impl WebhookService {
             let deliveries: Vec<Delivery> = events
                 .iter()
                 .filter(|e| endpoint.wants(&e.event_type))
-                .map(|e| Delivery {
-                    id: DeliveryId::from_uuid(self.rt.ids.new_id()),
-                    endpoint_id: endpoint.id,
-                    workspace_id: endpoint.workspace_id,
-                    event_id: e.id,
-                    event_type: e.event_type.clone(),
-                    body: webhook_body(&e.event_type, e.occurred_at, &e.payload),
-                    status: DeliveryStatus::Pending,
-                    attempts: 0,
-                    response_status: None,
-                    response_body: None,
-                    error: None,
-                    duration_ms: None,
-                    last_attempt_at: None,
-                    created_at: now,
+                .map(|e| {
+                    let body = webhook_body(&e.event_type, e.occurred_at, &e.payload);
+                    Delivery::pending(
+                        DeliveryId::from_uuid(self.rt.ids.new_id()),
+                        &endpoint,
+                        e.id,
+                        &e.event_type,
+                        body,
+                        now,
+                    )
                 })
                 .collect();
             let jobs: Vec<Job> = deliveries.iter().map(|d| self.job(d.id, now)).collect();

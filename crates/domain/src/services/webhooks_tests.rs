@@ -38,22 +38,8 @@ fn endpoint(ws: WorkspaceId) -> WebhookEndpoint {
 }
 
 fn delivery(e: &WebhookEndpoint) -> Delivery {
-    Delivery {
-        id: DeliveryId::from_uuid(Uuid::now_v7()),
-        endpoint_id: e.id,
-        workspace_id: e.workspace_id,
-        event_id: Uuid::now_v7(),
-        event_type: "document.created.v1".into(),
-        body: "{}".into(),
-        status: DeliveryStatus::Pending,
-        attempts: 0,
-        response_status: None,
-        response_body: None,
-        error: None,
-        duration_ms: None,
-        last_attempt_at: None,
-        created_at: now(),
-    }
+    let id = DeliveryId::from_uuid(Uuid::now_v7());
+    Delivery::pending(id, e, Uuid::now_v7(), "document.created.v1", "{}".into(), now())
 }
 
 struct Ports {
