@@ -240,25 +240,19 @@ pub struct OutboxEvent {
 /// The body of a webhook: the Standard Webhooks shape `{type, timestamp, data}`.
 #[must_use]
 pub fn webhook_body(event_type: &str, occurred_at: DateTime<Utc>, data_json: &str) -> String {
-    let quoted_type = json_string(event_type);
-    let timestamp = occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    format!(r#"{{"type":{quoted_type},"timestamp":"{timestamp}","data":{data_json}}}"#)
-}
-
-/// `s` as a JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        r#type: &'a str,
+        timestamp: String,
+        data: serde_json::Value,
     }
-    out.push('"');
-    out
+    let body = Body {
+        r#type: event_type,
+        timestamp: occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        // Event payloads are stored as JSON; anything else is sent as a string.
+        data: serde_json::from_str(data_json).unwrap_or_else(|_| serde_json::Value::String(data_json.to_owned())),
+    };
+    serde_json::to_string(&body).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -87,8 +87,13 @@ impl std::fmt::Debug for WebhookService {
 }
 
 /// The payload of a delivery job.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DeliveryJob {
+    delivery_id: DeliveryId,
+}
+
 fn job_payload(delivery: DeliveryId) -> String {
-    format!(r#"{{"delivery_id":"{delivery}"}}"#)
+    serde_json::to_string(&DeliveryJob { delivery_id: delivery }).unwrap_or_default()
 }
 
 /// The delivery a job's payload names.
@@ -96,11 +101,9 @@ fn job_payload(delivery: DeliveryId) -> String {
 /// # Errors
 /// [`JobError::Fatal`] when the payload is not one this service wrote.
 pub fn delivery_of(job: &Job) -> Result<DeliveryId, JobError> {
-    job.payload
-        .strip_prefix(r#"{"delivery_id":""#)
-        .and_then(|rest| rest.strip_suffix(r#""}"#))
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(|| JobError::Fatal(format!("not a delivery job payload: {}", job.payload)))
+    serde_json::from_str::<DeliveryJob>(&job.payload)
+        .map(|p| p.delivery_id)
+        .map_err(|e| JobError::Fatal(format!("not a delivery job payload ({e}): {}", job.payload)))
 }
 
 fn refused(failure: &SendFailure) -> DomainError {
@@ -272,7 +275,7 @@ impl WebhookService {
         let endpoint = self.existing(workspace, id).await?;
         let now = self.rt.clock.now();
         let event_id = self.rt.ids.new_id();
-        let data = format!(r#"{{"webhook_id":"{}","workspace_id":"{workspace}"}}"#, endpoint.id);
+        let data = serde_json::json!({"webhook_id": endpoint.id, "workspace_id": workspace}).to_string();
         let delivery = Delivery::pending(
             DeliveryId::from_uuid(self.rt.ids.new_id()),
             &endpoint,
