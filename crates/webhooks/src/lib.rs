@@ -79,6 +79,18 @@ fn forbidden_v4(ip: Ipv4Addr, options: GuardOptions) -> Option<&'static str> {
     }
 }
 
+/// The resolver's refusal, found again in reqwest's error chain.
+#[derive(Debug)]
+struct Refusal(String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
 /// Resolves names for reqwest and refuses any that lead somewhere forbidden.
 #[derive(Debug, Clone, Copy)]
 struct GuardedResolver(GuardOptions);
@@ -90,7 +102,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
             let host = name.as_str().to_owned();
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if let Some((addr, why)) = addrs.iter().find_map(|a| forbidden(a.ip(), options).map(|why| (a.ip(), why))) {
-                return Err(format!("{host} resolves to {addr}, {why}").into());
+                return Err(Box::new(Refusal(format!("{host} resolves to {addr}, {why}"))) as _);
             }
             if addrs.is_empty() {
                 return Err(format!("{host} does not resolve").into());
@@ -168,6 +180,18 @@ fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
+/// The guard's refusal, if that is why the request failed.
+fn refusal(err: &reqwest::Error) -> Option<String> {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<Refusal>() {
+            return Some(refused.0.clone());
+        }
+        source = cause.source();
+    }
+    None
+}
+
 /// The whole chain of causes, which is where reqwest says what happened.
 fn describe(err: &reqwest::Error) -> String {
     let mut text = if err.is_timeout() { "timed out".to_owned() } else { err.to_string() };
@@ -225,12 +249,11 @@ impl WebhookSender for HttpWebhookSender {
         let mut response = match sent {
             Ok(response) => response,
             Err(e) => {
-                let error = describe(&e);
                 // The resolver's refusal surfaces as a connect error.
-                if error.contains("resolves to") {
-                    return Err(SendFailure::Refused(error));
+                if let Some(why) = refusal(&e) {
+                    return Err(SendFailure::Refused(why));
                 }
-                return Err(SendFailure::NoResponse { error, duration_ms: elapsed_ms(started) });
+                return Err(SendFailure::NoResponse { error: describe(&e), duration_ms: elapsed_ms(started) });
             }
         };
         let status = response.status().as_u16();
@@ -283,6 +306,23 @@ mod tests {
         }
         assert_eq!(forbidden("127.0.0.1".parse().expect("ip"), DEV), None, "development allows loopback");
         assert!(forbidden("10.0.0.1".parse().expect("ip"), DEV).is_some(), "but never private ranges");
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_a_forbidden_address_is_refused_at_connect_time() {
+        let sender = HttpWebhookSender::new(STRICT, Duration::from_secs(2), Duration::from_secs(2)).expect("client");
+        let request = WebhookRequest {
+            // http is refused before any lookup, so this goes through the resolver.
+            url: "https://localhost:9/hook".into(),
+            message_id: "msg_1".into(),
+            timestamp: chrono::Utc::now(),
+            body: "{}".into(),
+            secret: "whsec_c2VjcmV0".into(),
+        };
+        match sender.send(&request).await {
+            Err(SendFailure::Refused(why)) => assert!(why.contains("loopback"), "{why}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 
     #[test]
