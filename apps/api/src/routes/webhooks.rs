@@ -70,8 +70,8 @@ pub struct WebhookDto {
     pub secret: Option<String>,
 }
 
-fn webhook_dto(e: WebhookEndpoint, with_secret: bool) -> WebhookDto {
-    let circuit = match e.breaker(Utc::now()) {
+fn webhook_dto(app: &App, e: WebhookEndpoint, with_secret: bool) -> WebhookDto {
+    let circuit = match app.webhooks.circuit(&e) {
         cabinet_domain::model::Breaker::Closed => "closed",
         cabinet_domain::model::Breaker::Open { .. } => "open",
         cabinet_domain::model::Breaker::HalfOpen => "half_open",
@@ -176,7 +176,7 @@ pub async fn create(
     let input = WebhookInput { url: body.url, description: body.description, event_types: body.event_types };
     let endpoint = app.webhooks.create(&caller.0, WorkspaceId::from_uuid(ws), input).await?;
     let location = format!("/api/v1/workspaces/{ws}/webhooks/{}", endpoint.id);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(webhook_dto(endpoint, true)))
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(webhook_dto(&app, endpoint, true)))
 }
 
 /// A workspace's webhook endpoints (admins).
@@ -189,7 +189,7 @@ pub async fn create(
 pub async fn list(app: web::Data<App>, caller: Authenticated, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let endpoints = app.webhooks.list(&caller.0, WorkspaceId::from_uuid(path.into_inner())).await?;
     Ok(HttpResponse::Ok()
-        .json(WebhookListDto { items: endpoints.into_iter().map(|e| webhook_dto(e, false)).collect() }))
+        .json(WebhookListDto { items: endpoints.into_iter().map(|e| webhook_dto(&app, e, false)).collect() }))
 }
 
 /// One webhook endpoint (admins).
@@ -206,7 +206,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     let endpoint = app.webhooks.get(&caller.0, WorkspaceId::from_uuid(ws), WebhookId::from_uuid(id)).await?;
-    Ok(HttpResponse::Ok().json(webhook_dto(endpoint, false)))
+    Ok(HttpResponse::Ok().json(webhook_dto(&app, endpoint, false)))
 }
 
 /// Change a webhook endpoint (admins).
@@ -234,7 +234,7 @@ pub async fn update(
     };
     let endpoint =
         app.webhooks.update(&caller.0, WorkspaceId::from_uuid(ws), WebhookId::from_uuid(id), changes).await?;
-    Ok(HttpResponse::Ok().json(webhook_dto(endpoint, false)))
+    Ok(HttpResponse::Ok().json(webhook_dto(&app, endpoint, false)))
 }
 
 /// Delete a webhook endpoint with its delivery log (admins).

@@ -124,6 +124,12 @@ impl WebhookService {
         Self { rt, webhooks, sender, signal, access: WorkspaceAccess::new(workspaces), settings }
     }
 
+    /// Where an endpoint's circuit stands now, by this service's clock.
+    #[must_use]
+    pub fn circuit(&self, endpoint: &WebhookEndpoint) -> Breaker {
+        endpoint.breaker(self.rt.clock.now())
+    }
+
     /// How delivery jobs are retried.
     #[must_use]
     pub fn retry_policy(&self) -> RetryPolicy {
