@@ -14,15 +14,9 @@ use serde::Deserialize;
 
 /// The handlers a worker runs, over the application's services.
 pub fn all(app: &App) -> Vec<Arc<dyn JobHandler>> {
-    vec![
-        Arc::new(CollectBlobs(app.clone())),
-        Arc::new(PurgeTrash(app.clone())),
-        Arc::new(VerifyAudit(app.clone())),
-        Arc::new(PruneJobs(app.clone())),
-        Arc::new(ExpireShareLinks(app.clone())),
-        Arc::new(Probe),
-        Arc::new(Deliver(app.clone())),
-    ]
+    let mut handlers: Vec<Arc<dyn JobHandler>> = vec![Arc::new(Probe), Arc::new(Deliver(app.clone()))];
+    handlers.extend(maintenance(app).into_iter().map(|m| Arc::new(m) as Arc<dyn JobHandler>));
+    handlers
 }
 
 /// Delivers one webhook delivery.
@@ -46,13 +40,19 @@ impl JobHandler for Deliver {
 /// Scheduled tasks run once and are not retried: the next tick comes soon.
 const ONCE: RetryPolicy = RetryPolicy { max_attempts: 1, base: Duration::from_secs(1), cap: Duration::from_secs(1) };
 
-/// Deletes content released longer than the grace period ago, and abandoned uploads.
-struct CollectBlobs(App);
+type TaskFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), JobError>> + Send>>;
+
+/// A scheduled maintenance task: `maintenance.{name}` runs `task` once per tick.
+struct Maintenance {
+    kind: &'static str,
+    app: App,
+    task: fn(App) -> TaskFuture,
+}
 
 #[async_trait]
-impl JobHandler for CollectBlobs {
+impl JobHandler for Maintenance {
     fn kind(&self) -> &'static str {
-        "maintenance.collect_blobs"
+        self.kind
     }
 
     fn retry(&self) -> RetryPolicy {
@@ -60,121 +60,85 @@ impl JobHandler for CollectBlobs {
     }
 
     async fn run(&self, _job: &Job) -> Result<(), JobError> {
-        let grace = Duration::from_secs(self.0.settings.storage.release_grace_secs);
-        let done = self.0.documents.collect_garbage(&Actor::system(), grace).await?;
-        if done.blobs + done.abandoned_uploads > 0 {
-            tracing::info!(
-                blobs = done.blobs,
-                abandoned_uploads = done.abandoned_uploads,
-                "collected unreferenced content"
-            );
-        }
-        Ok(())
+        (self.task)(self.app.clone()).await
     }
+}
+
+fn maintenance(app: &App) -> [Maintenance; 5] {
+    let task = |kind, task| Maintenance { kind, app: app.clone(), task };
+    [
+        task("maintenance.collect_blobs", |app| Box::pin(collect_blobs(app))),
+        task("maintenance.purge_trash", |app| Box::pin(purge_trash(app))),
+        task("maintenance.verify_audit", |app| Box::pin(verify_audit(app))),
+        task("maintenance.prune_jobs", |app| Box::pin(prune_jobs(app))),
+        task("maintenance.expire_share_links", |app| Box::pin(expire_share_links(app))),
+    ]
+}
+
+/// Deletes content released longer than the grace period ago, and abandoned uploads.
+async fn collect_blobs(app: App) -> Result<(), JobError> {
+    let grace = Duration::from_secs(app.settings.storage.release_grace_secs);
+    let done = app.documents.collect_garbage(&Actor::system(), grace).await?;
+    if done.blobs + done.abandoned_uploads > 0 {
+        tracing::info!(
+            blobs = done.blobs,
+            abandoned_uploads = done.abandoned_uploads,
+            "collected unreferenced content"
+        );
+    }
+    Ok(())
 }
 
 /// Deletes for good what stayed in the trash longer than its retention.
-struct PurgeTrash(App);
-
-#[async_trait]
-impl JobHandler for PurgeTrash {
-    fn kind(&self) -> &'static str {
-        "maintenance.purge_trash"
+async fn purge_trash(app: App) -> Result<(), JobError> {
+    let retention = Duration::from_secs(u64::from(app.settings.trash.retention_days) * 86_400);
+    let purged = app.folders.purge_expired_trash(&Actor::system(), retention, &app.documents).await?;
+    if purged > 0 {
+        tracing::info!(purged, "purged expired trash");
     }
-
-    fn retry(&self) -> RetryPolicy {
-        ONCE
-    }
-
-    async fn run(&self, _job: &Job) -> Result<(), JobError> {
-        let retention = Duration::from_secs(u64::from(self.0.settings.trash.retention_days) * 86_400);
-        let purged = self.0.folders.purge_expired_trash(&Actor::system(), retention, &self.0.documents).await?;
-        if purged > 0 {
-            tracing::info!(purged, "purged expired trash");
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
-/// Verifies every audit chain; a break is an alert.
-struct VerifyAudit(App);
-
-#[async_trait]
-impl JobHandler for VerifyAudit {
-    fn kind(&self) -> &'static str {
-        "maintenance.verify_audit"
-    }
-
-    fn retry(&self) -> RetryPolicy {
-        ONCE
-    }
-
-    async fn run(&self, _job: &Job) -> Result<(), JobError> {
-        let reports = self.0.audit.verify_chains(&Actor::system(), None).await?;
-        let mut broken = 0u32;
-        for report in &reports {
-            if let Some((sequence, why)) = &report.broken_at {
-                broken += 1;
-                tracing::error!(
-                    alert = "audit_chain_broken",
-                    chain = report.chain_name(),
-                    sequence,
-                    reason = why.describe(),
-                    "ALERT: an audit chain is broken"
-                );
-            }
+/// Verifies every audit chain; a break is an alert (log and metric).
+async fn verify_audit(app: App) -> Result<(), JobError> {
+    let reports = app.audit.verify_chains(&Actor::system(), None).await?;
+    let mut broken = 0u32;
+    for report in &reports {
+        if let Some((sequence, why)) = &report.broken_at {
+            broken += 1;
+            tracing::error!(
+                alert = "audit_chain_broken",
+                chain = report.chain_name(),
+                sequence,
+                reason = why.describe(),
+                "ALERT: an audit chain is broken"
+            );
         }
-        metrics::gauge!("cabinet_audit_chains_broken").set(f64::from(broken));
-        metrics::counter!("cabinet_audit_verifications_total").increment(1);
-        if broken > 0 {
-            metrics::counter!("cabinet_audit_chain_breaks_total").increment(u64::from(broken));
-        }
-        tracing::info!(chains = reports.len(), broken, "verified the audit chains");
-        Ok(())
     }
+    metrics::gauge!("cabinet_audit_chains_broken").set(f64::from(broken));
+    metrics::counter!("cabinet_audit_verifications_total").increment(1);
+    if broken > 0 {
+        metrics::counter!("cabinet_audit_chain_breaks_total").increment(u64::from(broken));
+    }
+    tracing::info!(chains = reports.len(), broken, "verified the audit chains");
+    Ok(())
 }
 
 /// Records the expiry of share links as events (for the audit trail and webhooks).
-struct ExpireShareLinks(App);
-
-#[async_trait]
-impl JobHandler for ExpireShareLinks {
-    fn kind(&self) -> &'static str {
-        "maintenance.expire_share_links"
+async fn expire_share_links(app: App) -> Result<(), JobError> {
+    let recorded = app.shares.record_expiries(&Actor::system()).await?;
+    if recorded > 0 {
+        tracing::info!(recorded, "recorded expired share links");
     }
-
-    fn retry(&self) -> RetryPolicy {
-        ONCE
-    }
-
-    async fn run(&self, _job: &Job) -> Result<(), JobError> {
-        let recorded = self.0.shares.record_expiries(&Actor::system()).await?;
-        if recorded > 0 {
-            tracing::info!(recorded, "recorded expired share links");
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// Forgets jobs finished long ago.
-struct PruneJobs(App);
-
-#[async_trait]
-impl JobHandler for PruneJobs {
-    fn kind(&self) -> &'static str {
-        "maintenance.prune_jobs"
-    }
-
-    fn retry(&self) -> RetryPolicy {
-        ONCE
-    }
-
-    async fn run(&self, _job: &Job) -> Result<(), JobError> {
-        let keep = Duration::from_secs(u64::from(self.0.settings.worker.keep_done_days) * 86_400);
-        let pruned = self.0.jobs.prune(&Actor::system(), keep).await?;
-        tracing::info!(pruned, "pruned finished jobs");
-        Ok(())
-    }
+async fn prune_jobs(app: App) -> Result<(), JobError> {
+    let keep = Duration::from_secs(u64::from(app.settings.worker.keep_done_days) * 86_400);
+    let pruned = app.jobs.prune(&Actor::system(), keep).await?;
+    tracing::info!(pruned, "pruned finished jobs");
+    Ok(())
 }
 
 /// A job that does nothing but (optionally) wait: `cabinet jobs probe`
