@@ -130,6 +130,9 @@ pub enum Entity {
     /// A webhook delivery.
     #[error("delivery")]
     Delivery,
+    /// A version's thumbnail.
+    #[error("thumbnail")]
+    Thumbnail,
 }
 
 /// Why authentication failed. Kept coarse on purpose: the client learns no more

@@ -379,6 +379,20 @@ pub enum EventPayload {
         /// The decided media type.
         content_type: String,
     },
+    /// `document.version_processed.v1`: its text was extracted for search
+    /// and its thumbnail made, or it was found unreadable.
+    VersionProcessed {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The document.
+        document_id: DocumentId,
+        /// The version number.
+        number: u32,
+        /// What became of its text.
+        text: crate::model::TextStatus,
+        /// Whether it has a thumbnail.
+        thumbnail: bool,
+    },
 }
 
 impl EventPayload {
@@ -405,6 +419,7 @@ impl EventPayload {
             EventPayload::FolderMoved { .. } => "folder.moved.v1",
             EventPayload::DocumentCreated { .. } => "document.created.v1",
             EventPayload::VersionAdded { .. } => "document.version_added.v1",
+            EventPayload::VersionProcessed { .. } => "document.version_processed.v1",
             EventPayload::DocumentUpdated { .. } => "document.updated.v1",
             EventPayload::DocumentTrashed { .. } => "document.trashed.v1",
             EventPayload::DocumentRestored { .. } => "document.restored.v1",
@@ -449,6 +464,7 @@ impl EventPayload {
             | EventPayload::FolderMoved { folder_id, .. } => ("folder", folder_id.as_uuid()),
             EventPayload::DocumentCreated { document_id, .. }
             | EventPayload::VersionAdded { document_id, .. }
+            | EventPayload::VersionProcessed { document_id, .. }
             | EventPayload::DocumentUpdated { document_id, .. }
             | EventPayload::DocumentTrashed { document_id, .. }
             | EventPayload::DocumentRestored { document_id, .. }
@@ -486,6 +502,7 @@ impl EventPayload {
             | EventPayload::FolderMoved { workspace_id, .. }
             | EventPayload::DocumentCreated { workspace_id, .. }
             | EventPayload::VersionAdded { workspace_id, .. }
+            | EventPayload::VersionProcessed { workspace_id, .. }
             | EventPayload::DocumentUpdated { workspace_id, .. }
             | EventPayload::DocumentTrashed { workspace_id, .. }
             | EventPayload::DocumentRestored { workspace_id, .. }

@@ -3,9 +3,11 @@
 mod api_key;
 mod audit;
 mod blob;
+mod content;
 mod document;
 mod folder;
 mod job;
+mod search;
 mod session;
 mod share;
 mod user;
@@ -16,12 +18,17 @@ mod workspace;
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
 pub use audit::{Activity, AuditEvent, ChainBreak, ChainReport, EventQuery, UsageFigures};
 pub use blob::{ByteRange, Sha256};
+pub use content::{Analysis, Subject, TextStatus, Thumbnail, VersionContent};
 pub use document::{
     Document, DocumentVersion, MAX_METADATA, MAX_TAGS, RangeSpec, validate_description, validate_metadata,
     validate_tags,
 };
 pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash, TrashedItem};
 pub use job::{Job, JobState, backoff};
+pub use search::{
+    MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_SEARCH_OFFSET, MAX_SEARCH_PAGE, Match, SearchFilters, SearchHit, SearchPage,
+    SearchQuery, SearchResults, SnippetPart, Term, snippet_parts,
+};
 pub use session::{RefreshToken, Session};
 pub use share::{LinkGone, MAX_SHARE_DOWNLOADS, ShareLink};
 pub use user::{PasswordHash, User};

@@ -8,17 +8,20 @@
 mod audit;
 mod blobs;
 mod cache;
+mod content;
 mod credentials;
 mod health;
 mod idempotency;
 mod jobs;
 mod repositories;
+mod search;
 mod system;
 mod webhooks;
 
 pub use audit::{AuditTrail, EventStream, Projections};
 pub use blobs::{BlobContent, BlobKey, BlobStore, ByteStream, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
+pub use content::{ContentAnalyzer, ContentRecord, ContentRepository};
 pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;
 pub use idempotency::{Claim, IdempotencyStore, StoredResponse};
@@ -27,6 +30,7 @@ pub use repositories::{
     ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, ShareLinkRepository, StaticBlobStore,
     UserRepository, WorkspaceRepository,
 };
+pub use search::SearchIndex;
 pub use system::{Clock, IdGenerator, SecretGenerator};
 pub use webhooks::{Attempt, SendFailure, WebhookRepository, WebhookRequest, WebhookResponse, WebhookSender};
 
@@ -36,6 +40,8 @@ pub use audit::{MockAuditTrail, MockProjections};
 pub use blobs::MockBlobStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use cache::{MockRateLimiter, MockRevocationList};
+#[cfg(any(test, feature = "mocks"))]
+pub use content::{MockContentAnalyzer, MockContentRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use credentials::{MockAccessTokenCodec, MockPasswordHasher};
 #[cfg(any(test, feature = "mocks"))]
@@ -49,6 +55,8 @@ pub use repositories::{
     MockApiKeyRepository, MockDocumentRepository, MockFolderRepository, MockSessionRepository, MockShareLinkRepository,
     MockUserRepository, MockWorkspaceRepository,
 };
+#[cfg(any(test, feature = "mocks"))]
+pub use search::MockSearchIndex;
 #[cfg(any(test, feature = "mocks"))]
 pub use system::{MockClock, MockIdGenerator, MockSecretGenerator};
 #[cfg(any(test, feature = "mocks"))]

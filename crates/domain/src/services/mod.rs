@@ -5,9 +5,11 @@ mod access;
 mod api_keys;
 mod audit;
 mod auth;
+mod content;
 mod documents;
 mod folders;
 mod jobs;
+mod search;
 mod shares;
 mod webhooks;
 mod workspaces;
@@ -22,9 +24,11 @@ pub use auth::{
     API_KEY_PREFIX, AuthPorts, AuthService, AuthSettings, Credentials, REFRESH_TOKEN_PREFIX, Registration, SessionView,
     ThrottleSettings, TokenPair,
 };
+pub use content::{ContentPorts, ContentService, PROCESS_JOB, PROCESS_RETRY, VersionRef};
 pub use documents::{Collected, DocumentChanges, DocumentService, Download, OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
 pub use folders::FolderService;
 pub use jobs::{JobError, JobHandler, JobOutcome, JobService, NewJob, RetryPolicy};
+pub use search::SearchService;
 pub use shares::{
     MAX_SHARE_LIFETIME, NewShareLink, SHARE_TOKEN_PREFIX, SharePorts, ShareService, ShareSettings, SharedDocument,
 };

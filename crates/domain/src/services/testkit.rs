@@ -80,3 +80,48 @@ pub fn membership(workspace_id: WorkspaceId, user_id: UserId, role: Role) -> Mem
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     futures::executor::block_on(f)
 }
+
+/// Workspaces in which `user` holds `role` in `ws` and belongs nowhere else.
+pub fn member_repo(ws: WorkspaceId, user: UserId, role: Role) -> Arc<crate::ports::MockWorkspaceRepository> {
+    let mut workspaces = crate::ports::MockWorkspaceRepository::new();
+    workspaces.expect_membership().returning(move |w, u| Ok((w == ws && u == user).then(|| membership(w, u, role))));
+    Arc::new(workspaces)
+}
+
+/// The digest of `abc`.
+pub const ABC_DIGEST: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+/// A document of `ws` at version `current`, named `name`.
+pub fn document(ws: WorkspaceId, id: crate::ids::DocumentId, current: u32, name: &str) -> crate::model::Document {
+    crate::model::Document {
+        id,
+        workspace_id: ws,
+        folder_id: FolderId::from_uuid(Uuid::new_v4()),
+        name: crate::model::ItemName::parse(name).expect("name"),
+        current_version: current,
+        size: 3,
+        content_type: "application/octet-stream".into(),
+        description: String::new(),
+        tags: vec![],
+        metadata: std::collections::BTreeMap::new(),
+        revision: 1,
+        created_by: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// Version `number` of `doc`: three bytes, `abc`, named `name`.
+pub fn version(doc: crate::ids::DocumentId, number: u32, name: &str) -> crate::model::DocumentVersion {
+    crate::model::DocumentVersion {
+        document_id: doc,
+        number,
+        sha256: crate::model::Sha256::parse(ABC_DIGEST).expect("digest"),
+        size: 3,
+        content_type: "application/octet-stream".into(),
+        filename: crate::model::ItemName::parse(name).expect("name"),
+        author: None,
+        note: None,
+        created_at: now(),
+    }
+}
