@@ -121,6 +121,7 @@ fn not_found(entity: Entity) -> (&'static str, &'static str) {
         Entity::Job => ("job_not_found", "Job not found"),
         Entity::Webhook => ("webhook_not_found", "Webhook not found"),
         Entity::Delivery => ("delivery_not_found", "Delivery not found"),
+        Entity::Thumbnail => ("thumbnail_not_found", "No thumbnail (yet) for this version"),
     }
 }
 

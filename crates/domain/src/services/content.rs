@@ -19,7 +19,7 @@ use super::{Runtime, RetryPolicy};
 use crate::error::{DomainError, Entity};
 use crate::events::EventPayload;
 use crate::ids::{DocumentId, JobId, WorkspaceId};
-use crate::model::{Job, Subject, TextStatus, VersionContent};
+use crate::model::{Job, Subject, VersionContent};
 use crate::policy::Action;
 use crate::ports::{
     BlobContent, BlobStore, ByteStream, ContentAnalyzer, ContentRecord, ContentRepository, DocumentRepository,
