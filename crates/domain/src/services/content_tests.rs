@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
-use crate::model::{Analysis, Thumbnail};
+use crate::model::{Analysis, TextStatus, Thumbnail};
 use crate::ports::{
     BlobKey, MockBlobStore, MockContentAnalyzer, MockContentRepository, MockDocumentRepository, StoredBlob,
 };
