@@ -18,6 +18,7 @@ mod m20261125_000008_jobs;
 mod m20261125_000009_blob_keys;
 mod m20261125_000010_webhooks;
 mod m20261125_000011_link_expiry;
+mod m20261126_000012_search;
 
 pub mod chain;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_blob_keys::Migration),
             Box::new(m20261125_000010_webhooks::Migration),
             Box::new(m20261125_000011_link_expiry::Migration),
+            Box::new(m20261126_000012_search::Migration),
         ]
     }
 }

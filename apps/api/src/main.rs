@@ -57,6 +57,14 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Analyse one file read from standard input, confined; the worker
+    /// runs this for each new version.
+    #[command(hide = true)]
+    Extract {
+        /// What to analyse and within which limits, as JSON.
+        #[arg(long)]
+        options: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,12 +110,20 @@ enum AuditCommand {
     },
 }
 
-#[actix_web::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // The analyzer's child confines itself before anything else starts: no
+    // runtime, no threads, no configuration.
+    if let Command::Extract { options } = &cli.command {
+        return cabinet_bootstrap::run_extract_child(options).context("analysing the file");
+    }
+    actix_web::rt::System::new().block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     // Two TLS crypto providers are linked in (ring via sqlx, aws-lc via
     // object_store and jsonwebtoken); rustls needs one chosen explicitly.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
     let format = LogFormat::parse(&settings.log.format);
     if matches!(cli.command, Command::Audit { .. } | Command::Projections { .. } | Command::Jobs { .. }) {
@@ -152,6 +168,7 @@ async fn main() -> anyhow::Result<()> {
             app.database.close().await;
             done
         }
+        Command::Extract { .. } => anyhow::bail!("`extract` runs before the runtime starts"),
         Command::Audit { command: AuditCommand::Verify { workspace } } => {
             let app = cabinet_bootstrap::build(settings).await?;
             let only = workspace.map(cabinet_domain::WorkspaceId::from_uuid);

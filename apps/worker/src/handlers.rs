@@ -9,12 +9,17 @@ use async_trait::async_trait;
 use cabinet_bootstrap::App;
 use cabinet_domain::Actor;
 use cabinet_domain::model::Job;
-use cabinet_domain::services::{DELIVER_JOB, JobError, JobHandler, RetryPolicy, delivery_of};
+use cabinet_domain::services::{
+    DELIVER_JOB, JobError, JobHandler, PROCESS_JOB, PROCESS_RETRY, RetryPolicy, VersionRef, delivery_of,
+};
 use serde::Deserialize;
 
 /// The handlers a worker runs, over the application's services.
 pub fn all(app: &App) -> Vec<Arc<dyn JobHandler>> {
     let mut handlers: Vec<Arc<dyn JobHandler>> = vec![Arc::new(Probe), Arc::new(Deliver(app.clone()))];
+    if app.settings.extract.enabled {
+        handlers.push(Arc::new(Process(app.clone())));
+    }
     handlers.extend(maintenance(app).into_iter().map(|m| Arc::new(m) as Arc<dyn JobHandler>));
     handlers
 }
@@ -34,6 +39,40 @@ impl JobHandler for Deliver {
 
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         self.0.webhooks.deliver(delivery_of(job)?, job.attempts).await
+    }
+}
+
+/// Extracts a new version's text and makes its thumbnail.
+struct Process(App);
+
+#[async_trait]
+impl JobHandler for Process {
+    fn kind(&self) -> &'static str {
+        PROCESS_JOB
+    }
+
+    fn retry(&self) -> RetryPolicy {
+        PROCESS_RETRY
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let target = VersionRef::of_job(job)?;
+        let started = std::time::Instant::now();
+        if let Some(done) = self.0.content.process(&Actor::system(), target).await? {
+            let status = done.text_status.as_str();
+            metrics::counter!("cabinet_versions_processed_total", "text" => status).increment(1);
+            metrics::histogram!("cabinet_version_processing_seconds").record(started.elapsed().as_secs_f64());
+            tracing::info!(
+                document_id = %target.document_id,
+                version = target.version,
+                text = status,
+                text_bytes = done.text_bytes,
+                thumbnail = done.thumbnail.is_some(),
+                detail = done.detail.as_deref().unwrap_or(""),
+                "processed a version"
+            );
+        }
+        Ok(())
     }
 }
 
@@ -79,10 +118,12 @@ fn maintenance(app: &App) -> [Maintenance; 5] {
 async fn collect_blobs(app: App) -> Result<(), JobError> {
     let grace = Duration::from_secs(app.settings.storage.release_grace_secs);
     let done = app.documents.collect_garbage(&Actor::system(), grace).await?;
-    if done.blobs + done.abandoned_uploads > 0 {
+    let thumbnails = app.content.collect_thumbnails(&Actor::system()).await?;
+    if done.blobs + done.abandoned_uploads + thumbnails > 0 {
         tracing::info!(
             blobs = done.blobs,
             abandoned_uploads = done.abandoned_uploads,
+            thumbnails,
             "collected unreferenced content"
         );
     }

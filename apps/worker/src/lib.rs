@@ -76,8 +76,14 @@ async fn maintain(app: App) {
         tokio::select! {
             _ = projections.tick() => project(&app).await,
             _ = schedule.tick() => checked = enqueue_ticks(&app, checked).await,
-            // A change anywhere wakes the dispatcher; the timeout covers missed wake-ups.
-            _ = app.jobs.wait(DISPATCH_INTERVAL) => dispatch(&app).await,
+            // A change anywhere wakes the dispatcher and the projections (so
+            // search sees it at once); the timeouts cover missed wake-ups.
+            woken = app.jobs.wait(DISPATCH_INTERVAL) => {
+                dispatch(&app).await;
+                if woken {
+                    project(&app).await;
+                }
+            }
         }
     }
 }
@@ -124,17 +130,25 @@ const PROJECTION_INTERVAL: Duration = Duration::from_millis(500);
 /// other duties and at shutdown again.
 const PROJECTION_ROUND: Duration = Duration::from_secs(1);
 
-/// Applies new events to the read models until none are left or the round is over.
+/// Applies new events to the read models until none are left or the round
+/// is over; wakes the workers when that enqueued jobs (new versions to process).
 async fn project(app: &App) {
     let started = tokio::time::Instant::now();
+    let mut projected = false;
     while started.elapsed() < PROJECTION_ROUND {
         match app.audit.catch_up(&Actor::system()).await {
-            Ok(0) => return,
-            Ok(applied) => tracing::debug!(applied, "projected events"),
+            Ok(0) => break,
+            Ok(applied) => {
+                projected = true;
+                tracing::debug!(applied, "projected events");
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "projecting events failed; retrying shortly");
-                return;
+                break;
             }
         }
+    }
+    if projected {
+        app.jobs.nudge().await;
     }
 }

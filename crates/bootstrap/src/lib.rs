@@ -19,18 +19,20 @@ use cabinet_domain::ports::{
     BlobStore, HealthCheck, IdempotencyStore, JobSignal, PasswordHasher, RateLimiter, RevocationList, SecretGenerator,
 };
 use cabinet_domain::services::{
-    ApiKeyService, AuditService, AuthPorts, AuthService, AuthSettings, DocumentService, FolderService, JobService,
-    Runtime, SharePorts, ShareService, ShareSettings, ThrottleSettings, UploadLimits, WebhookService, WebhookSettings,
-    WorkspaceService,
+    ApiKeyService, AuditService, AuthPorts, AuthService, AuthSettings, ContentPorts, ContentService, DocumentService,
+    FolderService, JobService, Runtime, SearchService, SharePorts, ShareService, ShareSettings, ThrottleSettings,
+    UploadLimits, WebhookService, WebhookSettings, WorkspaceService,
 };
+pub use cabinet_extract::run_child as run_extract_child;
+use cabinet_extract::{Limits, SandboxAnalyzer, SandboxOptions, find_pdf_renderer};
 use cabinet_storage::{ObjectBlobStore, S3Options};
 use cabinet_webhooks::{GuardOptions, HttpWebhookSender};
 pub use schedule::ScheduledTask;
 use secrecy::{ExposeSecret, SecretString};
 pub use settings::{
-    AuthConfig, CacheSettings, DatabaseBackend, DatabaseSettings, HttpSettings, JwtKeyConfig, LogSettings,
-    LoginThrottleConfig, S3Settings, ScheduleSettings, Settings, SharingSettings, StorageBackend, StorageSettings,
-    TrashSettings, WebhookConfig, WorkerSettings,
+    AuthConfig, CacheSettings, DatabaseBackend, DatabaseSettings, ExtractSettings, HttpSettings, JwtKeyConfig,
+    LogSettings, LoginThrottleConfig, S3Settings, ScheduleSettings, Settings, SharingSettings, StorageBackend,
+    StorageSettings, TrashSettings, WebhookConfig, WorkerSettings,
 };
 
 /// Everything the apps need, built once at start-up.
@@ -48,6 +50,10 @@ pub struct App {
     pub documents: Arc<DocumentService>,
     /// Share link use cases.
     pub shares: Arc<ShareService>,
+    /// Text extraction and thumbnails of versions.
+    pub content: Arc<ContentService>,
+    /// Full-text search.
+    pub search: Arc<SearchService>,
     /// The audit trail.
     pub audit: Arc<AuditService>,
     /// Webhook endpoints and deliveries.
@@ -183,6 +189,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             workspace_quota_bytes: Some(settings.storage.workspace_quota_bytes).filter(|q| *q > 0),
         },
     );
+    let content = ContentService::new(ContentPorts {
+        rt: rt.clone(),
+        documents: documents_repo.clone(),
+        content: Arc::new(database.content()),
+        blobs: blob_store.clone(),
+        analyzer: Arc::new(analyzer(&settings.extract)?),
+        workspaces: workspaces_repo.clone(),
+    });
+    let search = SearchService::new(Arc::new(database.search()), workspaces_repo.clone());
     let shares = ShareService::new(
         SharePorts {
             rt: rt.clone(),
@@ -236,9 +251,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         folders: Arc::new(folders),
         documents: Arc::new(documents),
         shares: Arc::new(shares),
+        content: Arc::new(content),
+        search: Arc::new(search),
         audit: Arc::new(AuditService::new(
             Arc::new(database.audit()),
-            Arc::new(database.projections()),
+            Arc::new(database.projections().processing_versions(settings.extract.enabled)),
             workspaces_repo.clone(),
         )),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
@@ -250,6 +267,36 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         database,
         settings: Arc::new(settings),
     })
+}
+
+/// The content analyzer: `<program> extract` children confined as configured.
+fn analyzer(settings: &ExtractSettings) -> anyhow::Result<SandboxAnalyzer> {
+    let program = if settings.program.trim().is_empty() {
+        std::env::current_exe().context("finding the running executable for `extract`")?
+    } else {
+        settings.program.clone().into()
+    };
+    let pdf_renderer = find_pdf_renderer(&settings.pdf_renderer);
+    if settings.enabled {
+        match &pdf_renderer {
+            Some(path) => tracing::info!(renderer = %path.display(), "PDF thumbnails on"),
+            None => tracing::info!("PDF thumbnails off: pdftoppm (poppler-utils) not found or turned off"),
+        }
+    }
+    Ok(SandboxAnalyzer::new(SandboxOptions {
+        program,
+        limits: Limits {
+            max_input_bytes: settings.max_input_bytes,
+            max_text_bytes: settings.max_text_bytes,
+            max_pixels: settings.max_pixels,
+            max_archive_entries: settings.max_archive_entries,
+            max_expanded_bytes: settings.max_expanded_bytes,
+            thumbnail_px: settings.thumbnail_px.clamp(16, 2048),
+        },
+        timeout: Duration::from_secs(settings.timeout_secs.max(1)),
+        memory_bytes: settings.memory_mb.max(64) * 1024 * 1024,
+        pdf_renderer,
+    }))
 }
 
 /// The configured blob store.

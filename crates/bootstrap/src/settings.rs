@@ -35,6 +35,8 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     /// Webhook delivery.
     pub webhooks: WebhookConfig,
+    /// Text extraction and thumbnails.
+    pub extract: ExtractSettings,
     /// Identity and tokens.
     pub auth: AuthConfig,
     /// Logging.
@@ -125,6 +127,34 @@ pub struct SharingSettings {
     pub password_failures: u64,
     /// The window, in seconds.
     pub window_secs: u64,
+}
+
+/// Text extraction and thumbnails.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractSettings {
+    /// Whether new versions are processed at all.
+    pub enabled: bool,
+    /// The executable run as `<program> extract`; empty: the running one.
+    pub program: String,
+    /// Bytes of a file read at most.
+    pub max_input_bytes: u64,
+    /// Bytes of text kept per version.
+    pub max_text_bytes: usize,
+    /// Pixels an image may declare.
+    pub max_pixels: u64,
+    /// Entries an office file may hold.
+    pub max_archive_entries: usize,
+    /// Bytes an office file's document part may expand to.
+    pub max_expanded_bytes: u64,
+    /// The longest side of a thumbnail.
+    pub thumbnail_px: u32,
+    /// Seconds per file.
+    pub timeout_secs: u64,
+    /// Address space per analysis, in MiB.
+    pub memory_mb: u64,
+    /// `auto`, `off`, or the path of pdftoppm.
+    pub pdf_renderer: String,
 }
 
 /// Webhook delivery.

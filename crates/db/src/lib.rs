@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod audit;
+mod content;
 mod convert;
 mod documents;
 mod entities;
@@ -16,6 +17,7 @@ mod folders;
 mod idempotency;
 mod jobs;
 mod projections;
+mod search;
 mod sessions;
 mod shares;
 mod users;
@@ -36,11 +38,13 @@ use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
 
 pub use api_keys::SqlApiKeyRepository;
 pub use audit::SqlAuditTrail;
+pub use content::SqlContentRepository;
 pub use documents::SqlDocumentRepository;
 pub use folders::SqlFolderRepository;
 pub use idempotency::SqlIdempotencyStore;
 pub use jobs::SqlJobQueue;
 pub use projections::SqlProjections;
+pub use search::{INDEXED_TEXT_BYTES, SqlSearchIndex, search_statement};
 pub use sessions::SqlSessionRepository;
 pub use shares::SqlShareLinkRepository;
 pub use users::SqlUserRepository;
@@ -180,6 +184,18 @@ impl Database {
     #[must_use]
     pub fn share_links(&self) -> SqlShareLinkRepository {
         SqlShareLinkRepository::new(self.conn.clone())
+    }
+
+    /// Processed versions: extracted text and thumbnails.
+    #[must_use]
+    pub fn content(&self) -> SqlContentRepository {
+        SqlContentRepository::new(self.conn.clone())
+    }
+
+    /// The full-text index.
+    #[must_use]
+    pub fn search(&self) -> SqlSearchIndex {
+        SqlSearchIndex::new(self.conn.clone())
     }
 
     /// Webhook endpoints and deliveries.

@@ -1,5 +1,6 @@
 //! Read models projected from the event store: each workspace's activity
-//! feed and usage figures.
+//! feed and usage figures, and the full-text index. Adding a version also
+//! enqueues the job that extracts its text and makes its thumbnail.
 //!
 //! Events are applied per chain in chain order, because a chain's positions
 //! are assigned under its head's lock and so commit in order: a cursor per
@@ -10,7 +11,8 @@
 use async_trait::async_trait;
 use cabinet_domain::model::{Activity, UsageFigures};
 use cabinet_domain::ports::Projections;
-use cabinet_domain::{DomainError, DomainResult, WorkspaceId};
+use cabinet_domain::services::{PROCESS_RETRY, VersionRef};
+use cabinet_domain::{DocumentId, DomainError, DomainResult, WorkspaceId};
 use cabinet_migrations::chain::ACCOUNT_CHAIN;
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
@@ -18,18 +20,29 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::entities::{activity_feed, events, projected_documents, projection_cursors, workspace_usage};
+use crate::entities::{
+    activity_feed, events, projected_documents, projection_cursors, version_content, workspace_usage,
+};
 use crate::error::{DbResultExt, db_err};
 
 /// The read models in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlProjections {
     db: DatabaseConnection,
+    process_versions: bool,
 }
 
 impl SqlProjections {
     pub(crate) fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, process_versions: true }
+    }
+
+    /// Whether adding a version enqueues its processing (text extraction
+    /// and thumbnail); on unless extraction is turned off.
+    #[must_use]
+    pub fn processing_versions(mut self, on: bool) -> Self {
+        self.process_versions = on;
+        self
     }
 
     /// Applies up to `batch` events of one chain after its cursor; returns
@@ -68,7 +81,7 @@ impl SqlProjections {
         }
         let applied = rows.len() as u64;
         for row in rows {
-            apply(&txn, row).await?;
+            apply(&txn, row, self.process_versions).await?;
         }
         txn.commit().await.map_err(db_err)?;
         Ok(applied)
@@ -121,8 +134,36 @@ fn uuid_field(payload: &serde_json::Value, field: &str) -> DomainResult<Uuid> {
         .ok_or_else(|| DomainError::Internal(format!("event payload without {field}")))
 }
 
+/// Enqueues the processing of a version that has none recorded (a replay
+/// after a rebuild finds most processed already; the job id is derived
+/// from the version, so a job still queued is not added twice).
+async fn enqueue_processing<C: ConnectionTrait>(
+    conn: &C,
+    workspace: Uuid,
+    payload: &serde_json::Value,
+    at: chrono::DateTime<chrono::Utc>,
+) -> DomainResult<()> {
+    let document = uuid_field(payload, "document_id")?;
+    let number = payload["number"].as_u64().and_then(|n| u32::try_from(n).ok());
+    let number = number.ok_or_else(|| DomainError::internal("a version without a number"))?;
+    let processed =
+        version_content::Entity::find_by_id((document, i32::try_from(number).map_err(DomainError::internal)?))
+            .one(conn)
+            .await
+            .or_domain()?;
+    if processed.is_none() {
+        let target = VersionRef {
+            workspace_id: WorkspaceId::from_uuid(workspace),
+            document_id: DocumentId::from_uuid(document),
+            version: number,
+        };
+        crate::jobs::insert_job(conn, &target.process_job(PROCESS_RETRY, at).queued(at)).await?;
+    }
+    Ok(())
+}
+
 /// Applies one event to every read model.
-async fn apply<C: ConnectionTrait>(conn: &C, row: events::Model) -> DomainResult<()> {
+async fn apply<C: ConnectionTrait>(conn: &C, row: events::Model, process_versions: bool) -> DomainResult<()> {
     let Some(workspace) = row.workspace_id else {
         return Ok(());
     };
@@ -139,6 +180,9 @@ async fn apply<C: ConnectionTrait>(conn: &C, row: events::Model) -> DomainResult
     };
     activity_feed::Entity::insert(feed).exec_without_returning(conn).await.or_domain()?;
     let payload = &row.payload;
+    if row.aggregate_type == "document" {
+        crate::search::refresh(conn, row.aggregate_id).await?;
+    }
     match row.event_type.as_str() {
         "document.created.v1" => {
             let document = projected_documents::ActiveModel {
@@ -164,6 +208,9 @@ async fn apply<C: ConnectionTrait>(conn: &C, row: events::Model) -> DomainResult
                 .await
                 .or_domain()?;
             add_usage(conn, workspace, 0, 1, size).await?;
+            if process_versions {
+                enqueue_processing(conn, workspace, payload, row.occurred_at).await?;
+            }
         }
         "document.purged.v1" => forget_document(conn, workspace, uuid_field(payload, "document_id")?).await?,
         "folder.purged.v1" => {
@@ -171,6 +218,7 @@ async fn apply<C: ConnectionTrait>(conn: &C, row: events::Model) -> DomainResult
                 let id = id.as_str().and_then(|s| Uuid::parse_str(s).ok());
                 let id = id.ok_or_else(|| DomainError::internal("a purge naming a malformed document"))?;
                 forget_document(conn, workspace, id).await?;
+                crate::search::forget(conn, id).await?;
             }
         }
         _ => {}
@@ -210,6 +258,7 @@ impl Projections for SqlProjections {
         workspace_usage::Entity::delete_many().exec(&txn).await.or_domain()?;
         projected_documents::Entity::delete_many().exec(&txn).await.or_domain()?;
         projection_cursors::Entity::delete_many().exec(&txn).await.or_domain()?;
+        crate::search::clear(&txn).await?;
         txn.commit().await.map_err(db_err)?;
         let mut total = 0;
         loop {

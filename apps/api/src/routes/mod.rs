@@ -10,6 +10,7 @@ pub mod health;
 pub mod jobs;
 pub mod me;
 pub mod members;
+pub mod search;
 pub mod shares;
 pub mod trash;
 pub mod webhooks;
@@ -46,6 +47,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/audit/events", web::get().to(audit::events))
             .route("/{ws}/audit/export", web::get().to(audit::export))
             .route("/{ws}/documents/{id}/history", web::get().to(audit::document_history))
+            .route("/{ws}/search", web::get().to(search::search))
+            .route("/{ws}/documents/{id}/thumbnail", web::get().to(search::thumbnail))
+            .route("/{ws}/documents/{id}/versions/{n}/thumbnail", web::get().to(search::version_thumbnail))
+            .route("/{ws}/documents/{id}/versions/{n}/processing", web::get().to(search::processing))
             .route("/{ws}/members", web::get().to(members::list))
             .route("/{ws}/members", web::post().to(members::add))
             .route("/{ws}/members/{user_id}", web::patch().to(members::change_role))

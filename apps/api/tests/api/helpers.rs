@@ -49,6 +49,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.auth.jwt_keys = vec![JwtKeyConfig { id: JWT_KID.into(), secret: SecretString::from(JWT_SECRET) }];
     settings.log.level = "warn".into();
     settings.database.max_connections = 5;
+    // Workers started by tests analyse files with the real `cabinet extract`.
+    settings.extract.program = env!("CARGO_BIN_EXE_cabinet").into();
     let mut database = None;
     let mut database_url = format!("sqlite://{}?mode=rw", data.path().join("cabinet.db").display());
     if postgres_selected() {
@@ -323,4 +325,29 @@ pub async fn problem(response: Response, status: StatusCode, code: &str) -> Valu
     assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string(), "{body}");
     assert_eq!(body["request_id"].as_str(), request_id.as_deref(), "the problem names the request");
     body
+}
+
+/// Runs a worker in this process until the returned sender is dropped or fired.
+pub fn start_worker(app: &TestApp) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let services = app.services.clone();
+    let task = tokio::spawn(async move {
+        cabinet_worker::run(services, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("worker");
+    });
+    (stop, task)
+}
+
+/// Polls `probe` every 100 ms until it finds something, for at most 30 s.
+pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..300 {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
 }

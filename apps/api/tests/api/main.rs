@@ -16,6 +16,7 @@ mod http;
 mod idempotency;
 mod jobs;
 mod members;
+mod search;
 mod shares;
 mod tokens;
 mod trash;

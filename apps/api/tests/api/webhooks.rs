@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::helpers::{TestApp, json_of, problem, spawn_app_with};
+use crate::helpers::{TestApp, eventually, json_of, problem, spawn_app_with, start_worker};
 
 /// What the receiver does with the next request.
 #[derive(Debug, Clone, Copy)]
@@ -142,30 +142,6 @@ async fn webhook_app() -> TestApp {
         s.worker.shutdown_grace_secs = 2;
     })
     .await
-}
-
-/// Runs a worker in this process until the returned sender is dropped or fired.
-fn start_worker(app: &TestApp) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let services = app.services.clone();
-    let task = tokio::spawn(async move {
-        cabinet_worker::run(services, async {
-            let _ = stopped.await;
-        })
-        .await
-        .expect("worker");
-    });
-    (stop, task)
-}
-
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..300 {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 async fn deliveries(app: &TestApp, token: &str, ws: &str, hook: &str) -> Vec<Value> {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::access::WorkspaceAccess;
 use super::documents::content_key;
 use super::jobs::{JobError, NewJob};
-use super::{Runtime, RetryPolicy};
+use super::{RetryPolicy, Runtime};
 use crate::error::{DomainError, Entity};
 use crate::events::EventPayload;
 use crate::ids::{DocumentId, JobId, WorkspaceId};
@@ -73,11 +73,8 @@ impl VersionRef {
 
 /// How process jobs retry: the analyzer's failures are results, so only a
 /// store that stopped answering is retried.
-pub const PROCESS_RETRY: RetryPolicy = RetryPolicy {
-    max_attempts: 5,
-    base: std::time::Duration::from_secs(10),
-    cap: std::time::Duration::from_secs(600),
-};
+pub const PROCESS_RETRY: RetryPolicy =
+    RetryPolicy { max_attempts: 5, base: std::time::Duration::from_secs(10), cap: std::time::Duration::from_secs(600) };
 
 /// The content-processing use cases.
 pub struct ContentService {

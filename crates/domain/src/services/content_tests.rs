@@ -59,9 +59,7 @@ fn no_members() -> Arc<crate::ports::MockWorkspaceRepository> {
 /// A version of `t` whose content is stored and reads as `abc`, analysed as `analysis`.
 fn expect_analysed(m: &mut Mocks, t: VersionRef, analysis: Analysis) {
     m.content.expect_get().returning(|_, _, _| Ok(None));
-    m.documents
-        .expect_version()
-        .returning(move |_, doc, n| Ok(Some(testkit::version(doc, n, "report.png"))));
+    m.documents.expect_version().returning(move |_, doc, n| Ok(Some(testkit::version(doc, n, "report.png"))));
     m.documents
         .expect_blob_key()
         .returning(move |ws, _| Ok(Some(BlobKey::new(format!("workspaces/{ws}/objects/content")))));
@@ -207,9 +205,7 @@ fn a_viewer_reads_the_current_versions_thumbnail_and_learns_when_there_is_none()
     let t = target();
     let me = crate::UserId::from_uuid(Uuid::new_v4());
     let mut m = Mocks::new();
-    m.documents
-        .expect_get()
-        .returning(move |ws, id| Ok(Some(testkit::document(ws, id, 3, "photo.png"))));
+    m.documents.expect_get().returning(move |ws, id| Ok(Some(testkit::document(ws, id, 3, "photo.png"))));
     m.content.expect_get().withf(|_, _, n| *n == 3).times(1).returning(|ws, doc, n| {
         Ok(Some(VersionContent {
             document_id: doc,

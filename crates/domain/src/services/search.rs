@@ -107,8 +107,8 @@ mod tests {
         index.expect_search().returning(|_, _, _, _| Ok(vec![hit(1)]));
         let service = SearchService::new(Arc::new(index), member_repo(ws, me, Role::Viewer));
         let page = SearchPage::new(0, Some(2)).expect("page");
-        let results = block_on(service.search(&user_actor(me), ws, "budget", &SearchFilters::default(), page))
-            .expect("searches");
+        let results =
+            block_on(service.search(&user_actor(me), ws, "budget", &SearchFilters::default(), page)).expect("searches");
         assert_eq!(results.next_offset, None);
     }
 

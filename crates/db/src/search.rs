@@ -1,0 +1,384 @@
+//! The full-text index: a read model refreshed from the documents tables
+//! whenever a document's events are projected, and searched through the
+//! domain's `SearchIndex` port. PostgreSQL keeps a weighted `tsvector`
+//! (GIN-indexed) and ranks with `ts_rank_cd`; SQLite keeps an FTS5 table and
+//! ranks with `bm25`. Both stem English words (Porter).
+
+use async_trait::async_trait;
+use cabinet_domain::model::{Match, SearchFilters, SearchHit, SearchPage, SearchQuery, snippet_parts};
+use cabinet_domain::ports::SearchIndex;
+use cabinet_domain::{DocumentId, DomainError, DomainResult, FolderId, WorkspaceId};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Statement,
+    Value,
+};
+use uuid::Uuid;
+
+use crate::entities::{document_versions, documents, version_content};
+use crate::error::DbResultExt;
+
+/// Bytes of a version's text that are indexed. PostgreSQL refuses a
+/// `tsvector` over 1 MiB, which 256 KiB of text cannot reach.
+pub const INDEXED_TEXT_BYTES: usize = 256 * 1024;
+
+/// Marks around matches in snippets; extracted text never holds control characters.
+const START: char = '\u{2}';
+const STOP: char = '\u{3}';
+
+/// A statement under construction, numbering its parameters for the backend.
+struct Sql {
+    backend: DatabaseBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DatabaseBackend) -> Self {
+        Self { backend, text: String::new(), values: Vec::new() }
+    }
+
+    /// Adds a parameter and returns its placeholder.
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DatabaseBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+/// Words only: punctuation in names (`q3_report-final.pdf`) separates words
+/// for every tokenizer alike.
+fn words_of(text: &str) -> String {
+    text.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect()
+}
+
+fn truncated(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// What the index holds of one document.
+struct Fields {
+    workspace: Uuid,
+    title: String,
+    filename: String,
+    tags: String,
+    meta: String,
+    body: String,
+}
+
+async fn fields<C: ConnectionTrait>(conn: &C, doc: &documents::Model) -> DomainResult<Fields> {
+    let filename = document_versions::Entity::find_by_id((doc.id, doc.current_version))
+        .one(conn)
+        .await
+        .or_domain()?
+        .map(|v| v.filename)
+        .unwrap_or_default();
+    // The newest processed version's text: a version still being processed
+    // leaves the previous one's words findable meanwhile.
+    let body = version_content::Entity::find()
+        .filter(version_content::Column::DocumentId.eq(doc.id))
+        .filter(version_content::Column::Version.lte(doc.current_version))
+        .order_by_desc(version_content::Column::Version)
+        .one(conn)
+        .await
+        .or_domain()?
+        .map(|c| truncated(&c.text, INDEXED_TEXT_BYTES).to_owned())
+        .unwrap_or_default();
+    let strings = |json: &serde_json::Value| -> Vec<String> {
+        match json {
+            serde_json::Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            serde_json::Value::Object(map) => map.values().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut meta = strings(&doc.metadata);
+    meta.push(doc.description.clone());
+    Ok(Fields {
+        workspace: doc.workspace_id,
+        title: words_of(&doc.name),
+        filename: words_of(&filename),
+        tags: strings(&doc.tags).join("\n"),
+        meta: meta.join("\n"),
+        body,
+    })
+}
+
+/// Re-reads a document and replaces what the index holds of it; a
+/// document that no longer exists leaves the index.
+pub(crate) async fn refresh<C: ConnectionTrait>(conn: &C, document: Uuid) -> DomainResult<()> {
+    let Some(doc) = documents::Entity::find_by_id(document).one(conn).await.or_domain()? else {
+        return forget(conn, document).await;
+    };
+    let f = fields(conn, &doc).await?;
+    let backend = conn.get_database_backend();
+    let texts = [f.title, f.filename, f.tags, f.meta, f.body];
+    if backend == DatabaseBackend::Postgres {
+        let mut sql = Sql::new(backend);
+        let id = sql.bind(document);
+        let ws = sql.bind(f.workspace);
+        let placeholders: Vec<String> = texts.into_iter().map(|t| sql.bind(t)).collect();
+        sql.push(&format!(
+            "INSERT INTO search_documents (document_id, workspace_id, title, filename, tags, meta, body) \
+             VALUES ({id}, {ws}, {}) ON CONFLICT (document_id) DO UPDATE SET workspace_id = EXCLUDED.workspace_id, \
+             title = EXCLUDED.title, filename = EXCLUDED.filename, tags = EXCLUDED.tags, meta = EXCLUDED.meta, \
+             body = EXCLUDED.body",
+            placeholders.join(", ")
+        ));
+        conn.execute_raw(sql.statement()).await.or_domain()?;
+        return Ok(());
+    }
+    let row = match sqlite_row(conn, document).await? {
+        Some(row) => {
+            let delete =
+                Statement::from_sql_and_values(backend, "DELETE FROM search_fts WHERE rowid = ?", [row.into()]);
+            conn.execute_raw(delete).await.or_domain()?;
+            row
+        }
+        None => {
+            let insert = Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO search_rows (document_id, workspace_id) VALUES (?, ?) RETURNING id",
+                [document.into(), f.workspace.into()],
+            );
+            let created = conn.query_one_raw(insert).await.or_domain()?;
+            created.ok_or_else(|| DomainError::internal("no search row id"))?.try_get("", "id").or_domain()?
+        }
+    };
+    let mut values: Vec<Value> = vec![row.into()];
+    values.extend(texts.into_iter().map(Value::from));
+    let insert = Statement::from_sql_and_values(
+        backend,
+        "INSERT INTO search_fts (rowid, title, filename, tags, meta, body) VALUES (?, ?, ?, ?, ?, ?)",
+        values,
+    );
+    conn.execute_raw(insert).await.or_domain()?;
+    Ok(())
+}
+
+async fn sqlite_row<C: ConnectionTrait>(conn: &C, document: Uuid) -> DomainResult<Option<i64>> {
+    let find = Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        "SELECT id FROM search_rows WHERE document_id = ?",
+        [document.into()],
+    );
+    let row = conn.query_one_raw(find).await.or_domain()?;
+    row.map(|r| r.try_get("", "id").or_domain()).transpose()
+}
+
+/// Takes a document out of the index.
+pub(crate) async fn forget<C: ConnectionTrait>(conn: &C, document: Uuid) -> DomainResult<()> {
+    let backend = conn.get_database_backend();
+    if backend == DatabaseBackend::Postgres {
+        let delete = Statement::from_sql_and_values(
+            backend,
+            "DELETE FROM search_documents WHERE document_id = $1",
+            [document.into()],
+        );
+        conn.execute_raw(delete).await.or_domain()?;
+        return Ok(());
+    }
+    if let Some(row) = sqlite_row(conn, document).await? {
+        for sql in ["DELETE FROM search_fts WHERE rowid = ?", "DELETE FROM search_rows WHERE id = ?"] {
+            conn.execute_raw(Statement::from_sql_and_values(backend, sql, [row.into()])).await.or_domain()?;
+        }
+    }
+    Ok(())
+}
+
+/// Empties the index, before a rebuild.
+pub(crate) async fn clear<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
+    let backend = conn.get_database_backend();
+    let statements: &[&str] = if backend == DatabaseBackend::Postgres {
+        &["DELETE FROM search_documents"]
+    } else {
+        &["DELETE FROM search_fts", "DELETE FROM search_rows"]
+    };
+    for sql in statements {
+        conn.execute_unprepared(sql).await.or_domain()?;
+    }
+    Ok(())
+}
+
+/// The full-text index in the SQL database.
+#[derive(Debug, Clone)]
+pub struct SqlSearchIndex {
+    db: DatabaseConnection,
+}
+
+impl SqlSearchIndex {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// A PostgreSQL `tsquery` expression for the query, its words bound as parameters.
+fn tsquery(sql: &mut Sql, query: &SearchQuery) -> String {
+    let mut term = |m: &Match| match m {
+        Match::Word(w) => format!("plainto_tsquery('english', {})", sql.bind(w.clone())),
+        Match::Phrase(ws) => format!("phraseto_tsquery('english', {})", sql.bind(ws.join(" "))),
+        Match::Prefix(p) => format!("to_tsquery('english', {})", sql.bind(format!("{p}:*"))),
+    };
+    let mut parts: Vec<String> = query.included().map(&mut term).collect();
+    parts.extend(query.excluded().map(|m| format!("!!{}", term(m))));
+    parts.join(" && ")
+}
+
+/// An FTS5 query string. Every word is made of letters and digits only
+/// (the domain parsed it so) and is quoted, so no FTS5 syntax can be injected.
+fn fts5_query(query: &SearchQuery) -> String {
+    let term = |m: &Match| match m {
+        Match::Word(w) => format!("\"{w}\""),
+        Match::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
+        Match::Prefix(p) => format!("\"{p}\"*"),
+    };
+    let included: Vec<String> = query.included().map(term).collect();
+    let mut expr = format!("({})", included.join(" AND "));
+    for m in query.excluded() {
+        expr.push_str(" NOT ");
+        expr.push_str(&term(m));
+    }
+    expr
+}
+
+/// The filters as SQL conditions on `d` (documents), each starting with `AND`.
+fn filter_sql(sql: &mut Sql, filters: &SearchFilters) -> String {
+    let postgres = sql.backend == DatabaseBackend::Postgres;
+    let mut out = String::new();
+    if let Some(folder) = filters.folder {
+        let root = sql.bind(folder.as_uuid());
+        let root = if postgres { format!("CAST({root} AS uuid)") } else { root };
+        out.push_str(&format!(
+            " AND d.folder_id IN (WITH RECURSIVE sub(id) AS (SELECT {root} UNION ALL \
+             SELECT c.id FROM folders c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub)"
+        ));
+    }
+    if let Some(tag) = &filters.tag {
+        let tag = sql.bind(tag.trim().to_lowercase());
+        out.push_str(&if postgres {
+            format!(" AND EXISTS (SELECT 1 FROM json_array_elements_text(d.tags) t(v) WHERE lower(t.v) = {tag})")
+        } else {
+            format!(" AND EXISTS (SELECT 1 FROM json_each(d.tags) t WHERE lower(t.value) = {tag})")
+        });
+    }
+    if let Some(family) = filters.content_type_family() {
+        out.push_str(&format!(" AND d.current_content_type LIKE {}", sql.bind(format!("{family}/%"))));
+    } else if let Some(ct) = &filters.content_type {
+        out.push_str(&format!(" AND d.current_content_type = {}", sql.bind(ct.clone())));
+    }
+    if let Some(author) = filters.author {
+        out.push_str(&format!(" AND d.created_by = {}", sql.bind(author.as_uuid())));
+    }
+    if let Some(from) = filters.updated_from {
+        out.push_str(&format!(" AND d.updated_at >= {}", sql.bind(from)));
+    }
+    if let Some(to) = filters.updated_to {
+        out.push_str(&format!(" AND d.updated_at < {}", sql.bind(to)));
+    }
+    out
+}
+
+/// The statement a search runs: also what the search benchmark runs
+/// directly, to measure what the API adds.
+#[must_use]
+pub fn search_statement(
+    backend: DatabaseBackend,
+    workspace: WorkspaceId,
+    query: &SearchQuery,
+    filters: &SearchFilters,
+    page: SearchPage,
+) -> Statement {
+    let mut sql = Sql::new(backend);
+    if backend == DatabaseBackend::Postgres {
+        let q = tsquery(&mut sql, query);
+        let ws = sql.bind(workspace.as_uuid());
+        let filters = filter_sql(&mut sql, filters);
+        let opts = sql.bind(format!("StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=12, MaxFragments=2"));
+        // The snippet is drawn only for the page, not for every match.
+        sql.push(&format!(
+            "SELECT h.document_id, h.folder_id, h.name, h.content_type, h.updated_at, h.score, \
+                    ts_headline('english', h.body, h.q, {opts}) AS snippet \
+             FROM (SELECT s.document_id, d.folder_id, d.name, d.current_content_type AS content_type, \
+                          d.updated_at, s.body, q.q, CAST(ts_rank_cd(s.tsv, q.q) AS float8) AS score \
+                   FROM (SELECT {q} AS q) q \
+                   JOIN search_documents s ON s.tsv @@ q.q \
+                   JOIN documents d ON d.id = s.document_id \
+                   WHERE s.workspace_id = {ws} AND d.trashed_at IS NULL{filters} \
+                   ORDER BY score DESC, d.updated_at DESC, d.id \
+                   LIMIT {} OFFSET {}) h \
+             ORDER BY h.score DESC, h.updated_at DESC, h.document_id",
+            page.limit, page.offset
+        ));
+    } else {
+        let fts = fts5_query(query);
+        let matched = sql.bind(fts.clone());
+        let ws = sql.bind(workspace.as_uuid());
+        let filters = filter_sql(&mut sql, filters);
+        let again = sql.bind(fts);
+        sql.push(&format!(
+            "WITH page AS (\
+                 SELECT search_fts.rowid AS rid, d.id AS id, \
+                        -bm25(search_fts, 10.0, 10.0, 5.0, 2.0, 1.0) AS score \
+                 FROM search_fts JOIN search_rows r ON r.id = search_fts.rowid \
+                 JOIN documents d ON d.id = r.document_id \
+                 WHERE search_fts MATCH {matched} AND r.workspace_id = {ws} AND d.trashed_at IS NULL{filters} \
+                 ORDER BY score DESC, d.updated_at DESC, d.id \
+                 LIMIT {} OFFSET {}) \
+             SELECT d.id AS document_id, d.folder_id, d.name, d.current_content_type AS content_type, \
+                    d.updated_at, page.score, \
+                    snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet \
+             FROM page JOIN search_fts ON search_fts.rowid = page.rid \
+             JOIN documents d ON d.id = page.id \
+             WHERE search_fts MATCH {again} \
+             ORDER BY page.score DESC, d.updated_at DESC, d.id",
+            page.limit, page.offset
+        ));
+    }
+    sql.statement()
+}
+
+#[async_trait]
+impl SearchIndex for SqlSearchIndex {
+    #[tracing::instrument(skip(self, query, filters), err(level = "debug"))]
+    async fn search(
+        &self,
+        workspace: WorkspaceId,
+        query: &SearchQuery,
+        filters: &SearchFilters,
+        page: SearchPage,
+    ) -> DomainResult<Vec<SearchHit>> {
+        let statement = search_statement(self.db.get_database_backend(), workspace, query, filters, page);
+        let rows = self.db.query_all_raw(statement).await.or_domain()?;
+        rows.into_iter()
+            .map(|r| {
+                let snippet: Option<String> = r.try_get("", "snippet").or_domain()?;
+                let updated_at: DateTime<Utc> = r.try_get("", "updated_at").or_domain()?;
+                Ok(SearchHit {
+                    document_id: DocumentId::from_uuid(r.try_get("", "document_id").or_domain()?),
+                    folder_id: FolderId::from_uuid(r.try_get("", "folder_id").or_domain()?),
+                    name: r.try_get("", "name").or_domain()?,
+                    content_type: r.try_get("", "content_type").or_domain()?,
+                    updated_at,
+                    score: r.try_get("", "score").or_domain()?,
+                    snippet: snippet_parts(snippet.as_deref().unwrap_or(""), START, STOP),
+                })
+            })
+            .collect()
+    }
+}
