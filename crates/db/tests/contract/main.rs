@@ -1616,3 +1616,5 @@ contract!(
     jobs_are_claimed_under_a_lease_retried_and_buried,
     concurrent_claimers_take_each_job_once,
 );
+
+mod search;
