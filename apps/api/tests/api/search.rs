@@ -215,3 +215,77 @@ async fn images_and_pdfs_get_thumbnails_and_bombs_get_a_reason() {
     // Found by name even when the content could not be read.
     finds(&app, &owner, &ws, "q=huge", &["huge.png"]).await;
 }
+
+/// Writes an executable shell script standing in for `cabinet extract`.
+fn script(dir: &std::path::Path, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("script written");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("executable");
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn an_extractor_that_hangs_is_stopped_with_everything_it_started() {
+    let tools = tempfile::tempdir().expect("tempdir");
+    let pid_file = tools.path().join("grandchild.pid");
+    let program = script(tools.path(), "hang", &format!("sleep 300 &\necho $! > {}\nwait", pid_file.display()));
+    let app = spawn_app_with(|s| {
+        fast_worker(s);
+        s.extract.program = program;
+        s.extract.timeout_secs = 1;
+    })
+    .await;
+    let _worker = start_worker(&app);
+    let owner = app.user("owner@example.com").await.access;
+    let (ws, root) = workspace(&app, &owner, "Hang").await;
+    let doc = upload(&app, &owner, &ws, &root, "notes.txt", b"words".to_vec()).await;
+    let status = processed(&app, &owner, &ws, &doc, 1).await;
+    assert_eq!(status["text_status"], "timed_out", "{status}");
+    let pid = std::fs::read_to_string(&pid_file).expect("pid").trim().to_owned();
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let state = state.rsplit_once(") ").map_or("", |(_, rest)| &rest[..1]);
+    assert!(state.is_empty() || state == "Z", "the grandchild was killed with the group (state {state:?})");
+    // The document is still found by its name.
+    finds(&app, &owner, &ws, "q=notes", &["notes.txt"]).await;
+}
+
+#[tokio::test]
+async fn an_extractor_that_crashes_or_runs_out_of_memory_is_a_failure_not_a_worker_crash() {
+    let tools = tempfile::tempdir().expect("tempdir");
+    let crash = script(tools.path(), "crash", "kill -SEGV $$");
+    let app = spawn_app_with(|s| {
+        fast_worker(s);
+        s.extract.program = crash;
+    })
+    .await;
+    let worker = start_worker(&app);
+    let owner = app.user("owner@example.com").await.access;
+    let (ws, root) = workspace(&app, &owner, "Crash").await;
+    let doc = upload(&app, &owner, &ws, &root, "notes.txt", b"words".to_vec()).await;
+    let status = processed(&app, &owner, &ws, &doc, 1).await;
+    assert_eq!(status["text_status"], "failed", "{status}");
+    assert!(status["detail"].as_str().expect("detail").contains("signal 11"), "{status}");
+    assert!(!worker.1.is_finished(), "the worker carries on");
+
+    // The real extractor under a small address space: a JSON file whose
+    // parse tree needs far more memory than allowed.
+    let app = spawn_app_with(|s| {
+        fast_worker(s);
+        s.extract.memory_mb = 256;
+    })
+    .await;
+    let _worker = start_worker(&app);
+    let owner = app.user("owner@example.com").await.access;
+    let (ws, root) = workspace(&app, &owner, "Memory").await;
+    let mut numbers = b"[".to_vec();
+    numbers.extend(b"0,".repeat(8 * 1024 * 1024));
+    numbers.extend(b"0]");
+    let hungry = upload(&app, &owner, &ws, &root, "numbers.json", numbers).await;
+    let small = upload(&app, &owner, &ws, &root, "small.json", br#"{"kestrel": [1, 2]}"#.to_vec()).await;
+    let status = processed(&app, &owner, &ws, &hungry, 1).await;
+    assert_eq!(status["text_status"], "failed", "{status}");
+    let status = processed(&app, &owner, &ws, &small, 1).await;
+    assert_eq!(status["text_status"], "extracted", "the same limits leave room for ordinary files: {status}");
+    finds(&app, &owner, &ws, "q=kestrel", &["small.json"]).await;
+}
