@@ -14,7 +14,7 @@ default:
 
 # Build and start Cabinet (API and worker) on the embedded default:
 # SQLite and files under ./data, in-process cache, http://127.0.0.1:8080.
-run *args:
+run *args: renderer
     cargo run --release --locked -p cabinet-api --bin cabinet -- serve {{args}}
 
 # Run every test: domain units, adapter contracts (SQLite, PostgreSQL,
@@ -27,8 +27,9 @@ test: services
     CABINET_TEST_BACKEND=postgres cargo test --locked -p cabinet-api --test api
 
 # Start what the tests use, unless it is up: PostgreSQL, Redis, and an S3
-# server (s3s-fs, a real S3 implementation on a local folder, installed once).
-services: s3
+# server (s3s-fs, a real S3 implementation on a local folder, installed once);
+# install pdftoppm (poppler-utils), which draws PDF thumbnails.
+services: s3 renderer
     #!/usr/bin/env bash
     set -euo pipefail
     if ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -45,6 +46,19 @@ services: s3
     fi
     pg_isready -h 127.0.0.1 -p 5432
     redis-cli -h 127.0.0.1 -p 6379 ping
+
+# Install pdftoppm (Debian's poppler-utils) for PDF thumbnails, unless present.
+renderer:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v pdftoppm >/dev/null; then
+        echo "» installing poppler-utils (pdftoppm, for PDF thumbnails)"
+        sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+        $sudo_cmd apt-get install -y --no-install-recommends poppler-utils >/dev/null \
+            || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y --no-install-recommends poppler-utils >/dev/null; } \
+            || echo "warning: could not install poppler-utils; PDFs will get no thumbnails" >&2
+    fi
+    if command -v pdftoppm >/dev/null; then pdftoppm -v 2>&1 | head -n1; fi
 
 # Formatting and lints, as CI checks them.
 lint:
