@@ -57,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Full-text search tools.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Analyse one file read from standard input, confined; the worker
     /// runs this for each new version.
     #[command(hide = true)]
@@ -94,6 +99,26 @@ enum JobsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum SearchCommand {
+    /// Print the SQL (and its parameters, as JSON) that a search runs on
+    /// the configured database, to run the very same query directly.
+    Sql {
+        /// The workspace searched.
+        #[arg(long)]
+        workspace: uuid::Uuid,
+        /// The query, as typed in the search box.
+        #[arg(long)]
+        q: String,
+        /// A media type (or family, `image/*`) filter.
+        #[arg(long = "type")]
+        content_type: Option<String>,
+        /// Page size.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum ProjectionsCommand {
     /// Drop the activity feeds and usage figures and replay every event.
     Rebuild,
@@ -126,7 +151,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
     let format = LogFormat::parse(&settings.log.format);
-    if matches!(cli.command, Command::Audit { .. } | Command::Projections { .. } | Command::Jobs { .. }) {
+    if matches!(
+        cli.command,
+        Command::Audit { .. } | Command::Projections { .. } | Command::Jobs { .. } | Command::Search { .. }
+    ) {
         cabinet_telemetry::init_stderr(&settings.log.level, format);
     } else {
         cabinet_telemetry::init(&settings.log.level, format);
@@ -167,6 +195,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let done = jobs_command(&app, command).await;
             app.database.close().await;
             done
+        }
+        Command::Search { command: SearchCommand::Sql { workspace, q, content_type, limit } } => {
+            let filters = cabinet_domain::model::SearchFilters { content_type, ..Default::default() };
+            let page = cabinet_domain::model::SearchPage::new(0, Some(limit)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ws = cabinet_domain::WorkspaceId::from_uuid(workspace);
+            let sql =
+                cabinet_bootstrap::search_sql(&settings, ws, &q, &filters, page).map_err(|e| anyhow::anyhow!("{e}"))?;
+            use std::io::Write as _;
+            writeln!(std::io::stdout(), "{sql}")?;
+            Ok(())
         }
         Command::Extract { .. } => anyhow::bail!("`extract` runs before the runtime starts"),
         Command::Audit { command: AuditCommand::Verify { workspace } } => {

@@ -269,6 +269,24 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     })
 }
 
+/// The SQL a search with these words and filters runs on the configured
+/// database, as JSON (`sql`, `params`): to run the very same query directly.
+///
+/// # Errors
+/// An invalid query.
+pub fn search_sql(
+    settings: &Settings,
+    workspace: cabinet_domain::WorkspaceId,
+    query: &str,
+    filters: &cabinet_domain::model::SearchFilters,
+    page: cabinet_domain::model::SearchPage,
+) -> cabinet_domain::DomainResult<serde_json::Value> {
+    let query = cabinet_domain::model::SearchQuery::parse(query)?;
+    filters.validate()?;
+    let postgres = matches!(settings.database_backend(), DatabaseBackend::Postgres(_));
+    cabinet_db::search_statement_json(postgres, workspace, &query, filters, page)
+}
+
 /// The content analyzer: `<program> extract` children confined as configured.
 fn analyzer(settings: &ExtractSettings) -> anyhow::Result<SandboxAnalyzer> {
     let program = if settings.program.trim().is_empty() {

@@ -44,7 +44,7 @@ pub use folders::SqlFolderRepository;
 pub use idempotency::SqlIdempotencyStore;
 pub use jobs::SqlJobQueue;
 pub use projections::SqlProjections;
-pub use search::{INDEXED_TEXT_BYTES, SqlSearchIndex, search_statement};
+pub use search::{INDEXED_TEXT_BYTES, SqlSearchIndex, search_statement, search_statement_json};
 pub use sessions::SqlSessionRepository;
 pub use shares::SqlShareLinkRepository;
 pub use users::SqlUserRepository;

@@ -353,6 +353,37 @@ pub fn search_statement(
     sql.statement()
 }
 
+/// [`search_statement`] as JSON: `sql`, and `params` each as
+/// `{"uuid": …}`, `{"text": …}` or `{"int": …}`, for running exactly the
+/// query a search runs outside Cabinet (the search benchmark does).
+///
+/// # Errors
+/// `Internal` for a parameter of another type (none is made today).
+pub fn search_statement_json(
+    postgres: bool,
+    workspace: WorkspaceId,
+    query: &SearchQuery,
+    filters: &SearchFilters,
+    page: SearchPage,
+) -> DomainResult<serde_json::Value> {
+    let backend = if postgres { DatabaseBackend::Postgres } else { DatabaseBackend::Sqlite };
+    let statement = search_statement(backend, workspace, query, filters, page);
+    let params = statement
+        .values
+        .map(|v| v.0)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| match v {
+            Value::Uuid(Some(u)) => Ok(serde_json::json!({ "uuid": u.to_string() })),
+            Value::String(Some(t)) => Ok(serde_json::json!({ "text": t })),
+            Value::BigInt(Some(n)) => Ok(serde_json::json!({ "int": n })),
+            Value::Int(Some(n)) => Ok(serde_json::json!({ "int": n })),
+            other => Err(DomainError::internal(format!("a search parameter of an unexpected type: {other:?}"))),
+        })
+        .collect::<DomainResult<Vec<_>>>()?;
+    Ok(serde_json::json!({ "sql": statement.sql, "params": params }))
+}
+
 #[async_trait]
 impl SearchIndex for SqlSearchIndex {
     #[tracing::instrument(skip(self, query, filters), err(level = "debug"))]
