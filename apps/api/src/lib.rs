@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
+pub mod web_app;
 
 use std::net::TcpListener;
 
@@ -19,13 +20,14 @@ use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{DefaultHeaders, from_fn};
-use actix_web::{App as ActixApp, HttpResponse, HttpServer, ResponseError as _, web};
+use actix_web::{App as ActixApp, HttpRequest, HttpResponse, HttpServer, ResponseError as _, web};
 use anyhow::Context as _;
 use cabinet_bootstrap::App;
 use utoipa::OpenApi as _;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::problem::ApiError;
+use crate::web_app::WebApp;
 
 /// Headers on every response: no sniffing, no framing, no referrer leaks.
 fn security_headers() -> DefaultHeaders {
@@ -66,15 +68,27 @@ fn cors(origins: &[String]) -> Cors {
         .max_age(600)
 }
 
-async fn route_not_found() -> HttpResponse {
+/// Pages a browser navigates to get the web app (its router shows the
+/// page or its own "not found"); anything else gets a problem document.
+async fn route_not_found(req: HttpRequest, web: web::Data<Option<WebApp>>) -> HttpResponse {
+    if let Some(app) = web.get_ref()
+        && web_app::wants_page(&req)
+        && !req.path().starts_with("/api/")
+    {
+        return app.index();
+    }
     ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "Not found", "no such route").error_response()
 }
 
 /// Registers everything on an actix `App`; shared by the server and tests.
-pub fn configure(app: web::Data<App>) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(app: web::Data<App>, web: web::Data<Option<WebApp>>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         let json_limit = app.settings.http.json_limit;
+        if let Some(built) = web.get_ref() {
+            cfg.service(built.assets());
+        }
         cfg.app_data(app)
+            .app_data(web)
             .app_data(web::JsonConfig::default().limit(json_limit).error_handler(|e, _| problem::json_error(e).into()))
             .app_data(web::PayloadConfig::new(json_limit))
             .app_data(web::PathConfig::default().error_handler(|e, _| {
@@ -94,7 +108,13 @@ pub fn configure(app: web::Data<App>) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/metrics", web::get().to(routes::health::metrics))
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()))
             .service(web::scope("/api/v1").wrap(api_headers()).configure(routes::configure))
-            .service(web::scope("/s").wrap(share_headers()).configure(routes::configure_public))
+            .service(
+                web::scope("/s")
+                    .wrap(share_headers())
+                    // A browser opening a share link gets the app's share page.
+                    .route("/{token}", web::get().guard(web_app::page_guard()).to(web_app::page))
+                    .configure(routes::configure_public),
+            )
             .default_service(web::to(route_not_found));
     }
 }
@@ -123,10 +143,11 @@ impl Application {
         let listener = TcpListener::bind((http.host.as_str(), http.port))
             .with_context(|| format!("binding {}:{}", http.host, http.port))?;
         let port = listener.local_addr()?.port();
+        let web_app = web::Data::new(WebApp::load(&http.web_dir));
         let data = web::Data::new(app);
         let server = HttpServer::new(move || {
             ActixApp::new()
-                .configure(configure(data.clone()))
+                .configure(configure(data.clone(), web_app.clone()))
                 .wrap(cors(&http.cors_origins))
                 .wrap(security_headers())
                 .wrap(from_fn(nudge_workers))

@@ -57,6 +57,8 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Print the OpenAPI document (JSON).
+    Openapi,
     /// Full-text search tools.
     Search {
         #[command(subcommand)]
@@ -153,7 +155,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let format = LogFormat::parse(&settings.log.format);
     if matches!(
         cli.command,
-        Command::Audit { .. } | Command::Projections { .. } | Command::Jobs { .. } | Command::Search { .. }
+        Command::Audit { .. }
+            | Command::Projections { .. }
+            | Command::Jobs { .. }
+            | Command::Search { .. }
+            | Command::Openapi
     ) {
         cabinet_telemetry::init_stderr(&settings.log.level, format);
     } else {
@@ -204,6 +210,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 cabinet_bootstrap::search_sql(&settings, ws, &q, &filters, page).map_err(|e| anyhow::anyhow!("{e}"))?;
             use std::io::Write as _;
             writeln!(std::io::stdout(), "{sql}")?;
+            Ok(())
+        }
+        Command::Openapi => {
+            use std::io::Write as _;
+            use utoipa::OpenApi as _;
+            writeln!(std::io::stdout(), "{}", cabinet_api::openapi::ApiDoc::openapi().to_pretty_json()?)?;
             Ok(())
         }
         Command::Extract { .. } => anyhow::bail!("`extract` runs before the runtime starts"),

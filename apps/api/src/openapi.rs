@@ -81,7 +81,7 @@ use crate::routes;
         routes::health::ready,
         routes::health::metrics,
     ),
-    modifiers(&BearerAuth, &CommonProblems),
+    modifiers(&BearerAuth, &CommonProblems, &OperationIds),
     tags(
         (name = "auth", description = "Sign-up, sign-in and tokens"),
         (name = "me", description = "The caller's account"),
@@ -137,6 +137,26 @@ impl Modify for CommonProblems {
                     add("503", "A dependency is unavailable; see Retry-After");
                 }
                 add("500", "Unexpected failure; the request id finds the log line");
+            }
+        }
+    }
+}
+
+/// Operation ids unique across the document, as OpenAPI requires (code
+/// generators name functions by them): the handler's name prefixed by its
+/// tag, e.g. `documents_get`, `folders_get`.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations: [&mut Option<Operation>; 5] =
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let tag = operation.tags.as_ref().and_then(|t| t.first()).map(|t| t.replace('-', "_"));
+                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                    *id = format!("{tag}_{id}");
+                }
             }
         }
     }

@@ -59,6 +59,9 @@ pub struct HttpSettings {
     pub json_limit: usize,
     /// Seconds allowed for in-flight requests at shutdown.
     pub shutdown_timeout: u64,
+    /// The built web app (`index.html` and `assets/`); when missing, only
+    /// the API is served.
+    pub web_dir: PathBuf,
 }
 
 /// The relational database.

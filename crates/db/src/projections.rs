@@ -213,6 +213,7 @@ async fn apply<C: ConnectionTrait>(conn: &C, row: events::Model, process_version
             }
         }
         "document.purged.v1" => forget_document(conn, workspace, uuid_field(payload, "document_id")?).await?,
+        "workspace.deleted.v1" => crate::search::forget_workspace(conn, workspace).await?,
         "folder.purged.v1" => {
             for id in payload["document_ids"].as_array().into_iter().flatten() {
                 let id = id.as_str().and_then(|s| Uuid::parse_str(s).ok());

@@ -202,6 +202,23 @@ pub(crate) async fn forget<C: ConnectionTrait>(conn: &C, document: Uuid) -> Doma
     Ok(())
 }
 
+/// Takes a deleted workspace's documents out of the index.
+pub(crate) async fn forget_workspace<C: ConnectionTrait>(conn: &C, workspace: Uuid) -> DomainResult<()> {
+    let backend = conn.get_database_backend();
+    let statements: &[&str] = if backend == DatabaseBackend::Postgres {
+        &["DELETE FROM search_documents WHERE workspace_id = $1"]
+    } else {
+        &[
+            "DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_rows WHERE workspace_id = ?)",
+            "DELETE FROM search_rows WHERE workspace_id = ?",
+        ]
+    };
+    for sql in statements {
+        conn.execute_raw(Statement::from_sql_and_values(backend, *sql, [workspace.into()])).await.or_domain()?;
+    }
+    Ok(())
+}
+
 /// Empties the index, before a rebuild.
 pub(crate) async fn clear<C: ConnectionTrait>(conn: &C) -> DomainResult<()> {
     let backend = conn.get_database_backend();

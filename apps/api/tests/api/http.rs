@@ -208,6 +208,13 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
         assert!(paths.contains_key(path), "{path} is documented");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    let mut ids = std::collections::BTreeSet::new();
+    for item in paths.values() {
+        for operation in item.as_object().expect("operations").values() {
+            let id = operation["operationId"].as_str().expect("an operation id");
+            assert!(ids.insert(id.to_owned()), "operation id {id} is used twice");
+        }
+    }
     let me = &doc["paths"]["/api/v1/me"]["get"]["responses"];
     for status in ["200", "401", "403", "500", "503"] {
         assert!(me[status].is_object(), "GET /me documents {status}");
@@ -216,4 +223,36 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.expect("html").contains("swagger"));
     let _ = json!({});
+}
+
+#[tokio::test]
+async fn the_web_app_is_served_with_spa_fallback_and_long_lived_assets() {
+    let web = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(web.path().join("assets")).expect("assets");
+    std::fs::write(web.path().join("index.html"), "<!doctype html><title>Cabinet</title>").expect("index");
+    std::fs::write(web.path().join("assets/app-3f9a.js"), "console.log(1)").expect("asset");
+    let dir = web.path().to_owned();
+    let app = crate::helpers::spawn_app_with(move |s| s.http.web_dir = dir).await;
+    let page = |path: &str| app.client.get(app.url(path)).header("accept", "text/html,application/xhtml+xml").send();
+
+    for path in ["/", "/w/0190b7a4-0000-7000-8000-000000000000/f/x", "/sign-in", "/s/some-token"] {
+        let response = page(path).await.expect("sent");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
+        let csp = response.headers()["content-security-policy"].to_str().expect("csp").to_owned();
+        assert!(csp.contains("script-src 'self'") && csp.contains("object-src 'none'"), "{path}: {csp}");
+        assert!(response.text().await.expect("body").contains("<title>Cabinet</title>"), "{path}");
+    }
+    let asset = app.client.get(app.url("/assets/app-3f9a.js")).send().await.expect("sent");
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(asset.text().await.expect("body"), "console.log(1)");
+
+    // Scripts asking for JSON still get the API's answers.
+    let api = app.client.get(app.url("/api/v1/nothing-here")).header("accept", "text/html").send().await;
+    crate::helpers::problem(api.expect("sent"), StatusCode::NOT_FOUND, "route_not_found").await;
+    let share = app.client.get(app.url("/s/some-token")).header("accept", "application/json").send().await;
+    crate::helpers::problem(share.expect("sent"), StatusCode::NOT_FOUND, "share_link_not_found").await;
+    let other = app.client.get(app.url("/no-such-page")).send().await.expect("sent");
+    assert_eq!(other.status(), StatusCode::NOT_FOUND, "not a page request");
 }

@@ -183,6 +183,26 @@ async fn search_stays_in_its_workspace_and_out_of_the_trash(db: &Database) {
     assert_eq!(count(db, "SELECT COUNT(*) FROM version_content").await, 2, "records without a thumbnail go at once");
 }
 
+async fn a_deleted_workspace_leaves_the_index(db: &Database) {
+    let alice = user_in(db, "alice@example.com").await;
+    let ws = workspace_owned_by(db, alice.id).await;
+    let kept = workspace_owned_by(db, alice.id).await;
+    indexed(db, &ws, ws.root_folder_id, Doc { name: "gone", text: "ibis", ..Doc::default() }).await;
+    indexed(db, &kept, kept.root_folder_id, Doc { name: "kept", text: "ibis", ..Doc::default() }).await;
+    caught_up(db).await;
+    let rows = if db.backend() == sea_orm::DatabaseBackend::Postgres {
+        "SELECT COUNT(*) FROM search_documents"
+    } else {
+        "SELECT COUNT(*) FROM search_rows"
+    };
+    assert_eq!(count(db, rows).await, 2);
+    let deleted = event(EventPayload::WorkspaceDeleted { workspace_id: ws.id });
+    db.workspaces().delete(ws.id, &[deleted]).await.expect("deleted");
+    caught_up(db).await;
+    assert_eq!(count(db, rows).await, 1, "only the other workspace's document is left");
+    assert_eq!(words(db, kept.id, "ibis").await, ["kept"]);
+}
+
 async fn search_pages_in_rank_order(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
@@ -266,6 +286,7 @@ contract!(
     search_filters_by_folder_subtree_tag_type_author_and_date,
     search_stays_in_its_workspace_and_out_of_the_trash,
     search_pages_in_rank_order,
+    a_deleted_workspace_leaves_the_index,
     rebuilding_the_projections_rebuilds_the_index,
     a_version_is_processed_once_and_only_while_it_exists,
 );
