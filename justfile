@@ -14,7 +14,7 @@ default:
 
 # Build and start Cabinet (API and worker) on the embedded default:
 # SQLite and files under ./data, in-process cache, http://127.0.0.1:8080.
-run *args: renderer
+run *args: renderer web
     cargo run --release --locked -p cabinet-api --bin cabinet -- serve {{args}}
 
 # Run every test: domain units, adapter contracts (SQLite, PostgreSQL,
@@ -46,6 +46,34 @@ services: s3 renderer
     fi
     pg_isready -h 127.0.0.1 -p 5432
     redis-cli -h 127.0.0.1 -p 6379 ping
+
+# Install the web app's packages (exactly as locked) and build it into
+# apps/web/dist, which `cabinet serve` serves.
+web:
+    cd apps/web && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+# Install Debian's Chromium for the browser tests, unless present.
+chromium:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v chromium >/dev/null; then
+        echo "» installing chromium (for the browser tests)"
+        sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+        $sudo_cmd apt-get install -y --no-install-recommends chromium >/dev/null \
+            || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y --no-install-recommends chromium >/dev/null; }
+    fi
+    chromium --version
+
+# The web app's component tests (Vitest) and its end-to-end tests in
+# headless Chromium against the real server.
+test-web: web chromium
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --locked -p cabinet-api --bin cabinet
+    bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/cabinet"
+    cd apps/web
+    npm test
+    CABINET_BIN="$bin" CHROMIUM="$(command -v chromium)" node e2e/run.mjs
 
 # Install pdftoppm (Debian's poppler-utils) for PDF thumbnails, unless present.
 renderer:

@@ -1,0 +1,43 @@
+import { AxiosError, AxiosHeaders } from "axios";
+import { describe, expect, it } from "vitest";
+import { problemMessage, toProblem } from "./problem";
+
+function failed(status: number, data: unknown): AxiosError {
+  const config = { headers: new AxiosHeaders() };
+  return new AxiosError("failed", "ERR_BAD_REQUEST", config, null, {
+    status,
+    statusText: "",
+    headers: {},
+    config,
+    data,
+  });
+}
+
+describe("problem documents", () => {
+  it("says known codes in plain words", () => {
+    const error = failed(409, { status: 409, code: "name_taken", title: "Conflict", detail: "name taken" });
+    expect(problemMessage(error)).toBe("Something with this name is already here.");
+  });
+
+  it("lists field errors of a validation problem", () => {
+    const error = failed(422, {
+      status: 422,
+      code: "validation_failed",
+      title: "Invalid input",
+      errors: [{ field: "q", message: "must contain a word" }],
+    });
+    expect(problemMessage(error)).toBe("q: must contain a word");
+    expect(toProblem(error).errors?.[0]?.field).toBe("q");
+  });
+
+  it("falls back to the API's title and detail, then to the status", () => {
+    expect(problemMessage(failed(404, { status: 404, code: "document_not_found", title: "Document not found", detail: "document not found" })))
+      .toBe("Document not found: document not found");
+    expect(toProblem(failed(502, "<html>bad gateway</html>")).code).toBe("http_error");
+  });
+
+  it("tells a network failure apart", () => {
+    const offline = new AxiosError("Network Error", "ERR_NETWORK", { headers: new AxiosHeaders() });
+    expect(problemMessage(offline)).toMatch(/cannot be reached/);
+  });
+});
