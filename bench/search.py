@@ -266,7 +266,12 @@ def main():
     parser.add_argument("--binary")
     args = parser.parse_args()
     binary = release_binary(args.binary)
-    results = [bench_backend(binary, b, args.docs, args.rounds) for b in args.backends.split(",")]
+    results = []
+    for backend in args.backends.split(","):
+        result = bench_backend(binary, backend, args.docs, args.rounds)
+        # Each database's figures as soon as they are in: a full run takes long.
+        log(json.dumps(result))
+        results.append(result)
     print(json.dumps(results, indent=2))
 
 
