@@ -19,12 +19,16 @@ run *args: renderer web
 
 # Run every test: domain units, adapter contracts (SQLite, PostgreSQL,
 # Redis), and the HTTP API on SQLite and again on PostgreSQL + Redis.
-test: services
+test: services web chromium
     #!/usr/bin/env bash
     set -euo pipefail
     export CABINET_TEST_S3_ENDPOINT="http://127.0.0.1:{{s3_port}}"
     cargo test --workspace --locked
     CABINET_TEST_BACKEND=postgres cargo test --locked -p cabinet-api --test api
+    bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/cabinet"
+    cd apps/web
+    npm test
+    CABINET_BIN="$bin" CHROMIUM="$(command -v chromium)" node e2e/run.mjs
 
 # Start what the tests use, unless it is up: PostgreSQL, Redis, and an S3
 # server (s3s-fs, a real S3 implementation on a local folder, installed once);
@@ -63,17 +67,6 @@ chromium:
             || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y --no-install-recommends chromium >/dev/null; }
     fi
     chromium --version
-
-# The web app's component tests (Vitest) and its end-to-end tests in
-# headless Chromium against the real server.
-test-web: web chromium
-    #!/usr/bin/env bash
-    set -euo pipefail
-    cargo build --locked -p cabinet-api --bin cabinet
-    bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/cabinet"
-    cd apps/web
-    npm test
-    CABINET_BIN="$bin" CHROMIUM="$(command -v chromium)" node e2e/run.mjs
 
 # Install pdftoppm (Debian's poppler-utils) for PDF thumbnails, unless present.
 renderer:

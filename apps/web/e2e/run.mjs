@@ -5,7 +5,8 @@
 //
 //   CABINET_BIN=path/to/cabinet CHROMIUM=/usr/bin/chromium node e2e/run.mjs
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { appendFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +18,8 @@ const root = resolve(here, "../../..");
 const binary = process.env.CABINET_BIN ?? join(root, "target/debug/cabinet");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const shots = join(root, "docs/screenshots");
+// The server's log, for reading after a failure.
+const serverLog = join(tmpdir(), "cabinet-e2e-server.log");
 
 /** Starts `cabinet serve` and resolves with its base URL once it listens. */
 function startServer(data, env = {}) {
@@ -36,6 +39,7 @@ function startServer(data, env = {}) {
   return new Promise((resolvePort, reject) => {
     let buffer = "";
     server.stdout.on("data", (chunk) => {
+      appendFileSync(serverLog, chunk);
       buffer += chunk;
       let at;
       while ((at = buffer.indexOf("\n")) >= 0) {
@@ -57,9 +61,14 @@ function startServer(data, env = {}) {
 
 async function main() {
   mkdirSync(shots, { recursive: true });
+  writeFileSync(serverLog, "");
   const data = mkdtempSync(join(tmpdir(), "cabinet-e2e-"));
-  // Access tokens live 4 seconds here, so the refresh path is exercised.
-  const { server, base } = await startServer(data, { CABINET__AUTH__ACCESS_TTL: "4" });
+  // Access tokens live 4 seconds here (no clock skew allowed), so the
+  // refresh path is exercised.
+  const { server, base } = await startServer(data, {
+    CABINET__AUTH__ACCESS_TTL: "4",
+    CABINET__AUTH__CLOCK_SKEW_SECS: "0",
+  });
   const browser = await chromium.launch({ executablePath: browserPath, headless: true });
   let failed = 0;
   try {
@@ -71,11 +80,22 @@ async function main() {
       } catch (error) {
         failed += 1;
         console.log(`FAIL ${name}: ${error.stack ?? error}`);
+        // What each open page showed when it failed.
+        let n = 0;
+        for (const context of browser.contexts()) {
+          for (const page of context.pages()) {
+            n += 1;
+            const path = join(tmpdir(), `cabinet-e2e-failure-${failed}-${n}.png`);
+            await page.screenshot({ path }).catch(() => undefined);
+            console.log(`     page ${page.url()} → ${path}`);
+          }
+        }
       }
     }
   } finally {
     await browser.close();
     server.kill("SIGTERM");
+    await once(server, "exit");
     rmSync(data, { recursive: true, force: true });
   }
   console.log(`${scenarios.length - failed} passed, ${failed} failed`);

@@ -120,13 +120,15 @@ export const scenarios = [
       await page.getByLabel("Search documents").fill("quarterly budget");
       await page.getByLabel("Search documents").press("Enter");
       // Extraction runs in the background; search again until it is indexed.
+      const hit = page.getByRole("list", { name: "Results" }).getByRole("link", { name: "sample.pdf" });
       for (let i = 0; i < 40; i += 1) {
-        if (await page.getByRole("link", { name: "sample.pdf" }).count()) break;
+        await page.getByRole("list", { name: "Results" }).or(page.getByText("Nothing found")).waitFor();
+        if (await hit.count()) break;
         await page.waitForTimeout(500);
         await page.reload();
       }
-      await page.getByRole("link", { name: "sample.pdf" }).waitFor();
-      const highlighted = await page.locator("mark").allTextContents();
+      await hit.waitFor();
+      const highlighted = await page.getByRole("list", { name: "Results" }).locator("mark").allTextContents();
       assert.ok(highlighted.some((m) => /quarterly|budget/i.test(m)), `highlights: ${highlighted}`);
       await page.screenshot({ path: join(shots, "search.png") });
     },
@@ -194,9 +196,10 @@ export const scenarios = [
       page.on("request", (r) => r.url().endsWith("/api/v1/auth/refresh") && refreshes.push(r.url()));
       // Access tokens live 4 s in this run.
       await page.waitForTimeout(5_000);
-      await page.getByRole("link", { name: "Trash" }).click();
-      await page.getByRole("heading", { name: "Trash" }).waitFor();
-      await page.getByRole("link", { name: "Files" }).click();
+      // Nothing cached answers this: the request meets the expired token.
+      await page.getByLabel("Search documents").fill("quinces");
+      await page.getByLabel("Search documents").press("Enter");
+      await page.getByRole("heading", { name: "Search" }).waitFor();
       await page.getByRole("link", { name: "harvest.txt" }).waitFor();
       assert.ok(refreshes.length >= 1, "the expired token was refreshed");
       assert.equal(new URL(page.url()).pathname.startsWith("/sign-in"), false);

@@ -13,8 +13,6 @@ use uuid::Uuid;
 /// The `typ` header of access tokens (RFC 9068), so no other JWT Cabinet might
 /// issue can pass as one.
 const ACCESS_TOKEN_TYPE: &str = "at+jwt";
-/// Clock skew tolerated on `exp`, `nbf` and `iat`.
-const LEEWAY_SECONDS: u64 = 30;
 
 /// One signing key.
 #[derive(Clone)]
@@ -41,6 +39,8 @@ pub struct JwtSettings {
     /// Every key that verifies; the first one signs. Keeping an old key here
     /// for one access-token lifetime rotates keys without signing anyone out.
     pub keys: Vec<JwtKey>,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+    pub leeway_secs: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -90,7 +90,7 @@ impl JwtCodec {
             .map(|k| (k.id.clone(), DecodingKey::from_secret(k.secret.expose_secret().as_bytes())))
             .collect();
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = LEEWAY_SECONDS;
+        validation.leeway = settings.leeway_secs;
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.set_issuer(&[&settings.issuer]);
@@ -161,7 +161,8 @@ mod tests {
     }
 
     fn codec(keys: Vec<JwtKey>) -> JwtCodec {
-        JwtCodec::new(JwtSettings { issuer: "cabinet".into(), audience: "cabinet-api".into(), keys }).expect("codec")
+        JwtCodec::new(JwtSettings { issuer: "cabinet".into(), audience: "cabinet-api".into(), keys, leeway_secs: 30 })
+            .expect("codec")
     }
 
     fn claims(exp_in: TimeDelta) -> AccessClaims {
@@ -234,8 +235,12 @@ mod tests {
 
     #[test]
     fn short_keys_are_refused_at_start() {
-        let err =
-            JwtCodec::new(JwtSettings { issuer: "i".into(), audience: "a".into(), keys: vec![key("k", "short")] });
+        let err = JwtCodec::new(JwtSettings {
+            issuer: "i".into(),
+            audience: "a".into(),
+            keys: vec![key("k", "short")],
+            leeway_secs: 30,
+        });
         assert!(err.is_err());
     }
 }

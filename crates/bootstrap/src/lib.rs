@@ -143,6 +143,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         issuer: auth_cfg.issuer.clone(),
         audience: auth_cfg.audience.clone(),
         keys: signing_keys(&settings)?,
+        leeway_secs: auth_cfg.clock_skew_secs,
     })?;
     let hasher: Arc<dyn PasswordHasher> = Arc::new(Argon2Hasher::new(HasherLimits {
         concurrency: auth_cfg.hasher_concurrency,

@@ -284,6 +284,8 @@ pub struct AuthConfig {
     pub audience: String,
     /// Access token lifetime in seconds.
     pub access_ttl: u64,
+    /// Seconds of clock skew tolerated when checking token times.
+    pub clock_skew_secs: u64,
     /// Seconds a refresh token may go unused.
     pub refresh_idle_ttl: u64,
     /// Absolute session lifetime in seconds.
