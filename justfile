@@ -56,6 +56,12 @@ services: s3 renderer
 web:
     cd apps/web && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
+# Run the end-to-end tests and keep their screenshots in docs/screenshots.
+screenshots: web chromium
+    cargo build --locked -p cabinet-api --bin cabinet
+    cd apps/web && CABINET_E2E_SCREENSHOTS="$PWD/../../docs/screenshots" \
+        CABINET_BIN="${CARGO_TARGET_DIR:-$PWD/../../target}/debug/cabinet" CHROMIUM="$(command -v chromium)" node e2e/run.mjs
+
 # Install Debian's Chromium for the browser tests, unless present.
 chromium:
     #!/usr/bin/env bash

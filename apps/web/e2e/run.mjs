@@ -17,7 +17,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
 const binary = process.env.CABINET_BIN ?? join(root, "target/debug/cabinet");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const shots = join(root, "docs/screenshots");
+const shots = process.env.CABINET_E2E_SCREENSHOTS ?? join(tmpdir(), "cabinet-e2e-screenshots");
 // The server's log, for reading after a failure.
 const serverLog = join(tmpdir(), "cabinet-e2e-server.log");
 
