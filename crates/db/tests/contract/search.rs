@@ -5,7 +5,7 @@
 
 use cabinet_domain::model::{SearchFilters, SearchPage, SearchQuery, TextStatus};
 use cabinet_domain::ports::{ContentRecord, ContentRepository as _, Projections as _, SearchIndex as _};
-use cabinet_domain::{DocumentId, services::VersionRef};
+use cabinet_domain::DocumentId;
 
 use super::*;
 
@@ -260,7 +260,6 @@ async fn a_version_is_processed_once_and_only_while_it_exists(db: &Database) {
     let doc = indexed(db, &ws, ws.root_folder_id, Doc { name: "pic", text: "", ..Doc::default() }).await;
     let repo = db.content();
     let key = BlobKey::new(format!("workspaces/{}/objects/thumb", ws.id));
-    let target = VersionRef { workspace_id: ws.id, document_id: doc.id, version: 1 };
     let again = ContentRecord { text_status: TextStatus::Unsupported, text: "", detail: None, thumbnail: Some(&key) };
     let processed = event(EventPayload::VersionProcessed {
         workspace_id: ws.id,
@@ -277,7 +276,6 @@ async fn a_version_is_processed_once_and_only_while_it_exists(db: &Database) {
     assert_eq!((stored.text_status, stored.thumbnail), (TextStatus::Extracted, None));
     assert!(repo.get(other.id, doc.id, 1).await.expect("read").is_none(), "not across workspaces");
     assert_eq!(events_of_type(db, "document.version_processed.v1").await, 1);
-    let _ = target;
 }
 
 contract!(

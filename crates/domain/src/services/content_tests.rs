@@ -56,8 +56,8 @@ fn no_members() -> Arc<crate::ports::MockWorkspaceRepository> {
     Arc::new(crate::ports::MockWorkspaceRepository::new())
 }
 
-/// A version of `t` whose content is stored and reads as `abc`, analysed as `analysis`.
-fn expect_analysed(m: &mut Mocks, t: VersionRef, analysis: Analysis) {
+/// A version whose content is stored and reads as `abc`, analysed as `analysis`.
+fn expect_analysed(m: &mut Mocks, analysis: Analysis) {
     m.content.expect_get().returning(|_, _, _| Ok(None));
     m.documents.expect_version().returning(move |_, doc, n| Ok(Some(testkit::version(doc, n, "report.png"))));
     m.documents
@@ -72,7 +72,6 @@ fn expect_analysed(m: &mut Mocks, t: VersionRef, analysis: Analysis) {
         .withf(|_, s| s.filename == "report.png" && s.size == 3)
         .times(1)
         .returning(move |_, _| Ok(analysis.clone()));
-    let _ = t;
 }
 
 fn with_thumbnail() -> Analysis {
@@ -103,7 +102,7 @@ fn expect_thumbnail_written(m: &mut Mocks) {
 fn a_version_is_analysed_and_recorded_with_its_thumbnail_and_event() {
     let t = target();
     let mut m = Mocks::new();
-    expect_analysed(&mut m, t, with_thumbnail());
+    expect_analysed(&mut m, with_thumbnail());
     expect_thumbnail_written(&mut m);
     m.content
         .expect_record()
@@ -135,7 +134,7 @@ fn a_version_is_analysed_and_recorded_with_its_thumbnail_and_event() {
 fn a_thumbnail_whose_version_went_away_meanwhile_is_deleted() {
     let t = target();
     let mut m = Mocks::new();
-    expect_analysed(&mut m, t, with_thumbnail());
+    expect_analysed(&mut m, with_thumbnail());
     expect_thumbnail_written(&mut m);
     m.content.expect_record().times(1).returning(|_, _, _, _, _, _| Ok(false));
     m.blobs.expect_delete().withf(|k| k.as_str().ends_with("/thumb")).times(1).returning(|_| Ok(()));
@@ -149,7 +148,7 @@ fn an_unreadable_file_is_recorded_with_its_reason_and_no_thumbnail() {
     let t = target();
     let mut m = Mocks::new();
     let refused = Analysis::without_text(TextStatus::Refused, Some("declares 10 GB".to_owned()));
-    expect_analysed(&mut m, t, refused);
+    expect_analysed(&mut m, refused);
     m.blobs.expect_allocate().never();
     m.content
         .expect_record()
