@@ -3,9 +3,9 @@
 //! recorded as processing records it, and the projections catch up, as the
 //! worker does; then the index is asked.
 
+use cabinet_domain::DocumentId;
 use cabinet_domain::model::{SearchFilters, SearchPage, SearchQuery, TextStatus};
 use cabinet_domain::ports::{ContentRecord, ContentRepository as _, Projections as _, SearchIndex as _};
-use cabinet_domain::DocumentId;
 
 use super::*;
 
