@@ -155,6 +155,43 @@ export const scenarios = [
     },
   ],
   [
+    "folders: create, bulk move by dialog, move by drag and drop, bulk delete",
+    async () => {
+      const { page } = state.owner;
+      await page.goto(state.workspaceUrl);
+      for (const name of ["Archive", "Inbox"]) {
+        await page.getByRole("button", { name: "New folder" }).click();
+        await page.getByLabel("Folder name").fill(name);
+        await page.getByRole("button", { name: "Create" }).click();
+        await page.getByRole("link", { name }).waitFor();
+      }
+      await upload(page, "memo-1.txt", "first memo");
+      await upload(page, "memo-2.txt", "second memo");
+      // Both memos into Archive, through the selection bar and the dialog.
+      await page.getByLabel("Select memo-1.txt").check();
+      await page.getByLabel("Select memo-2.txt").check();
+      await page.getByRole("region", { name: "Selection" }).getByRole("button", { name: "Move…" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Archive" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Move here" }).click();
+      await page.getByRole("link", { name: "memo-1.txt" }).waitFor({ state: "detached" });
+      assert.equal(await page.getByRole("link", { name: "memo-2.txt" }).count(), 0);
+      // Inbox dragged onto Archive.
+      await page.getByRole("link", { name: "Inbox" }).dragTo(page.getByRole("link", { name: "Archive" }));
+      await page.getByRole("link", { name: "Inbox" }).waitFor({ state: "detached" });
+      await page.getByRole("link", { name: "Archive" }).click();
+      for (const name of ["Inbox", "memo-1.txt", "memo-2.txt"]) {
+        await page.getByRole("link", { name }).waitFor();
+      }
+      // Both memos to the trash at once.
+      await page.getByLabel("Select memo-1.txt").check();
+      await page.getByLabel("Select memo-2.txt").check();
+      await page.getByRole("region", { name: "Selection" }).getByRole("button", { name: "Move to trash" }).click();
+      await page.getByRole("link", { name: "memo-2.txt" }).waitFor({ state: "detached" });
+      assert.equal(await page.getByRole("link", { name: "memo-1.txt" }).count(), 0);
+      await page.getByRole("link", { name: "Inbox" }).waitFor();
+    },
+  ],
+  [
     "a viewer cannot delete",
     async ({ browser }) => {
       const viewer = await signUp(browser, base(state), "Vic Viewer", "vic@example.com");
