@@ -1,9 +1,8 @@
 import { api } from "../api/client";
 
-/** Downloads authenticated content under `filename`. */
-export async function download(path: string, filename: string): Promise<void> {
-  const response = await api.get<Blob>(path, { responseType: "blob" });
-  const url = URL.createObjectURL(response.data);
+/** Hands `blob` to the browser as a download named `filename`. */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
   link.download = filename;
@@ -11,4 +10,10 @@ export async function download(path: string, filename: string): Promise<void> {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Downloads authenticated content under `filename`. */
+export async function download(path: string, filename: string): Promise<void> {
+  const response = await api.get<Blob>(path, { responseType: "blob" });
+  saveBlob(response.data, filename);
 }

@@ -6,6 +6,7 @@ import { useParams } from "react-router-dom";
 import { problemMessage, toProblem } from "../api/problem";
 import type { PublicShare } from "../api/types";
 import { Button, ErrorMessage, Skeleton, TextField } from "../components/ui";
+import { saveBlob } from "../lib/download";
 import { formatBytes, formatDate } from "../lib/format";
 
 export default function SharePage() {
@@ -49,14 +50,7 @@ export default function SharePage() {
         responseType: "blob",
         headers: password ? { "x-share-password": password } : {},
       });
-      const url = URL.createObjectURL(response.data);
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = share.filename;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveBlob(response.data, share.filename);
       void open(password || undefined);
     } catch (e) {
       // A blob response hides the problem document; read it back.
