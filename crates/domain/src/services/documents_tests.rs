@@ -91,36 +91,11 @@ fn upload_as(
 }
 
 fn document(ws: WorkspaceId, current: u32) -> Document {
-    Document {
-        id: DocumentId::from_uuid(Uuid::new_v4()),
-        workspace_id: ws,
-        folder_id: FolderId::from_uuid(Uuid::new_v4()),
-        name: ItemName::parse("a.txt").expect("name"),
-        current_version: current,
-        size: 3,
-        content_type: OPAQUE_CONTENT_TYPE.into(),
-        description: String::new(),
-        tags: vec![],
-        metadata: std::collections::BTreeMap::new(),
-        revision: 1,
-        created_by: None,
-        created_at: now(),
-        updated_at: now(),
-    }
+    testkit::document(ws, DocumentId::from_uuid(Uuid::new_v4()), current, "a.txt")
 }
 
 fn version(doc: DocumentId, number: u32) -> DocumentVersion {
-    DocumentVersion {
-        document_id: doc,
-        number,
-        sha256: Sha256::parse(DIGEST).expect("digest"),
-        size: 3,
-        content_type: OPAQUE_CONTENT_TYPE.into(),
-        filename: ItemName::parse("a.txt").expect("name"),
-        author: None,
-        note: None,
-        created_at: now(),
-    }
+    testkit::version(doc, number, "a.txt")
 }
 
 #[test]

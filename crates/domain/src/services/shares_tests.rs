@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
-use crate::model::{ItemName, LinkGone, PasswordHash, TokenHash};
+use crate::model::{LinkGone, PasswordHash, TokenHash};
 use crate::ports::{
     Counter, MockBlobStore, MockDocumentRepository, MockPasswordHasher, MockRateLimiter, MockSecretGenerator,
     MockShareLinkRepository, MockWorkspaceRepository,
@@ -62,36 +62,11 @@ fn ids() -> (WorkspaceId, UserId, DocumentId) {
 }
 
 fn document(ws: WorkspaceId, id: DocumentId) -> Document {
-    Document {
-        id,
-        workspace_id: ws,
-        folder_id: crate::FolderId::from_uuid(Uuid::new_v4()),
-        name: ItemName::parse("report.pdf").expect("name"),
-        current_version: 2,
-        size: 3,
-        content_type: "application/pdf".into(),
-        description: String::new(),
-        tags: vec![],
-        metadata: std::collections::BTreeMap::new(),
-        revision: 1,
-        created_by: None,
-        created_at: now(),
-        updated_at: now(),
-    }
+    Document { content_type: "application/pdf".into(), ..testkit::document(ws, id, 2, "report.pdf") }
 }
 
 fn version(doc: DocumentId, number: u32) -> DocumentVersion {
-    DocumentVersion {
-        document_id: doc,
-        number,
-        sha256: Sha256::parse(DIGEST).expect("digest"),
-        size: 3,
-        content_type: "application/pdf".into(),
-        filename: ItemName::parse("report.pdf").expect("name"),
-        author: None,
-        note: None,
-        created_at: now(),
-    }
+    DocumentVersion { content_type: "application/pdf".into(), ..testkit::version(doc, number, "report.pdf") }
 }
 
 fn link(ws: WorkspaceId, doc: DocumentId) -> ShareLink {
