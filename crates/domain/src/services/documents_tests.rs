@@ -9,7 +9,7 @@ use crate::Role;
 use crate::ports::{MockBlobStore, MockDocumentRepository, MockWorkspaceRepository};
 use crate::services::testkit::{self, block_on, membership, now, user_actor};
 
-const DIGEST: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+const DIGEST: &str = testkit::ABC_DIGEST;
 
 fn ids() -> (WorkspaceId, crate::UserId) {
     (WorkspaceId::from_uuid(Uuid::new_v4()), crate::UserId::from_uuid(Uuid::new_v4()))

@@ -13,7 +13,7 @@ use crate::ports::{
 use crate::services::testkit::{self, block_on, membership, now, user_actor};
 use crate::{Origin, UserId};
 
-const DIGEST: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+const DIGEST: &str = testkit::ABC_DIGEST;
 const TOKEN: &str = "cabs_secret";
 
 struct Mocks {
