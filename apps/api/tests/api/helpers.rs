@@ -51,6 +51,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.database.max_connections = 5;
     // Workers started by tests analyse files with the real `cabinet extract`.
     settings.extract.program = env!("CARGO_BIN_EXE_cabinet").into();
+    // The built web app, as `cabinet serve` finds it from the repository root.
+    settings.http.web_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist");
     let mut database = None;
     let mut database_url = format!("sqlite://{}?mode=rw", data.path().join("cabinet.db").display());
     if postgres_selected() {
