@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use actix_web::dev::HttpServiceFactory;
+use actix_web::dev::{HttpServiceFactory, RequestHead};
 use actix_web::http::{Method, header};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
@@ -56,26 +56,24 @@ impl WebApp {
 }
 
 /// Whether a request is a browser asking for a page (not `fetch` for JSON).
-pub fn wants_page(req: &HttpRequest) -> bool {
-    (req.method() == Method::GET || req.method() == Method::HEAD)
-        && req
+fn asks_for_page(head: &RequestHead) -> bool {
+    (head.method == Method::GET || head.method == Method::HEAD)
+        && head
             .headers()
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"))
 }
 
+/// Whether a request is a browser asking for a page.
+#[must_use]
+pub fn wants_page(req: &HttpRequest) -> bool {
+    asks_for_page(req.head())
+}
+
 /// A guard for routes a browser navigates to but scripts call for JSON.
 pub fn page_guard() -> impl guard::Guard {
-    guard::fn_guard(|ctx| {
-        (ctx.head().method == Method::GET || ctx.head().method == Method::HEAD)
-            && ctx
-                .head()
-                .headers()
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|accept| accept.contains("text/html"))
-    })
+    guard::fn_guard(|ctx| asks_for_page(ctx.head()))
 }
 
 /// Serves `index.html` for a page request.

@@ -88,12 +88,6 @@ impl SandboxAnalyzer {
         Self { options }
     }
 
-    /// Whether PDFs get thumbnails.
-    #[must_use]
-    pub fn renders_pdfs(&self) -> bool {
-        self.options.pdf_renderer.is_some()
-    }
-
     fn read_findings(&self, scratch: &Path) -> DomainResult<Option<Analysis>> {
         let result = scratch.join(RESULT_FILE);
         let Ok(meta) = std::fs::metadata(&result) else { return Ok(None) };
