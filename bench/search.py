@@ -76,7 +76,6 @@ def documents(count):
         n = rng.randint(80, 240)
         body = " ".join(rng.choices(words, cum_weights=cumulative, k=n))
         yield f"note-{i:06d}.txt", f"{body}\nref{i:06d}\n"
-    return words
 
 
 def queries(words):
