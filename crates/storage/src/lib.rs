@@ -175,8 +175,12 @@ const FILE_READS_AHEAD: usize = 3;
 /// Streams `range` of a local file in [`FILE_READ_CHUNK`] pieces, read at
 /// their offsets on the blocking pool (the runtime never waits on the disk),
 /// a few ahead of the piece being sent.
+///
+/// Each buffer is allocated here, on the thread that sends and frees it, not
+/// on whichever blocking thread reads: glibc keeps freed memory in the arena
+/// of the thread that allocated it, and buffers spread over every blocking
+/// thread's arena stay resident long after the download.
 fn file_stream(file: std::fs::File, range: std::ops::Range<u64>) -> ByteStream {
-    use std::os::unix::fs::FileExt as _;
     let file = Arc::new(file);
     let (start, end) = (range.start, range.end);
     let offsets = (start..end).step_by(usize::try_from(FILE_READ_CHUNK).unwrap_or(usize::MAX));
@@ -184,18 +188,31 @@ fn file_stream(file: std::fs::File, range: std::ops::Range<u64>) -> ByteStream {
         .map(move |offset| {
             let file = file.clone();
             let want = usize::try_from((end - offset).min(FILE_READ_CHUNK)).unwrap_or(usize::MAX);
+            let buffer = Vec::with_capacity(want);
             async move {
-                tokio::task::spawn_blocking(move || {
-                    let mut buffer = vec![0; want];
-                    file.read_exact_at(&mut buffer, offset)?;
-                    Ok(Bytes::from(buffer))
-                })
-                .await
-                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+                tokio::task::spawn_blocking(move || read_at(&file, offset, buffer))
+                    .await
+                    .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
             }
         })
         .buffered(FILE_READS_AHEAD)
         .boxed()
+}
+
+/// Fills `buffer` (empty, its capacity the bytes wanted) from `offset`.
+/// The buffer is never zero-filled first: a download touches each byte once,
+/// in the copy from the page cache.
+fn read_at(file: &std::fs::File, offset: u64, mut buffer: Vec<u8>) -> std::io::Result<Bytes> {
+    let want = buffer.capacity();
+    while buffer.len() < want {
+        let at = offset + buffer.len() as u64;
+        match rustix::io::pread(file, rustix::buffer::spare_capacity(&mut buffer), at) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(_) | Err(rustix::io::Errno::INTR) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(Bytes::from(buffer))
 }
 
 #[async_trait]

@@ -66,6 +66,15 @@ async fn large_content_streams_through_multipart(store: &dyn BlobStore) {
     let back = read_all(store, &stored.key, None).await;
     assert_eq!(back.len(), data.len());
     assert!(back == data, "content survives a multipart round trip");
+    // Ranges that start, end or span the pieces a store reads in.
+    let size = data.len() as u64;
+    for (start, end) in [(0, (1 << 20) - 1), ((1 << 20) - 7, (3 << 20) + 9), (5 << 20, size - 1), (size - 1, size - 1)]
+    {
+        let range = ByteRange::within(start, end, size).expect("range");
+        let got = read_all(store, &stored.key, Some(range)).await;
+        let want = &data[usize::try_from(start).expect("offset")..=usize::try_from(end).expect("offset")];
+        assert!(got == want, "range {start}-{end} returns exactly its bytes");
+    }
 }
 
 async fn empty_content_is_content_too(store: &dyn BlobStore) {
