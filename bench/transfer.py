@@ -9,11 +9,15 @@ transfers. The direct baseline writes and reads the same bytes in the same
 folder (local) or with signed S3 requests to the same bucket (curl
 --aws-sigv4 for a single PUT and GET, and boto3's default multipart upload,
 which is how S3 clients write large files). Reads are measured twice: from the page cache ("warm") and,
-where the kernel lets us drop it (root), from the disk ("cold"). Reports
-throughput as ratios to the baseline measured in the same run, and the
-server's peak RSS growth (sampled from /proc).
+where the kernel lets us drop it (root), from the disk ("cold"). On the
+local store, a minimal sendfile(2) server fetched by the same curl gives the
+ceiling of any HTTP download of the same file. Each round measures both
+sides, in alternating order, on new content; the report gives median
+throughputs over the rounds, the median of the per-round ratios to the
+baseline (and each round's ratio, to show the spread), and the server's peak
+RSS growth (sampled from /proc).
 
-    python3 bench/transfer.py [--size-mib 1024] [--store local|s3] [--binary PATH]
+    python3 bench/transfer.py [--size-mib 1024] [--rounds 3] [--store local|s3] [--binary PATH]
 """
 
 import argparse
@@ -120,9 +124,18 @@ def read_all(path):
             pass
 
 
+def median(values):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--binary", default=None)
     parser.add_argument("--store", choices=["local", "s3"], default="local")
     args = parser.parse_args()
@@ -150,93 +163,139 @@ def main():
                 "CABINET__STORAGE__S3__ALLOW_HTTP": "true",
             })
         server, base = start_server(binary, env)
+        rounds = []
         try:
             token, ws = bench_user(base)
             auth = f"authorization: Bearer {token}"
-
-            # The direct baseline: the same bytes into and out of the same
-            # store, measured before and after the API transfers; the faster
-            # of the two is kept, so the ratio is never flattered by a slow
-            # baseline.
             blobs = data / "blobs"
             blobs.mkdir(parents=True, exist_ok=True)
             key = f"{S3['endpoint']}/{S3['bucket']}/bench-direct-{os.getpid()}.bin"
+            client = s3_client() if args.store == "s3" else None
+            idle = rss_kib(server.pid)
+
+            def fresh_source():
+                # New leading bytes each round: every upload is new content,
+                # never deduplicated against the last one.
+                with open(source, "r+b") as f:
+                    f.write(os.urandom(CHUNK))
+                os.sync()  # each write starts without dirty pages from the last
+                read_all(source)  # and reads its source from memory
 
             def direct():
-                os.sync()  # each write starts without dirty pages from the last
-                read_all(source)  # and reads its source from memory, as the API upload does
+                """The same bytes into and out of the same store, without Cabinet."""
+                fresh_source()
                 if args.store == "s3":
-                    write = s3_curl("-T", str(source), key)
-                    warm = s3_curl(key)
-                    cold = s3_curl(key) if drop_caches() else None
+                    found = {"write": s3_curl("-T", str(source), key), "warm": s3_curl(key)}
+                    found["cold"] = s3_curl(key) if drop_caches() else None
                     s3_curl("-X", "DELETE", key)
-                    os.sync()
-                    read_all(source)
-                    multipart = multipart_put(client, source, key.rsplit("/", 1)[1])
+                    fresh_source()
+                    found["multipart"] = multipart_put(client, source, key.rsplit("/", 1)[1])
                     s3_curl("-X", "DELETE", key)
-                    return write, warm, cold, multipart
-                write = timed(lambda: copy(source, blobs / "direct.bin"))
-                warm = timed(lambda: read_all(blobs / "direct.bin"))
-                cold = timed(lambda: read_all(blobs / "direct.bin")) if drop_caches() else None
+                    return found
+                found = {"write": timed(lambda: copy(source, blobs / "direct.bin")),
+                         "warm": timed(lambda: read_all(blobs / "direct.bin"))}
+                found["cold"] = timed(lambda: read_all(blobs / "direct.bin")) if drop_caches() else None
                 (blobs / "direct.bin").unlink()
-                return write, warm, cold, None
+                return found
 
-            client = s3_client() if args.store == "s3" else None
-            first = direct()
+            def through_api(n):
+                fresh_source()
+                name = f"big-{n}.bin"
+                before_upload = rss_kib(server.pid)
+                sampler = Sampler(server.pid)
+                sampler.start()
+                upload_url = f"{base}/api/v1/workspaces/{ws['id']}/folders/{ws['root_folder_id']}/documents?name={name}"
+                found = {"upload": curl("-X", "POST", "-H", auth, "-H", "content-type: application/octet-stream",
+                                        "-T", str(source), upload_url),
+                         "upload_peak": sampler.stop()}
+                found["upload_growth"] = found["upload_peak"] - before_upload
+                children = api(base, "GET", f"/api/v1/workspaces/{ws['id']}/folders/{ws['root_folder_id']}/children",
+                               token)
+                doc_id = next(item["id"] for item in children["items"] if item["name"] == name)
+                content_url = f"{base}/api/v1/workspaces/{ws['id']}/documents/{doc_id}/content"
+                before_download = rss_kib(server.pid)
+                sampler = Sampler(server.pid)
+                sampler.start()
+                found["warm"] = curl("-H", auth, content_url)
+                found["download_peak"] = sampler.stop()
+                found["download_growth"] = found["download_peak"] - before_download
+                found["cold"] = curl("-H", auth, content_url) if drop_caches() else None
+                if args.store == "local":
+                    stored = max((p for p in (blobs / "workspaces").rglob("*") if p.is_file()),
+                                 key=lambda p: p.stat().st_mtime)
+                    read_all(stored)
+                    found["sendfile_warm"] = sendfile_reference(stored)
+                    found["sendfile_cold"] = sendfile_reference(stored) if drop_caches() else None
+                return found
 
-            idle = rss_kib(server.pid)
-            sampler = Sampler(server.pid)
-            sampler.start()
-            upload_url = f"{base}/api/v1/workspaces/{ws['id']}/folders/{ws['root_folder_id']}/documents?name=big.bin"
-            os.sync()
-            read_all(source)
-            log("uploading through the API")
-            api_upload = curl("-X", "POST", "-H", auth, "-H", "content-type: application/octet-stream",
-                              "-T", str(source), upload_url)
-            upload_peak = sampler.stop()
-            doc = api(base, "GET", f"/api/v1/workspaces/{ws['id']}/folders/{ws['root_folder_id']}/children", token)
-            doc_id = doc["items"][0]["id"]
-            sampler = Sampler(server.pid)
-            sampler.start()
-            content_url = f"{base}/api/v1/workspaces/{ws['id']}/documents/{doc_id}/content"
-            log("downloading through the API")
-            api_download = curl("-H", auth, content_url)
-            download_peak = sampler.stop()
-            api_cold = curl("-H", auth, content_url) if drop_caches() else None
-            reference = None
-            if args.store == "local":
-                stored = next(p for p in (data / "blobs" / "workspaces").rglob("*") if p.is_file())
-                read_all(stored)
-                reference = min(sendfile_reference(stored), sendfile_reference(stored))
-            second = direct()
-            direct_write = min(first[0], second[0])
-            direct_read = min(first[1], second[1])
-            direct_cold = min(first[2], second[2]) if first[2] and second[2] else None
-            direct_multipart = min(first[3], second[3]) if first[3] and second[3] else None
+            # Rounds alternate which side goes first, so neither always
+            # inherits the other's dirty pages or freed blocks.
+            for n in range(args.rounds):
+                log(f"round {n + 1} of {args.rounds}")
+                if n % 2 == 0:
+                    baseline, measured = direct(), through_api(n)
+                else:
+                    measured, baseline = through_api(n), direct()
+                rounds.append((baseline, measured))
         finally:
             server.terminate()
             server.wait(timeout=60)
 
     mib = size / (1024 * 1024)
+
+    def rate(side, field):
+        took = median(r[side][field] for r in rounds) if rounds[0][side].get(field) else None
+        return round(mib / took, 1) if took else None
+
+    def ratio(direct_field, api_field):
+        """Median over rounds of the time the baseline took over the time Cabinet took."""
+        per_round = [r[0][direct_field] / r[1][api_field] for r in rounds
+                     if r[0].get(direct_field) and r[1].get(api_field)]
+        return (round(median(per_round), 2), [round(x, 2) for x in per_round]) if per_round else (None, [])
+
+    def vs_sendfile(field):
+        per_round = [r[1][f"sendfile_{field}"] / r[1][field] for r in rounds if r[1].get(f"sendfile_{field}")]
+        return (round(median(per_round), 2), [round(x, 2) for x in per_round]) if per_round else (None, [])
+
+    upload_ratio, upload_rounds = ratio("write", "upload")
+    multipart_ratio, multipart_rounds = ratio("multipart", "upload")
+    warm_ratio, warm_rounds = ratio("warm", "warm")
+    cold_ratio, cold_rounds = ratio("cold", "cold")
+    warm_sendfile, warm_sendfile_rounds = vs_sendfile("warm")
+    cold_sendfile, cold_sendfile_rounds = vs_sendfile("cold")
     result = {
         "store": args.store,
         "size_mib": args.size_mib,
-        "direct_write_mib_s": round(mib / direct_write, 1),
-        "api_upload_mib_s": round(mib / api_upload, 1),
-        "upload_ratio": round(direct_write / api_upload, 2),
-        "direct_multipart_write_mib_s": round(mib / direct_multipart, 1) if direct_multipart else None,
-        "upload_ratio_to_multipart": round(direct_multipart / api_upload, 2) if direct_multipart else None,
-        "direct_read_mib_s": round(mib / direct_read, 1),
-        "api_download_mib_s": round(mib / api_download, 1),
-        "download_ratio": round(direct_read / api_download, 2),
-        "sendfile_reference_mib_s": round(mib / reference, 1) if reference else None,
-        "download_ratio_to_sendfile": round(reference / api_download, 2) if reference else None,
-        "direct_cold_read_mib_s": round(mib / direct_cold, 1) if direct_cold else None,
-        "api_cold_download_mib_s": round(mib / api_cold, 1) if api_cold else None,
-        "cold_download_ratio": round(direct_cold / api_cold, 2) if direct_cold and api_cold else None,
+        "rounds": args.rounds,
+        "direct_write_mib_s": rate(0, "write"),
+        "api_upload_mib_s": rate(1, "upload"),
+        "upload_ratio": upload_ratio,
+        "upload_ratio_per_round": upload_rounds,
+        "direct_multipart_write_mib_s": rate(0, "multipart"),
+        "upload_ratio_to_multipart": multipart_ratio,
+        "upload_ratio_to_multipart_per_round": multipart_rounds,
+        "direct_read_mib_s": rate(0, "warm"),
+        "api_download_mib_s": rate(1, "warm"),
+        "download_ratio": warm_ratio,
+        "download_ratio_per_round": warm_rounds,
+        "sendfile_reference_mib_s": rate(1, "sendfile_warm"),
+        "download_ratio_to_sendfile": warm_sendfile,
+        "download_ratio_to_sendfile_per_round": warm_sendfile_rounds,
+        "direct_cold_read_mib_s": rate(0, "cold"),
+        "api_cold_download_mib_s": rate(1, "cold"),
+        "cold_download_ratio": cold_ratio,
+        "cold_download_ratio_per_round": cold_rounds,
+        "sendfile_cold_reference_mib_s": rate(1, "sendfile_cold"),
+        "cold_download_ratio_to_sendfile": cold_sendfile,
+        "cold_download_ratio_to_sendfile_per_round": cold_sendfile_rounds,
         "idle_rss_mib": round(idle / 1024, 1),
-        "upload_peak_rss_growth_mib": round((upload_peak - idle) / 1024, 1),
-        "download_peak_rss_growth_mib": round((download_peak - idle) / 1024, 1),
+        # Growth within one transfer (its peak over the resident set just
+        # before it), and the peak of all rounds over the idle server: what
+        # the allocator keeps between transfers shows in the second.
+        "upload_peak_rss_growth_mib": round(max(r[1]["upload_growth"] for r in rounds) / 1024, 1),
+        "download_peak_rss_growth_mib": round(max(r[1]["download_growth"] for r in rounds) / 1024, 1),
+        "peak_rss_over_idle_mib": round((max(max(r[1]["upload_peak"], r[1]["download_peak"]) for r in rounds) - idle) / 1024,
+                                        1),
     }
     print(json.dumps(result, indent=2))
 
