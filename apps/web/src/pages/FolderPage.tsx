@@ -12,6 +12,7 @@ import { FolderPicker } from "../components/FolderPicker";
 import { Thumbnail } from "../components/Thumbnail";
 import { useUploads } from "../components/uploads";
 import { formatBytes, formatRelative } from "../lib/format";
+import { useAction } from "../lib/useAction";
 
 type View = "list" | "grid";
 const SORTS: Record<string, string> = {
@@ -44,7 +45,7 @@ function Browser({ ws, folderId, canWrite }: { ws: string; folderId: string; can
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [dialog, setDialog] = useState<null | "new-folder" | "move" | "rename">(null);
   const [renaming, setRenaming] = useState<Child | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction(() => invalidate(ws));
   const fileInput = useRef<HTMLInputElement>(null);
   const items = useMemo(() => children.data ?? [], [children.data]);
   const chosen = items.filter((c) => selected.has(c.id));
@@ -59,17 +60,6 @@ function Browser({ ws, folderId, canWrite }: { ws: string; folderId: string; can
     else next.add(id);
     setSelected(next);
   };
-
-  async function run(action: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await action();
-    } catch (e) {
-      setError(e);
-    } finally {
-      await invalidate(ws);
-    }
-  }
 
   const move = (targets: Child[], destination: string) =>
     run(async () => {
@@ -248,23 +238,14 @@ function Browser({ ws, folderId, canWrite }: { ws: string; folderId: string; can
 
 function NewFolderDialog({ open, ws, parent, onClose }: { open: boolean; ws: string; parent: string; onClose: () => void }) {
   const [name, setName] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const invalidate = useInvalidate();
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      await api.post(`/workspaces/${ws}/folders`, { name, parent_id: parent });
-      await invalidate(ws);
-      setName("");
-      setError(null);
-      onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    if (!(await run(() => api.post(`/workspaces/${ws}/folders`, { name, parent_id: parent })))) return;
+    await invalidate(ws);
+    setName("");
+    onClose();
   }
   return (
     <Dialog
@@ -289,7 +270,7 @@ function NewFolderDialog({ open, ws, parent, onClose }: { open: boolean; ws: str
 
 function RenameDialog({ open, ws, item, onClose }: { open: boolean; ws: string; item: Child | null; onClose: () => void }) {
   const [name, setName] = useState("");
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const invalidate = useInvalidate();
   const [shownFor, setShownFor] = useState<string | null>(null);
   if (item && shownFor !== item.id) {
@@ -300,13 +281,9 @@ function RenameDialog({ open, ws, item, onClose }: { open: boolean; ws: string; 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!item) return;
-    try {
-      await api.patch(`/workspaces/${ws}/${isFolder(item) ? "folders" : "documents"}/${item.id}`, { name });
-      await invalidate(ws);
-      onClose();
-    } catch (e) {
-      setError(e);
-    }
+    if (!(await run(() => api.patch(`/workspaces/${ws}/${isFolder(item) ? "folders" : "documents"}/${item.id}`, { name })))) return;
+    await invalidate(ws);
+    onClose();
   }
   return (
     <Dialog
@@ -316,7 +293,7 @@ function RenameDialog({ open, ws, item, onClose }: { open: boolean; ws: string; 
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form="rename" variant="primary">
+          <Button type="submit" form="rename" variant="primary" busy={busy}>
             Rename
           </Button>
         </>

@@ -6,6 +6,7 @@ import { api } from "../api/client";
 import type { ApiKey, Delivery, Role, Webhook } from "../api/types";
 import { Button, Dialog, EmptyState, ErrorMessage, Skeleton, TextField } from "../components/ui";
 import { formatRelative } from "../lib/format";
+import { useAction } from "../lib/useAction";
 
 function Secret({ label, value }: { label: string; value: string }) {
   return (
@@ -25,17 +26,7 @@ function ApiKeys({ ws }: { ws: string }) {
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [secret, setSecret] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  async function act(action: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await action();
-      await queries.invalidateQueries({ queryKey: ["api-keys", ws] });
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const { error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: ["api-keys", ws] }));
 
   function create(event: FormEvent) {
     event.preventDefault();
@@ -159,17 +150,7 @@ function Webhooks({ ws }: { ws: string }) {
   const [url, setUrl] = useState("");
   const [secret, setSecret] = useState<string | null>(null);
   const [viewing, setViewing] = useState<Webhook | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  async function act(action: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await action();
-      await queries.invalidateQueries({ queryKey: ["webhooks", ws] });
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const { error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: ["webhooks", ws] }));
 
   function create(event: FormEvent) {
     event.preventDefault();

@@ -6,6 +6,7 @@ import { api } from "../api/client";
 import { keys, useMembers, useWorkspaces } from "../api/hooks";
 import type { Role } from "../api/types";
 import { Button, ErrorMessage, Skeleton, TextField } from "../components/ui";
+import { useAction } from "../lib/useAction";
 
 const ROLES: Role[] = ["owner", "admin", "editor", "viewer"];
 
@@ -17,17 +18,7 @@ export default function MembersPage() {
   const queries = useQueryClient();
   const [email, setEmail] = useState("");
   const [newRole, setNewRole] = useState<Role>("viewer");
-  const [error, setError] = useState<unknown>(null);
-
-  async function act(action: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await action();
-      await queries.invalidateQueries({ queryKey: keys.members(ws) });
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const { error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: keys.members(ws) }));
 
   function invite(event: FormEvent) {
     event.preventDefault();

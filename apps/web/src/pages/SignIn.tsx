@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router-dom";
 import { useAuth } from "../auth/AuthProvider";
 import { Button, ErrorMessage, TextField } from "../components/ui";
+import { useAction } from "../lib/useAction";
 
 export default function SignIn() {
   const { status, signIn } = useAuth();
@@ -9,24 +10,14 @@ export default function SignIn() {
   const location = useLocation();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const next = (location.state as { from?: string } | null)?.from ?? "/";
 
   if (status === "signed-in") return <Navigate to={next} replace />;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await signIn(email, password);
-      navigate(next, { replace: true });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    if (await run(() => signIn(email, password))) navigate(next, { replace: true });
   }
 
   return (

@@ -3,6 +3,7 @@ import { Link, Navigate, useNavigate } from "react-router-dom";
 import { useAuth } from "../auth/AuthProvider";
 import { toProblem } from "../api/problem";
 import { Button, ErrorMessage, TextField } from "../components/ui";
+import { useAction } from "../lib/useAction";
 
 export default function SignUp() {
   const { status, signUp } = useAuth();
@@ -10,24 +11,14 @@ export default function SignUp() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   if (status === "signed-in") return <Navigate to="/" replace />;
   const fieldError = (field: string) => toProblem(error).errors?.find((e) => e.field === field)?.message;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await signUp(email, password, name);
-      navigate("/", { replace: true });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    if (await run(() => signUp(email, password, name))) navigate("/", { replace: true });
   }
 
   return (

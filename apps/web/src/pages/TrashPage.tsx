@@ -1,29 +1,18 @@
-import { useState } from "react";
 import { useParams } from "react-router-dom";
 import { api } from "../api/client";
 import { useInvalidate, useTrash, useWorkspaces } from "../api/hooks";
 import type { TrashItem } from "../api/types";
 import { Button, EmptyState, ErrorMessage, Skeleton } from "../components/ui";
 import { formatRelative } from "../lib/format";
+import { useAction } from "../lib/useAction";
 
 export default function TrashPage() {
   const { ws = "" } = useParams();
   const trash = useTrash(ws);
   const invalidate = useInvalidate();
   const role = useWorkspaces().data?.find((w) => w.id === ws)?.role;
-  const [error, setError] = useState<unknown>(null);
+  const { error, run: act } = useAction(() => invalidate(ws));
   const plural = (item: TrashItem) => (item.kind === "folder" ? "folders" : "documents");
-
-  async function act(action: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await action();
-    } catch (e) {
-      setError(e);
-    } finally {
-      await invalidate(ws);
-    }
-  }
 
   return (
     <section aria-labelledby="trash-title">
