@@ -4,7 +4,7 @@ import { useParams } from "react-router-dom";
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../api/client";
 import type { AuditEvent } from "../api/types";
-import { Button, EmptyState, ErrorMessage, Skeleton } from "../components/ui";
+import { Button, EmptyState, ErrorMessage, Skeleton, TableHead } from "../components/ui";
 import { download } from "../lib/download";
 import { formatDate } from "../lib/format";
 
@@ -69,14 +69,7 @@ export default function AuditPage() {
         <EmptyState title="No events match" />
       ) : (
         <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">By</th>
-              <th scope="col">About</th>
-            </tr>
-          </thead>
+          <TableHead columns={["When", "Event", "By", "About"]} />
           <tbody>
             {events.data?.items.map((e) => (
               <tr key={e.id}>

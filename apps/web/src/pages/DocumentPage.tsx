@@ -8,7 +8,7 @@ import { keys, useDocument, useProcessing, useVersions, useWorkspaces } from "..
 import type { AuditEvent, Document } from "../api/types";
 import { Preview } from "../components/Preview";
 import { ShareDialog } from "../components/ShareDialog";
-import { Button, ErrorMessage, Skeleton, TextField } from "../components/ui";
+import { Button, ErrorMessage, Skeleton, TableHead, TextField } from "../components/ui";
 import { useUploads } from "../components/uploads";
 import { download } from "../lib/download";
 import { formatBytes, formatDate, formatRelative } from "../lib/format";
@@ -127,17 +127,7 @@ function DocumentView({ ws, doc, etag, canWrite }: { ws: string; doc: Document; 
           <Skeleton lines={2} />
         ) : (
           <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">File</th>
-                <th scope="col">Size</th>
-                <th scope="col">Uploaded</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={["Version", "File", "Size", "Uploaded"]} actions />
             <tbody>
               {versions.data?.map((v) => (
                 <tr key={v.number}>

@@ -4,7 +4,7 @@ import { useParams } from "react-router-dom";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
 import type { ApiKey, Delivery, Role, Webhook } from "../api/types";
-import { Button, Dialog, EmptyState, ErrorMessage, Skeleton, TextField } from "../components/ui";
+import { Button, Dialog, EmptyState, ErrorMessage, Skeleton, TableHead, TextField } from "../components/ui";
 import { formatRelative } from "../lib/format";
 import { useAction } from "../lib/useAction";
 
@@ -98,17 +98,7 @@ function Deliveries({ ws, hook }: { ws: string; hook: Webhook }) {
         <EmptyState title="No deliveries yet" />
       ) : (
         <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Response</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={["Event", "Status", "Attempts", "Response"]} actions />
           <tbody>
             {log.data?.map((d) => (
               <tr key={d.id}>

@@ -5,7 +5,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
 import { keys, useMembers, useWorkspaces } from "../api/hooks";
 import type { Role } from "../api/types";
-import { Button, ErrorMessage, Skeleton, TextField } from "../components/ui";
+import { Button, ErrorMessage, Skeleton, TableHead, TextField } from "../components/ui";
 import { useAction } from "../lib/useAction";
 
 const ROLES: Role[] = ["owner", "admin", "editor", "viewer"];
@@ -52,18 +52,7 @@ export default function MembersPage() {
         <Skeleton lines={3} />
       ) : (
         <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              {admin ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
+          <TableHead columns={["Name", "Email", "Role"]} actions={admin} />
           <tbody>
             {members.data?.map((m) => (
               <tr key={m.user_id}>
