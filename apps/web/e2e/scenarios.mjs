@@ -155,7 +155,7 @@ export const scenarios = [
     },
   ],
   [
-    "folders: create, bulk move by dialog, move by drag and drop, bulk delete",
+    "folders: create, rename, bulk move by dialog, move by drag and drop, bulk delete",
     async () => {
       const { page } = state.owner;
       await page.goto(state.workspaceUrl);
@@ -165,6 +165,22 @@ export const scenarios = [
         await page.getByRole("button", { name: "Create" }).click();
         await page.getByRole("link", { name }).waitFor();
       }
+      // A folder renamed: the dialog starts from its name, refuses a taken
+      // one where the name is typed, and keeps a free one.
+      await page.getByRole("button", { name: "New folder" }).click();
+      await page.getByLabel("Folder name").fill("Drafts");
+      await page.getByRole("button", { name: "Create" }).click();
+      await page.getByRole("link", { name: "Drafts" }).waitFor();
+      await page.getByRole("button", { name: "Rename Drafts" }).click();
+      const newName = page.getByLabel("New name");
+      assert.equal(await newName.inputValue(), "Drafts");
+      await newName.fill("Archive");
+      await page.getByRole("dialog").getByRole("button", { name: "Rename" }).click();
+      await page.locator('[aria-invalid="true"]').waitFor();
+      await newName.fill("Notes");
+      await page.getByRole("dialog").getByRole("button", { name: "Rename" }).click();
+      await page.getByRole("link", { name: "Notes" }).waitFor();
+      assert.equal(await page.getByRole("link", { name: "Drafts" }).count(), 0);
       await upload(page, "memo-1.txt", "first memo");
       await upload(page, "memo-2.txt", "second memo");
       // Both memos into Archive, through the selection bar and the dialog.

@@ -1,7 +1,7 @@
 // The folder browser: breadcrumbs, list and grid views, sorting, new
 // folders, rename, move (by dialog or by dragging onto a folder),
 // multi-select with bulk move and delete, and uploads.
-import { type FormEvent, useMemo, useRef, useState } from "react";
+import { type FormEvent, useId, useMemo, useRef, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api } from "../api/client";
 import { useChildren, useFolder, useInvalidate, useWorkspaces } from "../api/hooks";
@@ -220,8 +220,30 @@ function Browser({ ws, folderId, canWrite }: { ws: string; folderId: string; can
           ))}
         </ul>
       )}
-      <NewFolderDialog open={dialog === "new-folder"} ws={ws} parent={folderId} onClose={() => setDialog(null)} />
-      <RenameDialog open={dialog === "rename"} ws={ws} item={renaming} onClose={() => setDialog(null)} />
+      <NameDialog
+        open={dialog === "new-folder"}
+        title="New folder"
+        label="Folder name"
+        action="Create"
+        save={async (name) => {
+          await api.post(`/workspaces/${ws}/folders`, { name, parent_id: folderId });
+          await invalidate(ws);
+        }}
+        onClose={() => setDialog(null)}
+      />
+      <NameDialog
+        open={dialog === "rename" && renaming !== null}
+        title="Rename"
+        label="New name"
+        action="Rename"
+        initial={renaming?.name}
+        save={async (name) => {
+          if (!renaming) return;
+          await api.patch(`/workspaces/${ws}/${isFolder(renaming) ? "folders" : "documents"}/${renaming.id}`, { name });
+          await invalidate(ws);
+        }}
+        onClose={() => setDialog(null)}
+      />
       <Dialog open={dialog === "move"} title={`Move ${chosen.length} item${chosen.length === 1 ? "" : "s"}`} onClose={() => setDialog(null)}>
         <FolderPicker
           ws={ws}
@@ -236,71 +258,56 @@ function Browser({ ws, folderId, canWrite }: { ws: string; folderId: string; can
   );
 }
 
-function NewFolderDialog({ open, ws, parent, onClose }: { open: boolean; ws: string; parent: string; onClose: () => void }) {
-  const [name, setName] = useState("");
-  const { busy, error, run } = useAction();
-  const invalidate = useInvalidate();
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    if (!(await run(() => api.post(`/workspaces/${ws}/folders`, { name, parent_id: parent })))) return;
-    await invalidate(ws);
-    setName("");
-    onClose();
-  }
-  return (
-    <Dialog
-      open={open}
-      title="New folder"
-      onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form="new-folder" variant="primary" busy={busy}>
-            Create
-          </Button>
-        </>
-      }
-    >
-      <form id="new-folder" onSubmit={submit}>
-        <TextField label="Folder name" required autoFocus value={name} onChange={(e) => setName(e.target.value)} error={error ? problemMessage(error) : undefined} />
-      </form>
-    </Dialog>
-  );
-}
-
-function RenameDialog({ open, ws, item, onClose }: { open: boolean; ws: string; item: Child | null; onClose: () => void }) {
-  const [name, setName] = useState("");
+/** Asks for a name and saves it; the server's objection shows under the
+ * field. The field starts from `initial` whenever the dialog opens. */
+function NameDialog({
+  open,
+  title,
+  label,
+  action,
+  initial = "",
+  save,
+  onClose,
+}: {
+  open: boolean;
+  title: string;
+  label: string;
+  action: string;
+  initial?: string;
+  save: (name: string) => Promise<unknown>;
+  onClose: () => void;
+}) {
+  const [name, setName] = useState(initial);
   const { busy, error, setError, run } = useAction();
-  const invalidate = useInvalidate();
-  const [shownFor, setShownFor] = useState<string | null>(null);
-  if (item && shownFor !== item.id) {
-    setShownFor(item.id);
-    setName(item.name);
-    setError(null);
+  const [wasOpen, setWasOpen] = useState(open);
+  if (open !== wasOpen) {
+    setWasOpen(open);
+    if (open) {
+      setName(initial);
+      setError(null);
+    }
   }
+  const formId = useId();
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!item) return;
-    if (!(await run(() => api.patch(`/workspaces/${ws}/${isFolder(item) ? "folders" : "documents"}/${item.id}`, { name })))) return;
-    await invalidate(ws);
-    onClose();
+    if (await run(() => save(name))) onClose();
   }
   return (
     <Dialog
       open={open}
-      title="Rename"
+      title={title}
       onClose={onClose}
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form="rename" variant="primary" busy={busy}>
-            Rename
+          <Button type="submit" form={formId} variant="primary" busy={busy}>
+            {action}
           </Button>
         </>
       }
     >
-      <form id="rename" onSubmit={submit}>
-        <TextField label="New name" required autoFocus value={name} onChange={(e) => setName(e.target.value)} error={error ? problemMessage(error) : undefined} />
+      <form id={formId} onSubmit={submit}>
+        <TextField label={label} required autoFocus value={name} onChange={(e) => setName(e.target.value)} error={error ? problemMessage(error) : undefined} />
       </form>
     </Dialog>
   );
