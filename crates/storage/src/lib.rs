@@ -199,9 +199,10 @@ fn file_stream(file: std::fs::File, range: std::ops::Range<u64>) -> ByteStream {
         .boxed()
 }
 
-/// Fills `buffer` (empty, its capacity the bytes wanted) from `offset`.
-/// The buffer is never zero-filled first: a download touches each byte once,
-/// in the copy from the page cache.
+/// Fills `buffer` (empty, its capacity the bytes wanted: `Vec::with_capacity`
+/// gives exactly the capacity asked for) from `offset`. The buffer is never
+/// zero-filled first: a download touches each byte once, in the copy from
+/// the page cache.
 fn read_at(file: &std::fs::File, offset: u64, mut buffer: Vec<u8>) -> std::io::Result<Bytes> {
     let want = buffer.capacity();
     while buffer.len() < want {
