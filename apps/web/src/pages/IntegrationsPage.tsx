@@ -26,7 +26,7 @@ function ApiKeys({ ws }: { ws: string }) {
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [secret, setSecret] = useState<string | null>(null);
-  const { error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: ["api-keys", ws] }));
+  const { busy, error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: ["api-keys", ws] }));
 
   function create(event: FormEvent) {
     event.preventDefault();
@@ -51,7 +51,7 @@ function ApiKeys({ ws }: { ws: string }) {
             <option>admin</option>
           </select>
         </label>
-        <Button type="submit" variant="primary">
+        <Button type="submit" variant="primary" busy={busy}>
           Create key
         </Button>
       </form>
@@ -140,7 +140,7 @@ function Webhooks({ ws }: { ws: string }) {
   const [url, setUrl] = useState("");
   const [secret, setSecret] = useState<string | null>(null);
   const [viewing, setViewing] = useState<Webhook | null>(null);
-  const { error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: ["webhooks", ws] }));
+  const { busy, error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: ["webhooks", ws] }));
 
   function create(event: FormEvent) {
     event.preventDefault();
@@ -157,7 +157,7 @@ function Webhooks({ ws }: { ws: string }) {
       <ErrorMessage error={error ?? hooks.error} />
       <form className="row wrap" onSubmit={create} aria-label="New webhook">
         <TextField label="Receiver URL" type="url" required placeholder="https://example.com/hooks/cabinet" value={url} onChange={(e) => setUrl(e.target.value)} />
-        <Button type="submit" variant="primary">
+        <Button type="submit" variant="primary" busy={busy}>
           Add webhook
         </Button>
       </form>

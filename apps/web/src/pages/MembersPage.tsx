@@ -18,7 +18,7 @@ export default function MembersPage() {
   const queries = useQueryClient();
   const [email, setEmail] = useState("");
   const [newRole, setNewRole] = useState<Role>("viewer");
-  const { error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: keys.members(ws) }));
+  const { busy, error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: keys.members(ws) }));
 
   function invite(event: FormEvent) {
     event.preventDefault();
@@ -43,7 +43,7 @@ export default function MembersPage() {
               ))}
             </select>
           </label>
-          <Button type="submit" variant="primary">
+          <Button type="submit" variant="primary" busy={busy}>
             Add member
           </Button>
         </form>
