@@ -1,4 +1,5 @@
 // Queries and mutations over the API, with their cache keys in one place.
+import { useCallback } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "./client";
 import type {
@@ -27,6 +28,9 @@ export const keys = {
   trash: (ws: string) => ["trash", ws] as const,
   members: (ws: string) => ["members", ws] as const,
   sessions: ["sessions"] as const,
+  apiKeys: (ws: string) => ["api-keys", ws] as const,
+  webhooks: (ws: string) => ["webhooks", ws] as const,
+  deliveries: (ws: string, hook: string) => ["deliveries", ws, hook] as const,
 };
 
 export function useWorkspaces() {
@@ -137,10 +141,13 @@ export function useSessions() {
 /** Refreshes whatever shows a folder's or a document's state after a change. */
 export function useInvalidate() {
   const queries = useQueryClient();
-  return (ws: string) =>
-    Promise.all(
-      ["children", "folder", "document", "versions", "trash", "search", "shares"].map((prefix) =>
-        queries.invalidateQueries({ predicate: (q) => q.queryKey[0] === prefix && q.queryKey[1] === ws }),
+  return useCallback(
+    (ws: string) =>
+      Promise.all(
+        ["children", "folder", "document", "versions", "trash", "search", "shares"].map((prefix) =>
+          queries.invalidateQueries({ predicate: (q) => q.queryKey[0] === prefix && q.queryKey[1] === ws }),
+        ),
       ),
-    );
+    [queries],
+  );
 }

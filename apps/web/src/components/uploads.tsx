@@ -3,8 +3,8 @@
 // reuses the upload's idempotency key, so a request that did reach the
 // server never makes a second document.
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useRef, useState } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
+import { useInvalidate } from "../api/hooks";
 import { problemMessage } from "../api/problem";
 import type { Folder } from "../api/types";
 import { formatBytes } from "../lib/format";
@@ -51,7 +51,7 @@ function newId(): string {
 export function UploadProvider({ children }: { children: ReactNode }) {
   const [items, setItems] = useState<Item[]>([]);
   const itemsRef = useRef<Item[]>([]);
-  const queries = useQueryClient();
+  const invalidate = useInvalidate();
 
   const update = useCallback((id: string, change: Partial<Item>) => {
     itemsRef.current = itemsRef.current.map((u) => (u.id === id ? { ...u, ...change } : u));
@@ -77,9 +77,7 @@ export function UploadProvider({ children }: { children: ReactNode }) {
         })
         .then(() => {
           update(item.id, { status: "done", loaded: item.size });
-          void queries.invalidateQueries({
-            predicate: (q) => ["children", "document", "versions", "search"].includes(String(q.queryKey[0])),
-          });
+          void invalidate(item.workspace);
         })
         .catch((error) => {
           const canceled = controller.signal.aborted;
@@ -87,7 +85,7 @@ export function UploadProvider({ children }: { children: ReactNode }) {
         })
         .finally(pump);
     }
-  }, [queries, update]);
+  }, [invalidate, update]);
 
   const enqueue = useCallback(
     (added: Item[]) => {
@@ -129,9 +127,9 @@ export function UploadProvider({ children }: { children: ReactNode }) {
         });
       }
       enqueue(added);
-      void queries.invalidateQueries({ queryKey: ["children"] });
+      void invalidate(workspace);
     },
-    [enqueue, queries],
+    [enqueue, invalidate],
   );
 
   const addVersion = useCallback(

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { useParams } from "react-router-dom";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
+import { keys } from "../api/hooks";
 import type { ApiKey, Delivery, Role, Webhook } from "../api/types";
 import { Button, Dialog, EmptyState, ErrorMessage, Skeleton, TableHead, TextField } from "../components/ui";
 import { formatRelative } from "../lib/format";
@@ -19,14 +20,14 @@ function Secret({ label, value }: { label: string; value: string }) {
 
 function ApiKeys({ ws }: { ws: string }) {
   const queries = useQueryClient();
-  const keys = useQuery({
-    queryKey: ["api-keys", ws],
+  const apiKeys = useQuery({
+    queryKey: keys.apiKeys(ws),
     queryFn: async () => (await api.get<{ items: ApiKey[] }>(`/workspaces/${ws}/api-keys`)).data.items,
   });
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [secret, setSecret] = useState<string | null>(null);
-  const { busy, error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: ["api-keys", ws] }));
+  const { busy, error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: keys.apiKeys(ws) }));
 
   function create(event: FormEvent) {
     event.preventDefault();
@@ -40,7 +41,7 @@ function ApiKeys({ ws }: { ws: string }) {
   return (
     <section aria-labelledby="keys-title" className="stack">
       <h2 id="keys-title">API keys</h2>
-      <ErrorMessage error={error ?? keys.error} />
+      <ErrorMessage error={error ?? apiKeys.error} />
       <form className="row wrap" onSubmit={create} aria-label="New API key">
         <TextField label="Name" required value={name} onChange={(e) => setName(e.target.value)} />
         <label className="inline-field">
@@ -56,13 +57,13 @@ function ApiKeys({ ws }: { ws: string }) {
         </Button>
       </form>
       {secret ? <Secret label="The new key." value={secret} /> : null}
-      {keys.isLoading ? (
+      {apiKeys.isLoading ? (
         <Skeleton lines={2} />
-      ) : keys.data?.length === 0 ? (
+      ) : apiKeys.data?.length === 0 ? (
         <EmptyState title="No API keys" />
       ) : (
         <ul className="items list">
-          {keys.data?.map((k) => (
+          {apiKeys.data?.map((k) => (
             <li key={k.id} className="item">
               <span className="item-name">{k.name}</span>
               <span className="muted">
@@ -84,12 +85,12 @@ function ApiKeys({ ws }: { ws: string }) {
 function Deliveries({ ws, hook }: { ws: string; hook: Webhook }) {
   const queries = useQueryClient();
   const log = useQuery({
-    queryKey: ["deliveries", ws, hook.id],
+    queryKey: keys.deliveries(ws, hook.id),
     queryFn: async () =>
       (await api.get<{ items: Delivery[] }>(`/workspaces/${ws}/webhooks/${hook.id}/deliveries`)).data.items,
     refetchInterval: 5000,
   });
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction(() => queries.invalidateQueries({ queryKey: keys.deliveries(ws, hook.id) }));
   if (log.isLoading) return <Skeleton lines={3} />;
   return (
     <>
@@ -112,12 +113,7 @@ function Deliveries({ ws, hook }: { ws: string; hook: Webhook }) {
                   <button
                     type="button"
                     className="link-btn"
-                    onClick={() =>
-                      void api
-                        .post(`/workspaces/${ws}/deliveries/${d.id}/redeliver`, {})
-                        .then(() => queries.invalidateQueries({ queryKey: ["deliveries", ws, hook.id] }))
-                        .catch(setError)
-                    }
+                    onClick={() => void run(() => api.post(`/workspaces/${ws}/deliveries/${d.id}/redeliver`, {}))}
                   >
                     Redeliver
                   </button>
@@ -134,13 +130,13 @@ function Deliveries({ ws, hook }: { ws: string; hook: Webhook }) {
 function Webhooks({ ws }: { ws: string }) {
   const queries = useQueryClient();
   const hooks = useQuery({
-    queryKey: ["webhooks", ws],
+    queryKey: keys.webhooks(ws),
     queryFn: async () => (await api.get<{ items: Webhook[] }>(`/workspaces/${ws}/webhooks`)).data.items,
   });
   const [url, setUrl] = useState("");
   const [secret, setSecret] = useState<string | null>(null);
   const [viewing, setViewing] = useState<Webhook | null>(null);
-  const { busy, error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: ["webhooks", ws] }));
+  const { busy, error, run: act } = useAction(() => queries.invalidateQueries({ queryKey: keys.webhooks(ws) }));
 
   function create(event: FormEvent) {
     event.preventDefault();
