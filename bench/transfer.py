@@ -289,25 +289,25 @@ def main():
         took = median(r[side][field] for r in rounds) if rounds[0][side].get(field) else None
         return round(mib / took, 1) if took else None
 
-    def ratio(direct_field, api_field):
-        """Median over rounds of the time the baseline took over the time Cabinet took."""
-        per_round = [r[0][direct_field] / r[1][api_field] for r in rounds
-                     if r[0].get(direct_field) and r[1].get(api_field)]
+    def ratio(baseline, api_field):
+        """Median over rounds of the time `baseline(round)` took over the
+        time Cabinet took, and each round's ratio."""
+        per_round = [took / r[1][api_field] for r in rounds if (took := baseline(r)) and r[1].get(api_field)]
         return (round(median(per_round), 2), [round(x, 2) for x in per_round]) if per_round else (None, [])
 
-    def vs_ceiling(field):
-        """Median over rounds of the ceiling's time (the sendfile server, or
-        the splice relay in front of S3) over the time Cabinet took."""
-        per_round = [(r[1].get(f"sendfile_{field}") or r[0].get(f"relay_{field}")) / r[1][field] for r in rounds
-                     if r[1].get(f"sendfile_{field}") or r[0].get(f"relay_{field}")]
-        return (round(median(per_round), 2), [round(x, 2) for x in per_round]) if per_round else (None, [])
+    def baseline_of(field):
+        return lambda r: r[0].get(field)
 
-    upload_ratio, upload_rounds = ratio("write", "upload")
-    multipart_ratio, multipart_rounds = ratio("multipart", "upload")
-    warm_ratio, warm_rounds = ratio("warm", "warm")
-    cold_ratio, cold_rounds = ratio("cold", "cold")
-    warm_ceiling, warm_ceiling_rounds = vs_ceiling("warm")
-    cold_ceiling, cold_ceiling_rounds = vs_ceiling("cold")
+    def ceiling(field):
+        """The sendfile server (local store) or the splice relay (S3)."""
+        return lambda r: r[1].get(f"sendfile_{field}") or r[0].get(f"relay_{field}")
+
+    upload_ratio, upload_rounds = ratio(baseline_of("write"), "upload")
+    multipart_ratio, multipart_rounds = ratio(baseline_of("multipart"), "upload")
+    warm_ratio, warm_rounds = ratio(baseline_of("warm"), "warm")
+    cold_ratio, cold_rounds = ratio(baseline_of("cold"), "cold")
+    warm_ceiling, warm_ceiling_rounds = ratio(ceiling("warm"), "warm")
+    cold_ceiling, cold_ceiling_rounds = ratio(ceiling("cold"), "cold")
     result = {
         "store": args.store,
         "size_mib": args.size_mib,
