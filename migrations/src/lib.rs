@@ -19,6 +19,7 @@ mod m20261125_000009_blob_keys;
 mod m20261125_000010_webhooks;
 mod m20261125_000011_link_expiry;
 mod m20261126_000012_search;
+mod m20261203_000013_share_bytes;
 
 pub mod chain;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_webhooks::Migration),
             Box::new(m20261125_000011_link_expiry::Migration),
             Box::new(m20261126_000012_search::Migration),
+            Box::new(m20261203_000013_share_bytes::Migration),
         ]
     }
 }

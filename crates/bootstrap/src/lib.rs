@@ -156,6 +156,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             users: users.clone(),
             sessions: Arc::new(database.sessions()),
             api_keys: api_key_repo.clone(),
+            workspaces: workspaces_repo.clone(),
             hasher: hasher.clone(),
             tokens: Arc::new(jwt),
             secrets: secrets.clone(),
@@ -177,7 +178,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             },
         },
     );
-    let workspaces = WorkspaceService::new(rt.clone(), workspaces_repo.clone(), users);
+    let workspaces = WorkspaceService::new(rt.clone(), workspaces_repo.clone(), users, api_key_repo.clone());
     let folders = FolderService::new(rt.clone(), Arc::new(database.folders()), workspaces_repo.clone());
     let documents_repo = Arc::new(database.documents());
     let documents = DocumentService::new(

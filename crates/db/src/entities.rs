@@ -319,6 +319,7 @@ pub mod share_links {
         pub expires_at: Option<DateTimeUtc>,
         pub max_downloads: Option<i32>,
         pub downloads: i32,
+        pub bytes_served: i64,
         pub created_by: Option<Uuid>,
         pub created_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use cabinet_domain::events::NewEvent;
 use cabinet_domain::model::{ShareLink, TokenHash};
-use cabinet_domain::ports::ShareLinkRepository;
+use cabinet_domain::ports::{DownloadCharge, ShareLinkRepository};
 use cabinet_domain::{DocumentId, DomainError, DomainResult, Entity, ShareLinkId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
@@ -52,6 +52,7 @@ impl ShareLinkRepository for SqlShareLinkRepository {
                 expires_at: Set(link.expires_at),
                 max_downloads: Set(link.max_downloads.map(count).transpose()?),
                 downloads: Set(count(link.downloads)?),
+                bytes_served: Set(0),
                 created_by: Set(link.created_by.map(|u| u.as_uuid())),
                 created_at: Set(link.created_at),
                 revoked_at: Set(link.revoked_at),
@@ -142,23 +143,35 @@ impl ShareLinkRepository for SqlShareLinkRepository {
     }
 
     #[tracing::instrument(skip_all, fields(link_id = %id), err(level = "debug"))]
-    async fn count_download(&self, id: ShareLinkId, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool> {
-        // The conditions make counting the last download atomic: of racing
-        // requests exactly one sees a download left.
-        let count = share_links::Entity::update_many()
-            .col_expr(share_links::Column::Downloads, Expr::col(share_links::Column::Downloads).add(1))
+    async fn count_download(
+        &self,
+        id: ShareLinkId,
+        charge: DownloadCharge,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<bool> {
+        // The conditions make charging the last bytes atomic: of racing
+        // requests exactly one fits what is left.
+        let bytes = i64::try_from(charge.bytes).unwrap_or(i64::MAX);
+        let copy_bytes = i64::try_from(charge.copy_bytes).unwrap_or(i64::MAX);
+        let served = Expr::col(share_links::Column::BytesServed);
+        let mut within = Condition::all()
+            .add(served.clone().add(bytes).lte(Expr::col(share_links::Column::MaxDownloads).mul(copy_bytes)));
+        let mut count = share_links::Entity::update_many()
+            .col_expr(share_links::Column::BytesServed, served.add(bytes))
             .filter(share_links::Column::Id.eq(id.as_uuid()))
             .filter(share_links::Column::RevokedAt.is_null())
             .filter(
                 Condition::any()
                     .add(share_links::Column::ExpiresAt.is_null())
                     .add(share_links::Column::ExpiresAt.gt(now)),
-            )
-            .filter(
-                Condition::any()
-                    .add(share_links::Column::MaxDownloads.is_null())
-                    .add(Expr::col(share_links::Column::Downloads).lt(Expr::col(share_links::Column::MaxDownloads))),
             );
+        if charge.starts_copy {
+            count = count.col_expr(share_links::Column::Downloads, Expr::col(share_links::Column::Downloads).add(1));
+            within =
+                within.add(Expr::col(share_links::Column::Downloads).lt(Expr::col(share_links::Column::MaxDownloads)));
+        }
+        let count = count.filter(Condition::any().add(share_links::Column::MaxDownloads.is_null()).add(within));
         update_one_with_events(&self.db, count, events).await
     }
 }

@@ -5,7 +5,7 @@ use cabinet_domain::events::NewEvent;
 use cabinet_domain::model::{Folder, Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};
 use cabinet_domain::page::{Page, PageRequest};
 use cabinet_domain::ports::WorkspaceRepository;
-use cabinet_domain::{Conflict, DomainError, DomainResult, Entity, Role, UserId, WorkspaceId};
+use cabinet_domain::{ApiKeyId, Conflict, DomainError, DomainResult, Entity, Role, UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::convert;
-use crate::entities::{folders, memberships, users, workspaces};
+use crate::entities::{api_keys, folders, memberships, users, workspaces};
 use crate::error::{DbResultExt, db_err_unique};
 use crate::events::in_transaction;
 
@@ -222,7 +222,14 @@ impl WorkspaceRepository for SqlWorkspaceRepository {
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
-    async fn remove_member(&self, workspace: WorkspaceId, user: UserId, events: &[NewEvent]) -> DomainResult<()> {
+    async fn remove_member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        revoke_keys: &[ApiKeyId],
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             lock_workspace(&txn, workspace).await?;
             let deleted = memberships::Entity::delete_many()
@@ -235,6 +242,16 @@ impl WorkspaceRepository for SqlWorkspaceRepository {
             }
             if owner_count(&txn, workspace).await? == 0 {
                 return Err(DomainError::Conflict(Conflict::LastOwner));
+            }
+            if !revoke_keys.is_empty() {
+                api_keys::Entity::update_many()
+                    .col_expr(api_keys::Column::RevokedAt, Expr::value(now))
+                    .filter(api_keys::Column::WorkspaceId.eq(workspace.as_uuid()))
+                    .filter(api_keys::Column::Id.is_in(revoke_keys.iter().map(|k| k.as_uuid())))
+                    .filter(api_keys::Column::RevokedAt.is_null())
+                    .exec(&txn)
+                    .await
+                    .or_domain()?;
             }
             Ok::<_, DomainError>(())
         })

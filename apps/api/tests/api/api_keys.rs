@@ -126,3 +126,50 @@ async fn key_roles_are_capped_and_only_admins_manage_keys() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_key_is_capped_by_its_creators_current_role_and_revoked_when_they_leave() {
+    let app = spawn_app().await;
+    let owner = app.user("owner@example.com").await;
+    let ws = app.workspace(&owner.access, "A").await;
+    let admin = app.user("admin@example.com").await;
+    let admin_id = app.add_member(&owner.access, &ws, "admin@example.com", "admin").await;
+    app.user("new@example.com").await;
+    app.user("later@example.com").await;
+    let keys = format!("/api/v1/workspaces/{ws}/api-keys");
+    let members = format!("/api/v1/workspaces/{ws}/members");
+    let created =
+        json_of(app.post(&keys, Some(&admin.access), json!({"name": "k", "role": "admin"})).await, StatusCode::CREATED)
+            .await;
+    let secret = created["secret"].as_str().expect("secret").to_owned();
+    json_of(
+        app.post(&members, Some(&secret), json!({"email": "new@example.com", "role": "viewer"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // Demoted to viewer: the admin key now reads but cannot manage members.
+    json_of(
+        app.patch(&format!("{members}/{admin_id}"), &owner.access, json!({"role": "viewer"})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let seen = json_of(app.get(&format!("/api/v1/workspaces/{ws}"), &secret).await, StatusCode::OK).await;
+    assert_eq!(seen["role"], "viewer");
+    problem(
+        app.post(&members, Some(&secret), json!({"email": "later@example.com", "role": "viewer"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+
+    // Removed: the key is revoked, with its event, and stops working at once.
+    assert_eq!(app.delete(&format!("{members}/{admin_id}"), &owner.access).await.status(), StatusCode::NO_CONTENT);
+    problem(app.get(&format!("/api/v1/workspaces/{ws}"), &secret).await, StatusCode::UNAUTHORIZED, "invalid_token")
+        .await;
+    let listed = json_of(app.get(&keys, &owner.access).await, StatusCode::OK).await;
+    assert!(listed["items"][0]["revoked_at"].is_string(), "{listed}");
+    let events: Vec<String> = app.events().await.into_iter().map(|e| e.0).collect();
+    let removed = events.iter().position(|t| t == "member.removed.v1").expect("removal recorded");
+    assert_eq!(events[removed + 1], "api_key.revoked.v1");
+}

@@ -147,6 +147,35 @@ async fn the_download_limit_holds_under_concurrent_downloads() {
     problem(visit(&app, &token, "", None).await, StatusCode::GONE, "share_link_exhausted").await;
 }
 
+/// `GET /s/{token}/download` for `range`.
+async fn ranged(app: &TestApp, token: &str, range: &str) -> Response {
+    app.client.get(app.url(&format!("/s/{token}/download"))).header("range", range).send().await.expect("sent")
+}
+
+#[tokio::test]
+async fn ranges_cannot_get_more_than_the_limits_copies_out() {
+    let app = spawn_app().await;
+    let s = shared_document(&app).await;
+    // Ranges that never start at byte 0: one copy's worth, then nothing.
+    let token = token_of(&create_link(&app, &s, json!({"max_downloads": 1})).await);
+    let first = ranged(&app, &token, "bytes=1-").await;
+    assert_eq!(first.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(first.text().await.expect("body"), "uarterly figures");
+    problem(ranged(&app, &token, "bytes=1-").await, StatusCode::GONE, "share_link_exhausted").await;
+
+    // A whole copy fetched in pieces uses up the limit of one.
+    let token = token_of(&create_link(&app, &s, json!({"max_downloads": 1})).await);
+    let mut body = String::new();
+    for range in ["bytes=1-5", "bytes=6-10", "bytes=11-16", "bytes=0-0"] {
+        let part = ranged(&app, &token, range).await;
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT, "{range}");
+        body.push_str(&part.text().await.expect("body"));
+    }
+    assert_eq!(body, "uarterly figuresq");
+    problem(ranged(&app, &token, "bytes=3-4").await, StatusCode::GONE, "share_link_exhausted").await;
+    problem(visit(&app, &token, "/download", None).await, StatusCode::GONE, "share_link_exhausted").await;
+}
+
 #[tokio::test]
 async fn a_password_is_required_checked_and_guessing_it_is_throttled() {
     let app = spawn_app_with(|s| s.sharing.password_failures = 3).await;

@@ -14,8 +14,8 @@ use cabinet_domain::model::{
 };
 use cabinet_domain::page::PageRequest;
 use cabinet_domain::ports::{
-    ApiKeyRepository, BlobKey, DocumentRepository, FolderRepository, SessionRepository, ShareLinkRepository,
-    StoredBlob, UserRepository, WorkspaceRepository,
+    ApiKeyRepository, BlobKey, DocumentRepository, DownloadCharge, FolderRepository, SessionRepository,
+    ShareLinkRepository, StoredBlob, UserRepository, WorkspaceRepository,
 };
 use cabinet_domain::{
     ApiKeyId, Conflict, DomainError, Entity, FolderId, Origin, Role, SessionId, ShareLinkId, UserId, WorkspaceId,
@@ -23,6 +23,9 @@ use cabinet_domain::{
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
+
+/// A request for the whole of a 10-byte file.
+const WHOLE: DownloadCharge = DownloadCharge { bytes: 10, copy_bytes: 10, starts_copy: true };
 
 fn now() -> DateTime<Utc> {
     // Both databases keep microseconds; compare like with like.
@@ -335,7 +338,7 @@ async fn members_are_unique_and_the_last_owner_stays(db: &Database) {
     });
     let err = repo.change_role(ws.id, alice.id, Role::Admin, &[demote]).await.expect_err("last owner");
     assert!(matches!(err, DomainError::Conflict(Conflict::LastOwner)));
-    let err = repo.remove_member(ws.id, alice.id, &[]).await.expect_err("last owner");
+    let err = repo.remove_member(ws.id, alice.id, &[], now(), &[]).await.expect_err("last owner");
     assert!(matches!(err, DomainError::Conflict(Conflict::LastOwner)));
     assert_eq!(repo.membership(ws.id, alice.id).await.expect("get").map(|m| m.role), Some(Role::Owner));
     assert_eq!(events_of_type(db, "member.role_changed.v1").await, 0, "the refused change left no event");
@@ -1127,20 +1130,37 @@ async fn share_links_count_downloads_atomically_and_revoke_once(db: &Database) {
             document_id: doc.id,
             version: 1,
         });
-        tokio::spawn(async move { repo.count_download(link.id, now(), &[downloaded]).await })
+        tokio::spawn(async move { repo.count_download(link.id, WHOLE, now(), &[downloaded]).await })
     });
     let counted = futures::future::join_all(downloads).await.into_iter().filter(|r| matches!(r, Ok(Ok(true)))).count();
     assert_eq!(counted, 3, "exactly the allowed downloads count");
     assert_eq!(events_of_type(db, "share_link.downloaded.v1").await, 3);
     assert_eq!(repo.get(ws.id, link.id).await.expect("get").expect("link").downloads, 3);
 
+    // A limit of N is N copies' bytes, however the ranges are cut.
+    let ranged = ShareLink { id: ShareLinkId::from_uuid(Uuid::now_v7()), max_downloads: Some(2), ..share_link(&doc) };
+    repo.create(&ranged, &[]).await.expect("created");
+    let piece = DownloadCharge { bytes: 4, copy_bytes: 10, starts_copy: false };
+    let pieces = (0..10).map(|_| {
+        let repo = repo.clone();
+        tokio::spawn(async move { repo.count_download(ranged.id, piece, now(), &[]).await })
+    });
+    let charged = futures::future::join_all(pieces).await.into_iter().filter(|r| matches!(r, Ok(Ok(true)))).count();
+    assert_eq!(charged, 5, "20 bytes of two 10-byte copies in 4-byte pieces");
+    let tail = DownloadCharge { bytes: 1, copy_bytes: 10, starts_copy: false };
+    assert!(!repo.count_download(ranged.id, tail, now(), &[]).await.expect("spent"), "no byte past the budget");
+    let fresh = ShareLink { id: ShareLinkId::from_uuid(Uuid::now_v7()), max_downloads: Some(1), ..share_link(&doc) };
+    repo.create(&fresh, &[]).await.expect("created");
+    assert!(repo.count_download(fresh.id, WHOLE, now(), &[]).await.expect("first copy"));
+    assert!(!repo.count_download(fresh.id, piece, now(), &[]).await.expect("after the copy"));
+
     let open = ShareLink { id: ShareLinkId::from_uuid(Uuid::now_v7()), max_downloads: None, ..share_link(&doc) };
     repo.create(&open, &[]).await.expect("created");
     let later = open.expires_at.expect("expiry") + TimeDelta::seconds(1);
-    assert!(!repo.count_download(open.id, later, &[]).await.expect("expired"), "an expired link counts nothing");
+    assert!(!repo.count_download(open.id, WHOLE, later, &[]).await.expect("expired"), "an expired link counts nothing");
     assert!(repo.revoke(ws.id, open.id, now(), &[]).await.expect("revoked"));
     assert!(!repo.revoke(ws.id, open.id, now(), &[]).await.expect("again"), "revoking twice changes nothing");
-    assert!(!repo.count_download(open.id, now(), &[]).await.expect("revoked"), "a revoked link counts nothing");
+    assert!(!repo.count_download(open.id, WHOLE, now(), &[]).await.expect("revoked"), "a revoked link counts nothing");
     let other = workspace_owned_by(db, alice.id).await;
     let err = repo.revoke(other.id, open.id, now(), &[]).await.expect_err("another workspace's link");
     assert!(matches!(err, DomainError::NotFound(Entity::ShareLink)));

@@ -27,8 +27,8 @@ pub use health::HealthCheck;
 pub use idempotency::{Claim, IdempotencyStore, StoredResponse};
 pub use jobs::{JobQueue, JobSignal};
 pub use repositories::{
-    ApiKeyRepository, DocumentRepository, FolderRepository, SessionRepository, ShareLinkRepository, StaticBlobStore,
-    UserRepository, WorkspaceRepository,
+    ApiKeyRepository, DocumentRepository, DownloadCharge, FolderRepository, SessionRepository, ShareLinkRepository,
+    StaticBlobStore, UserRepository, WorkspaceRepository,
 };
 pub use search::SearchIndex;
 pub use system::{Clock, IdGenerator, SecretGenerator};

@@ -204,11 +204,20 @@ pub trait WorkspaceRepository: Send + Sync {
     ) -> DomainResult<()>;
 
     /// Removes a member, with the same serialisation and owner guard as
-    /// [`WorkspaceRepository::change_role`].
+    /// [`WorkspaceRepository::change_role`], and revokes (at `now`) the
+    /// listed API keys of the workspace that are still active, in the same
+    /// transaction.
     ///
     /// # Errors
     /// As [`WorkspaceRepository::change_role`].
-    async fn remove_member(&self, workspace: WorkspaceId, user: UserId, events: &[NewEvent]) -> DomainResult<()>;
+    async fn remove_member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        revoke_keys: &[ApiKeyId],
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<()>;
 }
 
 /// API keys.
@@ -251,6 +260,18 @@ pub trait ApiKeyRepository: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn touch(&self, id: ApiKeyId, now: DateTime<Utc>) -> DomainResult<()>;
+}
+
+/// What one request of a share link takes from its download limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadCharge {
+    /// The bytes this request serves.
+    pub bytes: u64,
+    /// The size of one whole copy of what the link serves.
+    pub copy_bytes: u64,
+    /// Whether it starts a copy (the whole file, or a range from byte 0),
+    /// which counts as a download.
+    pub starts_copy: bool,
 }
 
 /// Folders.
@@ -591,14 +612,23 @@ pub trait ShareLinkRepository: Send + Sync {
         events: &[NewEvent],
     ) -> DomainResult<bool>;
 
-    /// Counts one download, atomically with the check that the link still
-    /// works at `now` (not revoked, expired or used up): of racing downloads
-    /// of a link with one download left exactly one counts. `false` when the
-    /// link no longer works.
+    /// Charges one request against the link's download limit, atomically with
+    /// the check that the link still works at `now` (not revoked, expired or
+    /// used up): the bytes served so far plus `charge.bytes` stay within
+    /// `max_downloads × charge.copy_bytes`, and a request that starts a copy
+    /// also needs a download left. Of racing requests for the last bytes
+    /// exactly one is charged. `false` (nothing stored) when the link no
+    /// longer works or the charge does not fit.
     ///
     /// # Errors
     /// Storage failures.
-    async fn count_download(&self, id: ShareLinkId, now: DateTime<Utc>, events: &[NewEvent]) -> DomainResult<bool>;
+    async fn count_download(
+        &self,
+        id: ShareLinkId,
+        charge: DownloadCharge,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> DomainResult<bool>;
 
     /// Links, of any workspace, that expired before `now` without being
     /// revoked and whose expiry is not recorded yet, oldest first, at most `limit`.

@@ -15,7 +15,7 @@ use crate::ids::{SessionId, UserId};
 use crate::model::{DisplayName, Email, Password, RefreshToken, Session, User};
 use crate::ports::{
     AccessClaims, AccessTokenCodec, ApiKeyRepository, PasswordCheck, PasswordHasher, RateLimiter, RevocationList,
-    SecretGenerator, SessionRepository, UserRepository,
+    SecretGenerator, SessionRepository, UserRepository, WorkspaceRepository,
 };
 use crate::{Actor, DomainResult, Principal};
 
@@ -150,6 +150,7 @@ pub struct AuthService {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
     api_keys: Arc<dyn ApiKeyRepository>,
+    workspaces: Arc<dyn WorkspaceRepository>,
     hasher: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn AccessTokenCodec>,
     secrets: Arc<dyn SecretGenerator>,
@@ -173,6 +174,8 @@ pub struct AuthPorts {
     pub sessions: Arc<dyn SessionRepository>,
     /// API keys, to authenticate scripts.
     pub api_keys: Arc<dyn ApiKeyRepository>,
+    /// Memberships, to cap an API key by its creator's current role.
+    pub workspaces: Arc<dyn WorkspaceRepository>,
     /// The password hasher.
     pub hasher: Arc<dyn PasswordHasher>,
     /// The access token codec.
@@ -198,6 +201,7 @@ impl AuthService {
             users: ports.users,
             sessions: ports.sessions,
             api_keys: ports.api_keys,
+            workspaces: ports.workspaces,
             hasher: ports.hasher,
             tokens: ports.tokens,
             secrets: ports.secrets,
@@ -586,15 +590,20 @@ impl AuthService {
             Some(key) if key.is_active(now) => key,
             _ => return Err(invalid()),
         };
+        // A key acts for its creator and can never do more than they can now:
+        // a creator who left, was disabled or was demoted takes the key down too.
+        let creator_active = self.users.get(key.created_by).await?.is_some_and(|u| u.is_active());
+        let creator_role = match self.workspaces.membership(key.workspace_id, key.created_by).await? {
+            Some(membership) if creator_active => membership.role,
+            _ => return Err(invalid()),
+        };
+        let role = key.role.min(creator_role);
         // Recording every use would turn each read into a write; a minute's
         // precision is enough to tell live keys from dead ones.
         if key.last_used_at.is_none_or(|at| now - at > TimeDelta::minutes(1)) {
             self.api_keys.touch(key.id, now).await?;
         }
-        Ok(Actor {
-            principal: Principal::ApiKey { key_id: key.id, workspace_id: key.workspace_id, role: key.role },
-            origin,
-        })
+        Ok(Actor { principal: Principal::ApiKey { key_id: key.id, workspace_id: key.workspace_id, role }, origin })
     }
 }
 

@@ -9,7 +9,7 @@ use super::*;
 use crate::model::{PasswordHash, TokenHash};
 use crate::ports::{
     Counter, MockAccessTokenCodec, MockApiKeyRepository, MockPasswordHasher, MockRateLimiter, MockRevocationList,
-    MockSecretGenerator, MockSessionRepository, MockUserRepository,
+    MockSecretGenerator, MockSessionRepository, MockUserRepository, MockWorkspaceRepository,
 };
 use crate::services::testkit::{self, block_on, now, user, user_actor};
 use crate::{Actor, Origin};
@@ -18,6 +18,7 @@ struct Mocks {
     users: MockUserRepository,
     sessions: MockSessionRepository,
     api_keys: MockApiKeyRepository,
+    workspaces: MockWorkspaceRepository,
     hasher: MockPasswordHasher,
     tokens: MockAccessTokenCodec,
     secrets: MockSecretGenerator,
@@ -37,6 +38,7 @@ impl Mocks {
             users: MockUserRepository::new(),
             sessions: MockSessionRepository::new(),
             api_keys: MockApiKeyRepository::new(),
+            workspaces: MockWorkspaceRepository::new(),
             hasher: MockPasswordHasher::new(),
             tokens,
             secrets,
@@ -56,6 +58,7 @@ impl Mocks {
                 users: Arc::new(self.users),
                 sessions: Arc::new(self.sessions),
                 api_keys: Arc::new(self.api_keys),
+                workspaces: Arc::new(self.workspaces),
                 hasher: Arc::new(self.hasher),
                 tokens: Arc::new(self.tokens),
                 secrets: Arc::new(self.secrets),
@@ -501,26 +504,30 @@ fn revoked_tokens_revoked_sessions_and_disabled_users_do_not_authenticate() {
     }
 }
 
+/// Mocks in which `key` is stored and its creator is an active user holding
+/// `creator_role` in the key's workspace (no membership when `None`).
+fn key_mocks(key: &crate::model::ApiKey, creator_role: Option<crate::Role>, creator_disabled: bool) -> Mocks {
+    let mut m = Mocks::new();
+    let stored = key.clone();
+    m.api_keys.expect_find_by_hash().returning(move |_| Ok(Some(stored.clone())));
+    let creator = key.created_by;
+    m.users.expect_get().returning(move |id| {
+        let mut u = user("creator@example.com");
+        u.id = id;
+        u.disabled_at = creator_disabled.then(now);
+        Ok((id == creator).then_some(u))
+    });
+    m.workspaces
+        .expect_membership()
+        .returning(move |w, u| Ok(creator_role.filter(|_| u == creator).map(|r| testkit::membership(w, u, r))));
+    m
+}
+
 #[test]
 fn api_keys_authenticate_as_their_own_actor_until_they_expire() {
-    use crate::model::{ApiKey, ApiKeyName};
     let workspace_id = crate::WorkspaceId::from_uuid(Uuid::new_v4());
-    let key = ApiKey {
-        id: crate::ApiKeyId::from_uuid(Uuid::new_v4()),
-        workspace_id,
-        name: ApiKeyName::parse("ci").expect("name"),
-        role: crate::Role::Editor,
-        prefix: "cab_abcdefgh".into(),
-        hash: TokenHash::from_hex("h(cab_secret)".into()),
-        created_by: UserId::from_uuid(Uuid::new_v4()),
-        created_at: now(),
-        expires_at: Some(now() + TimeDelta::days(1)),
-        last_used_at: None,
-        revoked_at: None,
-    };
-    let mut m = Mocks::new();
-    let active = key.clone();
-    m.api_keys.expect_find_by_hash().returning(move |_| Ok(Some(active.clone())));
+    let key = testkit::api_key(workspace_id, UserId::from_uuid(Uuid::new_v4()), crate::Role::Editor);
+    let mut m = key_mocks(&key, Some(crate::Role::Admin), false);
     m.api_keys.expect_touch().times(1).returning(|_, _| Ok(()));
     let actor = block_on(m.service().authenticate("cab_secret", Origin::default())).expect("authenticated");
     assert!(matches!(
@@ -530,11 +537,32 @@ fn api_keys_authenticate_as_their_own_actor_until_they_expire() {
 
     let mut expired = key;
     expired.expires_at = Some(now());
-    let mut m = Mocks::new();
-    m.api_keys.expect_find_by_hash().returning(move |_| Ok(Some(expired.clone())));
+    let mut m = key_mocks(&expired, Some(crate::Role::Admin), false);
     m.api_keys.expect_touch().never();
     let err = block_on(m.service().authenticate("cab_secret", Origin::default()));
     assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidToken))));
+}
+
+#[test]
+fn an_api_key_never_acts_above_its_creators_current_role() {
+    let workspace_id = crate::WorkspaceId::from_uuid(Uuid::new_v4());
+    let key = testkit::api_key(workspace_id, UserId::from_uuid(Uuid::new_v4()), crate::Role::Admin);
+    let mut m = key_mocks(&key, Some(crate::Role::Viewer), false);
+    m.api_keys.expect_touch().returning(|_, _| Ok(()));
+    let actor = block_on(m.service().authenticate("cab_secret", Origin::default())).expect("authenticated");
+    assert!(matches!(actor.principal, Principal::ApiKey { role: crate::Role::Viewer, .. }), "capped at viewer");
+}
+
+#[test]
+fn an_api_key_stops_working_when_its_creator_leaves_or_is_disabled() {
+    let workspace_id = crate::WorkspaceId::from_uuid(Uuid::new_v4());
+    let key = testkit::api_key(workspace_id, UserId::from_uuid(Uuid::new_v4()), crate::Role::Editor);
+    for (role, disabled) in [(None, false), (Some(crate::Role::Owner), true)] {
+        let mut m = key_mocks(&key, role, disabled);
+        m.api_keys.expect_touch().never();
+        let err = block_on(m.service().authenticate("cab_secret", Origin::default()));
+        assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidToken))), "{role:?} {disabled}");
+    }
 }
 
 #[test]

@@ -15,8 +15,8 @@ use crate::ids::{DocumentId, ShareLinkId, WorkspaceId};
 use crate::model::{Document, DocumentVersion, LinkGone, MAX_SHARE_DOWNLOADS, Password, RangeSpec, Sha256, ShareLink};
 use crate::policy::Action;
 use crate::ports::{
-    BlobStore, DocumentRepository, PasswordCheck, PasswordHasher, RateLimiter, SecretGenerator, ShareLinkRepository,
-    WorkspaceRepository,
+    BlobStore, DocumentRepository, DownloadCharge, PasswordCheck, PasswordHasher, RateLimiter, SecretGenerator,
+    ShareLinkRepository, WorkspaceRepository,
 };
 use crate::{Actor, DomainResult};
 
@@ -337,7 +337,10 @@ impl ShareService {
 
     /// Downloads what a link serves. A request for the whole file, or for a
     /// range from its first byte, counts as a download (atomically with the
-    /// check that one is left); later ranges of the same download do not.
+    /// check that one is left), and every request's bytes are charged against
+    /// the limit: a limit of N lets at most N whole copies out, however the
+    /// ranges are cut. Bytes are charged when a request is answered, not as
+    /// they leave, so an interrupted download spends what it asked for.
     ///
     /// # Errors
     /// As [`ShareService::open`]; `RangeNotSatisfiable`; `LinkGone(Exhausted)`
@@ -356,25 +359,32 @@ impl ShareService {
             Serving::NotModified => return Ok((shared, Download { version, content: None })),
             Serving::Bytes(range) => range,
         };
-        if range.is_none_or(|r| r.start() == 0) {
-            let link = &shared.link;
-            let event = self.ports.rt.event_by(
-                ActorRef { kind: ActorKind::ShareLink, id: Some(link.id.as_uuid()) },
-                actor,
-                EventPayload::ShareLinkDownloaded {
-                    workspace_id: link.workspace_id,
-                    link_id: link.id,
-                    document_id: link.document_id,
-                    version: version.number,
-                },
-            );
-            let now = self.ports.rt.clock.now();
-            if !self.ports.links.count_download(link.id, now, &[event]).await? {
-                // It stopped working since it was opened: say why.
-                let current = self.ports.links.get(link.workspace_id, link.id).await?;
-                let gone = current.and_then(|l| l.gone(now)).unwrap_or(LinkGone::Exhausted);
-                return Err(DomainError::LinkGone(gone));
-            }
+        let link = &shared.link;
+        let starts_copy = range.is_none_or(|r| r.start() == 0);
+        let charge =
+            DownloadCharge { bytes: range.map_or(version.size, |r| r.len()), copy_bytes: version.size, starts_copy };
+        // A download is one event, however many ranges it is fetched in.
+        let events: Vec<_> = starts_copy
+            .then(|| {
+                self.ports.rt.event_by(
+                    ActorRef { kind: ActorKind::ShareLink, id: Some(link.id.as_uuid()) },
+                    actor,
+                    EventPayload::ShareLinkDownloaded {
+                        workspace_id: link.workspace_id,
+                        link_id: link.id,
+                        document_id: link.document_id,
+                        version: version.number,
+                    },
+                )
+            })
+            .into_iter()
+            .collect();
+        let now = self.ports.rt.clock.now();
+        if !self.ports.links.count_download(link.id, charge, now, &events).await? {
+            // It stopped working since it was opened, or its bytes are spent: say why.
+            let current = self.ports.links.get(link.workspace_id, link.id).await?;
+            let gone = current.and_then(|l| l.gone(now)).unwrap_or(LinkGone::Exhausted);
+            return Err(DomainError::LinkGone(gone));
         }
         let key = content_key(self.ports.documents.as_ref(), shared.link.workspace_id, &version).await?;
         let content = self.ports.blobs.get(&key, range).await?;

@@ -260,7 +260,7 @@ fn a_password_is_asked_for_checked_and_wrong_guesses_are_throttled() {
 }
 
 #[test]
-fn a_download_counts_once_as_the_link_and_later_ranges_do_not() {
+fn every_request_is_charged_its_bytes_and_only_a_copys_start_counts_as_a_download() {
     let (ws, me, doc) = ids();
     let stored = ShareLink { version: Some(1), max_downloads: Some(3), ..link(ws, doc) };
     let link_id = stored.id;
@@ -270,15 +270,25 @@ fn a_download_counts_once_as_the_link_and_later_ranges_do_not() {
     live_document(&mut m.documents, ws, doc);
     m.links
         .expect_count_download()
-        .withf(move |id, at, events| {
+        .withf(move |id, charge, at, events| {
             *id == link_id
                 && *at == now()
+                && *charge == DownloadCharge { bytes: 3, copy_bytes: 3, starts_copy: true }
                 && matches!(events, [e] if e.actor.kind == ActorKind::ShareLink
                     && e.actor.id == Some(link_id.as_uuid())
                     && matches!(e.payload, EventPayload::ShareLinkDownloaded { version: 1, .. }))
         })
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
+    m.links
+        .expect_count_download()
+        .withf(move |id, charge, _, events| {
+            *id == link_id
+                && *charge == DownloadCharge { bytes: 2, copy_bytes: 3, starts_copy: false }
+                && events.is_empty()
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
     m.documents
         .expect_blob_key()
         .withf(move |w, sha| *w == ws && sha.as_str() == DIGEST)
@@ -306,10 +316,27 @@ fn losing_the_last_download_to_a_concurrent_one_is_gone() {
     let found = stored.clone();
     m.links.expect_find_by_token().returning(move |_| Ok(Some(found.clone())));
     live_document(&mut m.documents, ws, doc);
-    m.links.expect_count_download().times(1).returning(|_, _, _| Ok(false));
+    m.links.expect_count_download().times(1).returning(|_, _, _, _| Ok(false));
     m.links.expect_get().returning(move |_, _| Ok(Some(ShareLink { downloads: 1, ..stored.clone() })));
     m.blobs.expect_get().never();
     let err = block_on(m.service(ws, me, Role::Viewer).download(&visitor(), TOKEN, None, None, &[]));
+    assert!(matches!(err, Err(DomainError::LinkGone(LinkGone::Exhausted))), "{err:?}");
+}
+
+#[test]
+fn a_range_that_does_not_fit_the_byte_budget_is_refused_as_used_up() {
+    let (ws, me, doc) = ids();
+    let stored = ShareLink { max_downloads: Some(1), ..link(ws, doc) };
+    let mut m = Mocks::new();
+    quiet_limiter(&mut m.limiter);
+    let found = stored.clone();
+    m.links.expect_find_by_token().returning(move |_| Ok(Some(found.clone())));
+    live_document(&mut m.documents, ws, doc);
+    m.links.expect_count_download().times(1).returning(|_, _, _, _| Ok(false));
+    m.links.expect_get().returning(move |_, _| Ok(Some(stored.clone())));
+    m.blobs.expect_get().never();
+    let tail = RangeSpec::From { first: 1, last: None };
+    let err = block_on(m.service(ws, me, Role::Viewer).download(&visitor(), TOKEN, None, Some(tail), &[]));
     assert!(matches!(err, Err(DomainError::LinkGone(LinkGone::Exhausted))), "{err:?}");
 }
 

@@ -62,6 +62,23 @@ pub fn key_actor(workspace_id: WorkspaceId, role: Role) -> Actor {
     }
 }
 
+/// An active key of `workspace_id` made by `created_by`, acting as `role`.
+pub fn api_key(workspace_id: WorkspaceId, created_by: UserId, role: Role) -> crate::model::ApiKey {
+    crate::model::ApiKey {
+        id: ApiKeyId::from_uuid(Uuid::new_v4()),
+        workspace_id,
+        name: crate::model::ApiKeyName::parse("ci").expect("name"),
+        role,
+        prefix: "cab_abcdefgh".into(),
+        hash: crate::model::TokenHash::from_hex("h(cab_secret)".into()),
+        created_by,
+        created_at: now(),
+        expires_at: Some(now() + chrono::TimeDelta::days(1)),
+        last_used_at: None,
+        revoked_at: None,
+    }
+}
+
 pub fn workspace(id: WorkspaceId) -> Workspace {
     Workspace {
         id,

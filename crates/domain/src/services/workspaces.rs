@@ -5,14 +5,14 @@ use std::sync::Arc;
 use super::{Runtime, WorkspaceAccess};
 use crate::error::{AuthFailure, Conflict, DomainError, Entity};
 use crate::events::EventPayload;
-use crate::ids::{FolderId, UserId, WorkspaceId};
+use crate::ids::{ApiKeyId, FolderId, UserId, WorkspaceId};
 use crate::model::{Email, Folder, ItemName, Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};
 
 /// The name of every workspace's top folder.
 pub const ROOT_FOLDER_NAME: &str = "Root";
 use crate::page::{Page, PageRequest};
 use crate::policy::{Action, Role, may_assign};
-use crate::ports::{UserRepository, WorkspaceRepository};
+use crate::ports::{ApiKeyRepository, UserRepository, WorkspaceRepository};
 use crate::{Actor, DomainResult, Principal};
 
 /// The workspace use cases.
@@ -20,6 +20,7 @@ pub struct WorkspaceService {
     rt: Runtime,
     workspaces: Arc<dyn WorkspaceRepository>,
     users: Arc<dyn UserRepository>,
+    api_keys: Arc<dyn ApiKeyRepository>,
     access: WorkspaceAccess,
 }
 
@@ -32,9 +33,14 @@ impl std::fmt::Debug for WorkspaceService {
 impl WorkspaceService {
     /// The workspace use cases over the given ports.
     #[must_use]
-    pub fn new(rt: Runtime, workspaces: Arc<dyn WorkspaceRepository>, users: Arc<dyn UserRepository>) -> Self {
+    pub fn new(
+        rt: Runtime,
+        workspaces: Arc<dyn WorkspaceRepository>,
+        users: Arc<dyn UserRepository>,
+        api_keys: Arc<dyn ApiKeyRepository>,
+    ) -> Self {
         let access = WorkspaceAccess::new(workspaces.clone());
-        Self { rt, workspaces, users, access }
+        Self { rt, workspaces, users, api_keys, access }
     }
 
     /// Creates a workspace owned by the caller.
@@ -240,8 +246,35 @@ impl WorkspaceService {
         if target.role == Role::Owner {
             self.ensure_other_owner(id, user).await?;
         }
-        let event = self.rt.event(actor, EventPayload::MemberRemoved { workspace_id: id, user_id: user });
-        self.workspaces.remove_member(id, user, &[event]).await
+        // The keys a member made act for them: they go when the member goes
+        // (authentication also refuses a key whose creator is no member, in
+        // case one is made while this runs).
+        let now = self.rt.clock.now();
+        let keys = self.active_keys_of(id, user, now).await?;
+        let mut events = vec![self.rt.event(actor, EventPayload::MemberRemoved { workspace_id: id, user_id: user })];
+        events.extend(
+            keys.iter().map(|&key_id| self.rt.event(actor, EventPayload::ApiKeyRevoked { workspace_id: id, key_id })),
+        );
+        self.workspaces.remove_member(id, user, &keys, now, &events).await
+    }
+
+    /// The active API keys `user` created in the workspace.
+    async fn active_keys_of(
+        &self,
+        id: WorkspaceId,
+        user: UserId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> DomainResult<Vec<ApiKeyId>> {
+        let mut found = Vec::new();
+        let mut page = PageRequest::new(Some(crate::page::MAX_PAGE_SIZE), None);
+        loop {
+            let keys = self.api_keys.list(id, page).await?;
+            found.extend(keys.items.iter().filter(|k| k.created_by == user && k.is_active(now)).map(|k| k.id));
+            match keys.next_after {
+                Some(after) => page = PageRequest::new(Some(crate::page::MAX_PAGE_SIZE), Some(after)),
+                None => return Ok(found),
+            }
+        }
     }
 
     /// A quick, friendly check; the repository repeats it atomically, so a

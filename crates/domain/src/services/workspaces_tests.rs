@@ -5,8 +5,9 @@ use uuid::Uuid;
 
 use super::*;
 use crate::model::Member;
-use crate::ports::{MockUserRepository, MockWorkspaceRepository};
-use crate::services::testkit::{self, block_on, key_actor, membership, user, user_actor, workspace};
+use crate::page::Page;
+use crate::ports::{MockApiKeyRepository, MockUserRepository, MockWorkspaceRepository};
+use crate::services::testkit::{self, api_key, block_on, key_actor, membership, now, user, user_actor, workspace};
 
 fn ws_id() -> WorkspaceId {
     WorkspaceId::from_uuid(Uuid::new_v4())
@@ -17,7 +18,17 @@ fn uid() -> UserId {
 }
 
 fn service(workspaces: MockWorkspaceRepository, users: MockUserRepository) -> WorkspaceService {
-    WorkspaceService::new(testkit::runtime(), Arc::new(workspaces), Arc::new(users))
+    let mut keys = MockApiKeyRepository::new();
+    keys.expect_list().returning(|_, _| Ok(Page { items: Vec::new(), next_after: None }));
+    service_with_keys(workspaces, users, keys)
+}
+
+fn service_with_keys(
+    workspaces: MockWorkspaceRepository,
+    users: MockUserRepository,
+    keys: MockApiKeyRepository,
+) -> WorkspaceService {
+    WorkspaceService::new(testkit::runtime(), Arc::new(workspaces), Arc::new(users), Arc::new(keys))
 }
 
 /// A repository in which `actor` holds `role` in `ws`.
@@ -207,10 +218,42 @@ fn any_member_may_leave() {
     let (ws, me) = (ws_id(), uid());
     let mut repo = repo_with_role(ws, me, Some(Role::Viewer));
     repo.expect_remove_member()
-        .withf(move |w, u, events| *w == ws && *u == me && events[0].payload.event_type() == "member.removed.v1")
+        .withf(move |w, u, keys, _, events| {
+            *w == ws && *u == me && keys.is_empty() && events[0].payload.event_type() == "member.removed.v1"
+        })
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _, _| Ok(()));
     block_on(service(repo, MockUserRepository::new()).remove_member(&user_actor(me), ws, me)).expect("left");
+}
+
+#[test]
+fn a_removed_member_takes_their_active_api_keys_with_them() {
+    let (ws, admin, owner, other) = (ws_id(), uid(), uid(), uid());
+    let mine = api_key(ws, admin, Role::Admin);
+    let mut revoked_before = api_key(ws, admin, Role::Editor);
+    revoked_before.revoked_at = Some(now());
+    let theirs = api_key(ws, other, Role::Editor);
+    let mut keys = MockApiKeyRepository::new();
+    let listed = vec![mine.clone(), revoked_before, theirs];
+    keys.expect_list().returning(move |_, _| Ok(Page { items: listed.clone(), next_after: None }));
+    let mut repo = MockWorkspaceRepository::new();
+    repo.expect_membership().returning(move |w, u| {
+        Ok(if u == owner { Some(membership(w, u, Role::Owner)) } else { Some(membership(w, u, Role::Admin)) })
+    });
+    let expected = mine.id;
+    repo.expect_remove_member()
+        .withf(move |w, u, keys, at, events| {
+            let types: Vec<_> = events.iter().map(|e| e.payload.event_type()).collect();
+            *w == ws
+                && *u == admin
+                && keys == [expected]
+                && *at == now()
+                && types == ["member.removed.v1", "api_key.revoked.v1"]
+        })
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    block_on(service_with_keys(repo, MockUserRepository::new(), keys).remove_member(&user_actor(owner), ws, admin))
+        .expect("removed");
 }
 
 #[test]
