@@ -6,7 +6,7 @@
 //! connection itself, so a name cannot pass the check and then rebind to a
 //! private address.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,38 +28,58 @@ pub struct GuardOptions {
 }
 
 /// Why an address may not be reached, or `None` when it may.
+///
+/// Only globally reachable unicast addresses pass, per the IANA IPv4 and
+/// IPv6 special-purpose address registries. IPv6 is checked as an allowlist
+/// (global unicast `2000::/3` less its special blocks), so forms that embed
+/// an IPv4 address (IPv4-compatible, SIIT, 6to4, Teredo, NAT64) or are
+/// obsolete (site-local) cannot slip past a list of forbidden prefixes.
 #[must_use]
 pub fn forbidden(ip: IpAddr, options: GuardOptions) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4, options),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return forbidden_v4(v4, options);
-            }
-            let first = v6.segments()[0];
-            if v6.is_loopback() {
-                (!options.allow_loopback).then_some("a loopback address")
-            } else if v6.is_unspecified() {
-                Some("the unspecified address")
-            } else if first & 0xfe00 == 0xfc00 {
-                Some("a private (unique local) address")
-            } else if first & 0xffc0 == 0xfe80 {
-                Some("a link-local address")
-            } else if v6.is_multicast() {
-                Some("a multicast address")
-            } else if v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-                // NAT64 embeds an IPv4 address in the last 32 bits.
-                let o = v6.octets();
-                forbidden_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]), options).map(|_| "a translated private address")
-            } else {
-                None
-            }
-        }
+        IpAddr::V6(v6) => forbidden_v6(v6, options),
+    }
+}
+
+fn forbidden_v6(v6: Ipv6Addr, options: GuardOptions) -> Option<&'static str> {
+    let seg = v6.segments();
+    let o = v6.octets();
+    let embedded = |at: usize| Ipv4Addr::new(o[at], o[at + 1], o[at + 2], o[at + 3]);
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return forbidden_v4(v4, options);
+    }
+    if v6.is_loopback() {
+        return (!options.allow_loopback).then_some("a loopback address");
+    }
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        // NAT64 (64:ff9b::/96) reaches the IPv4 address in its last 32 bits.
+        return forbidden_v4(embedded(12), options).map(|_| "a translated private address");
+    }
+    if seg[0] & 0xe000 != 0x2000 {
+        return Some(match seg[0] {
+            0 if v6.is_unspecified() => "the unspecified address",
+            0 => "an IPv4-compatible, translated or reserved address",
+            s if s & 0xfe00 == 0xfc00 => "a private (unique local) address",
+            s if s & 0xffc0 == 0xfe80 => "a link-local address",
+            s if s & 0xffc0 == 0xfec0 => "a site-local address",
+            s if s & 0xff00 == 0xff00 => "a multicast address",
+            _ => "a reserved or special-purpose address",
+        });
+    }
+    match seg[0] {
+        // 2001::/23: IETF protocol assignments, Teredo (2001::/32) among them.
+        0x2001 if seg[1] < 0x0200 => Some("a special-purpose address (Teredo, benchmarking, ORCHID)"),
+        0x2001 if seg[1] == 0x0db8 => Some("a documentation address"),
+        // 6to4 embeds the IPv4 address it reaches in bits 16..48.
+        0x2002 => forbidden_v4(embedded(2), options).map(|_| "a 6to4 address of a private network"),
+        s if s & 0xfff0 == 0x3ff0 => Some("a documentation address"),
+        _ => None,
     }
 }
 
 fn forbidden_v4(ip: Ipv4Addr, options: GuardOptions) -> Option<&'static str> {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     if ip.is_loopback() {
         (!options.allow_loopback).then_some("a loopback address")
     } else if ip.is_private() {
@@ -72,6 +92,12 @@ fn forbidden_v4(ip: Ipv4Addr, options: GuardOptions) -> Option<&'static str> {
         Some("a shared (carrier-grade NAT) address")
     } else if a == 198 && (b == 18 || b == 19) {
         Some("a benchmarking address")
+    } else if (a, b, c) == (192, 0, 0) {
+        Some("an IETF protocol address")
+    } else if matches!((a, b, c), (192, 0, 2) | (198, 51, 100) | (203, 0, 113)) {
+        Some("a documentation address")
+    } else if (a, b, c) == (192, 88, 99) {
+        Some("a 6to4 relay address")
     } else if ip.is_multicast() || ip.is_broadcast() || a >= 240 {
         Some("a multicast or reserved address")
     } else {
@@ -297,15 +323,56 @@ mod tests {
             "::ffff:127.0.0.1",
             "224.0.0.1",
             "64:ff9b::a00:1",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "192.88.99.1",
+            // IPv6 forms that embed an IPv4 address, and obsolete or special blocks.
+            "::127.0.0.1",
+            "::8.8.8.8",
+            "::ffff:0:7f00:1",
+            "::ffff:0:808:808",
+            "2002:7f00:1::",
+            "2002:a00:1::1",
+            "2001::7f00:1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001:2::1",
+            "2001:db8::1",
+            "3fff::1",
+            "fec0::1",
+            "100::1",
+            "64:ff9b:1::a00:1",
+            "5f00::1",
+            "::",
         ] {
             let ip: IpAddr = ip.parse().expect("ip");
             assert!(forbidden(ip, STRICT).is_some(), "{ip} must be refused");
         }
-        for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
+        for ip in
+            ["93.184.216.34", "2606:4700::1111", "8.8.8.8", "::ffff:8.8.8.8", "2002:808:808::1", "64:ff9b::808:808"]
+        {
             assert_eq!(forbidden(ip.parse().expect("ip"), STRICT), None, "{ip} is public");
         }
         assert_eq!(forbidden("127.0.0.1".parse().expect("ip"), DEV), None, "development allows loopback");
         assert!(forbidden("10.0.0.1".parse().expect("ip"), DEV).is_some(), "but never private ranges");
+    }
+
+    #[tokio::test]
+    async fn embedded_ipv4_forms_are_refused_at_creation_and_at_send() {
+        let sender = HttpWebhookSender::new(STRICT, Duration::from_secs(2), Duration::from_secs(2)).expect("client");
+        for host in ["[::127.0.0.1]", "[::ffff:0:7f00:1]", "[2002:7f00:1::]", "[2001::7f00:1]", "[fec0::1]"] {
+            let url = format!("https://{host}/hook");
+            assert!(matches!(sender.check_url(&url).await, Err(SendFailure::Refused(_))), "{url} at creation");
+            let request = WebhookRequest {
+                url: url.clone(),
+                message_id: "msg_1".into(),
+                timestamp: chrono::Utc::now(),
+                body: "{}".into(),
+                secret: "whsec_c2VjcmV0".into(),
+            };
+            assert!(matches!(sender.send(&request).await, Err(SendFailure::Refused(_))), "{url} at send");
+        }
     }
 
     #[tokio::test]
