@@ -53,8 +53,14 @@ pub struct HttpSettings {
     pub port: u16,
     /// Exact origins allowed by CORS.
     pub cors_origins: Vec<String>,
-    /// Proxies whose `X-Forwarded-For` is trusted.
+    /// Proxies whose `X-Forwarded-For`, `X-Forwarded-Host` and `Forwarded`
+    /// headers are believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// The address people reach Cabinet at (`https://cabinet.example.com`):
+    /// browsers' `Origin` is compared with it before the refresh cookie is
+    /// used. Unset: the request's own `Host` (or a trusted proxy's forwarded host).
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// Largest JSON body in bytes.
     pub json_limit: usize,
     /// Seconds allowed for in-flight requests at shutdown.
@@ -387,6 +393,16 @@ impl Settings {
         Self::load_with(None, Environment::with_prefix("CABINET").source(Some(Default::default())))
     }
 
+    /// The origin (`scheme://host[:port]`) of [`HttpSettings::public_url`],
+    /// lower-cased and without a path, if one is set.
+    #[must_use]
+    pub fn public_origin(&self) -> Option<String> {
+        let url = self.http.public_url.as_deref()?.trim();
+        let (scheme, rest) = url.split_once("://")?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        Some(format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
+    }
+
     /// The database to use.
     #[must_use]
     pub fn database_backend(&self) -> DatabaseBackend {
@@ -437,6 +453,14 @@ mod tests {
             DatabaseBackend::Sqlite(_) => panic!("a URL selects PostgreSQL"),
         }
         assert!(s.cache.redis_url.is_some());
+    }
+
+    #[test]
+    fn the_public_url_gives_the_origin_browsers_send() {
+        let s = Settings::load_with(None, env(&[("CABINET__HTTP__PUBLIC_URL", "https://Docs.Example.com:8443/app/")]))
+            .expect("load");
+        assert_eq!(s.public_origin().as_deref(), Some("https://docs.example.com:8443"));
+        assert_eq!(Settings::load_with(None, env(&[])).expect("load").public_origin(), None);
     }
 
     #[test]

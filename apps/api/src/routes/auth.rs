@@ -37,17 +37,35 @@ fn tokens(app: &App, pair: TokenPair) -> HttpResponse {
 }
 
 /// A cookie rides along on any request the browser makes, so using it needs
-/// proof the request comes from an allowed page: an `Origin` that is this
-/// host or a configured CORS origin. (JSON bodies already force a CORS
-/// preflight; this also stops same-site form posts.)
+/// proof the request comes from an allowed page: an `Origin` that is the
+/// configured public URL (or, without one, the host the request was sent
+/// to) or a configured CORS origin. (JSON bodies already force a CORS
+/// preflight; this also stops same-site form posts.) Headers naming another
+/// host are believed only from a trusted proxy.
 fn cookie_request_allowed(req: &HttpRequest, app: &App) -> bool {
     let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         // Non-browser clients send no Origin; browsers always do on POST.
         return true;
     };
-    let host = req.connection_info().host().to_owned();
-    let same_host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")) == Some(host.as_str());
-    same_host || app.settings.http.cors_origins.iter().any(|o| o == origin)
+    if app.settings.http.cors_origins.iter().any(|o| o == origin) {
+        return true;
+    }
+    let origin = origin.to_ascii_lowercase();
+    if let Some(public) = app.settings.public_origin() {
+        return origin == public;
+    }
+    let proxied = req.peer_addr().is_some_and(|peer| app.settings.http.trusted_proxies.contains(&peer.ip()));
+    let host = if proxied {
+        Some(req.connection_info().host().to_owned())
+    } else {
+        req.headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()))
+    };
+    let Some(host) = host.map(|h| h.to_ascii_lowercase()) else { return false };
+    origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")) == Some(host.as_str())
 }
 
 /// Register an account. The first account becomes the instance administrator.

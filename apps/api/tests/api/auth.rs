@@ -278,3 +278,54 @@ async fn mass_sign_up_from_one_address_is_throttled() {
     assert!(third.headers().contains_key("retry-after"));
     problem(third, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
+
+/// Signs alice in and returns a request builder for `/auth/refresh` with her
+/// refresh cookie and the given extra headers.
+async fn cookie_refresh(app: &crate::helpers::TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
+    let login = json_of(app.login("alice@example.com", PASSWORD).await, StatusCode::OK).await;
+    let token = login["refresh_token"].as_str().expect("refresh");
+    let mut req = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .header("cookie", format!("__Host-cabinet_refresh={token}"))
+        .json(&json!({}));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.send().await.expect("sent")
+}
+
+#[tokio::test]
+async fn the_cookie_origin_check_believes_no_host_header_a_client_forges() {
+    let app = spawn_app().await;
+    app.register("alice@example.com").await;
+    let own = app.address.clone();
+    // Without a public URL the request's own Host decides, and forwarded
+    // headers from an untrusted peer are ignored.
+    json_of(cookie_refresh(&app, &[("origin", own.as_str())]).await, StatusCode::OK).await;
+    for forged in [
+        [("origin", "https://evil.example"), ("x-forwarded-host", "evil.example")],
+        [("origin", "https://evil.example"), ("forwarded", "host=evil.example;proto=https")],
+    ] {
+        problem(cookie_refresh(&app, &forged).await, StatusCode::FORBIDDEN, "origin_not_allowed").await;
+    }
+
+    // With a public URL, only that origin (or a CORS origin) may use the cookie.
+    let app = spawn_app_with(|s| s.http.public_url = Some("https://Docs.Example.com/".into())).await;
+    app.register("alice@example.com").await;
+    json_of(cookie_refresh(&app, &[("origin", "https://docs.example.com")]).await, StatusCode::OK).await;
+    let own = app.address.clone();
+    problem(cookie_refresh(&app, &[("origin", own.as_str())]).await, StatusCode::FORBIDDEN, "origin_not_allowed").await;
+    problem(
+        cookie_refresh(&app, &[("origin", "https://evil.example"), ("host", "evil.example")]).await,
+        StatusCode::FORBIDDEN,
+        "origin_not_allowed",
+    )
+    .await;
+    problem(
+        cookie_refresh(&app, &[("origin", "http://docs.example.com")]).await,
+        StatusCode::FORBIDDEN,
+        "origin_not_allowed",
+    )
+    .await;
+}
