@@ -237,9 +237,16 @@ const CSV_HEADER: [&str; 15] = [
     "workspace_id",
 ];
 
+/// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or
+/// carriage return first) gets a leading apostrophe, so user-controlled text
+/// (a User-Agent, a name in a payload) stays text (OWASP CSV injection).
+fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}").into() } else { cell.into() }
+}
+
 fn csv_line(fields: &[String]) -> Result<Bytes, std::io::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(fields).map_err(std::io::Error::other)?;
+    writer.write_record(fields.iter().map(|f| neutralised(f).into_owned())).map_err(std::io::Error::other)?;
     writer.into_inner().map(Bytes::from).map_err(|e| std::io::Error::other(e.to_string()))
 }
 
@@ -417,4 +424,21 @@ pub async fn activity(
         })
         .collect();
     Ok(HttpResponse::Ok().json(ActivityListDto { items, next_cursor: next.map(|n| n.to_string()) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_spreadsheets_read_as_formulas_are_neutralised() {
+        for cell in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralised(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in ["curl/8.0", "{\"a\":1}", "12", ""] {
+            assert_eq!(neutralised(cell), cell);
+        }
+        let line = csv_line(&["=1+1".to_owned(), "ok".to_owned()]).expect("line");
+        assert_eq!(&line[..], b"'=1+1,ok\n");
+    }
 }

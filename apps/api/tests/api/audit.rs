@@ -164,3 +164,32 @@ async fn the_activity_feed_and_figures_follow_the_events_once_projected() {
     let again = json_of(app.get(&format!("/api/v1/workspaces/{ws}/usage"), &vera.access).await, StatusCode::OK).await;
     assert_eq!(again, usage, "a rebuild gives the same figures");
 }
+
+#[tokio::test]
+async fn csv_exports_never_hand_a_spreadsheet_a_formula() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let ws =
+        json_of(app.post("/api/v1/workspaces", Some(&alice.access), json!({"name": "A"})).await, StatusCode::CREATED)
+            .await;
+    let (id, root) = (ws["id"].as_str().expect("id"), ws["root_folder_id"].as_str().expect("root"));
+    let made = app
+        .client
+        .post(app.url(&format!("/api/v1/workspaces/{id}/folders")))
+        .bearer_auth(&alice.access)
+        .header("user-agent", "=HYPERLINK(\"http://evil.example\",\"x\")")
+        .json(&json!({"name": "@SUM(1+1)", "parent_id": root}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let csv = app.get(&format!("/api/v1/workspaces/{id}/audit/export?format=csv"), &alice.access).await;
+    let csv = csv.text().await.expect("body");
+    let row = csv.lines().find(|l| l.contains("SUM(1+1)")).expect("the folder's event");
+    assert!(row.contains("'=HYPERLINK("), "{row}");
+    for line in csv.lines() {
+        for bad in [",=", ",\"=", ",+", ",\"+", ",@", ",\"@", ",-", ",\"-"] {
+            assert!(!line.contains(bad), "a cell starts a formula ({bad}): {line}");
+        }
+    }
+}
