@@ -18,6 +18,10 @@ fn corrupt(table: &str, what: impl std::fmt::Display) -> DomainError {
     DomainError::Internal(format!("corrupt {table} row: {what}"))
 }
 
+fn corrupt_name(table: &str) -> DomainError {
+    corrupt(table, "empty or path-like name")
+}
+
 pub(crate) fn role(raw: &str) -> DomainResult<Role> {
     Role::parse(raw).ok_or_else(|| corrupt("role", raw))
 }
@@ -99,7 +103,7 @@ pub(crate) fn folder(m: folders::Model) -> DomainResult<Folder> {
         id: FolderId::from_uuid(m.id),
         workspace_id: WorkspaceId::from_uuid(m.workspace_id),
         parent_id: m.parent_id.map(FolderId::from_uuid),
-        name: ItemName::parse(&m.name).map_err(|e| corrupt("folders", e))?,
+        name: ItemName::stored(&m.name).ok_or_else(|| corrupt_name("folders"))?,
         created_by: m.created_by.map(UserId::from_uuid),
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -111,7 +115,7 @@ pub(crate) fn document(m: documents::Model) -> DomainResult<Document> {
         id: DocumentId::from_uuid(m.id),
         workspace_id: WorkspaceId::from_uuid(m.workspace_id),
         folder_id: FolderId::from_uuid(m.folder_id),
-        name: ItemName::parse(&m.name).map_err(|e| corrupt("documents", e))?,
+        name: ItemName::stored(&m.name).ok_or_else(|| corrupt_name("documents"))?,
         current_version: u32::try_from(m.current_version).map_err(|e| corrupt("documents", e))?,
         size: u64::try_from(m.current_size).map_err(|e| corrupt("documents", e))?,
         content_type: m.current_content_type,
@@ -132,7 +136,7 @@ pub(crate) fn version(m: document_versions::Model) -> DomainResult<DocumentVersi
         sha256: Sha256::parse(&m.sha256).map_err(|e| corrupt("document_versions", e))?,
         size: u64::try_from(m.size).map_err(|e| corrupt("document_versions", e))?,
         content_type: m.content_type,
-        filename: ItemName::parse(&m.filename).map_err(|e| corrupt("document_versions", e))?,
+        filename: ItemName::stored(&m.filename).ok_or_else(|| corrupt_name("document_versions"))?,
         author: m.author.map(UserId::from_uuid),
         note: m.note,
         created_at: m.created_at,

@@ -178,3 +178,36 @@ async fn another_tenant_sees_no_folders_and_viewers_cannot_write() {
         .await;
     problem(write, StatusCode::FORBIDDEN, "forbidden").await;
 }
+
+#[tokio::test]
+async fn names_that_look_the_same_cannot_sit_side_by_side() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let (ws, root) = workspace_with_root(&app, &alice.access).await;
+    let path = format!("/api/v1/workspaces/{ws}/folders");
+    let made = json_of(
+        app.post(&path, Some(&alice.access), json!({"name": "caf\u{e9}", "parent_id": root})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(made["name"], "caf\u{e9}");
+    for twin in ["cafe\u{301}", "CAFE\u{301}", "CAF\u{c9}"] {
+        let clash = app.post(&path, Some(&alice.access), json!({"name": twin, "parent_id": root})).await;
+        problem(clash, StatusCode::CONFLICT, "name_taken").await;
+    }
+    for invisible in ["caf\u{e9}\u{200f}", "caf\u{61c}\u{e9}", "ca\u{200b}f\u{e9}", "\u{feff}caf\u{e9}"] {
+        let refused = app.post(&path, Some(&alice.access), json!({"name": invisible, "parent_id": root})).await;
+        problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+    // Documents follow the same rule: a decomposed twin of a file name is taken.
+    app.upload_file(&alice.access, &ws, &root, "r\u{e9}sum\u{e9}.txt", "one").await;
+    let twin = app
+        .client
+        .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{root}/documents?name=re%CC%81sume%CC%81.txt")))
+        .bearer_auth(&alice.access)
+        .body("two")
+        .send()
+        .await
+        .expect("sent");
+    problem(twin, StatusCode::CONFLICT, "name_taken").await;
+}

@@ -9,35 +9,87 @@ use crate::ids::{DocumentId, FolderId, UserId, WorkspaceId};
 /// walks up the tree stay short.
 pub const MAX_FOLDER_DEPTH: usize = 64;
 
-/// The name of a folder or document: 1 to 255 characters, no `/` or `\`, no
-/// control characters, not `.` or `..`, no leading or trailing spaces.
+/// The name of a folder or document: 1 to 255 characters in Unicode NFC, no
+/// `/` or `\`, no control, format or invisible characters (zero-width
+/// spaces, bidirectional marks and overrides, a BOM), not `.` or `..`, no
+/// leading or trailing spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemName(String);
 
+/// Whether `c` at `i` in `chars` is a character a person cannot see or that
+/// reorders what they see: the format characters (Unicode category Cf) and
+/// the blank letters that render as nothing. A zero-width joiner between
+/// pictographs is allowed, as emoji sequences need it.
+fn invisible(chars: &[char], i: usize) -> bool {
+    let pictograph = |c: Option<&char>| c.is_some_and(|&c| c >= '\u{1f000}' || ('\u{2600}'..='\u{27bf}').contains(&c));
+    match chars[i] {
+        '\u{200d}' => !(i > 0 && pictograph(chars.get(i - 1)) && pictograph(chars.get(i + 1))),
+        '\u{00ad}'
+        | '\u{0600}'..='\u{0605}'
+        | '\u{061c}'
+        | '\u{06dd}'
+        | '\u{070f}'
+        | '\u{0890}'..='\u{0891}'
+        | '\u{08e2}'
+        | '\u{115f}'..='\u{1160}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206f}'
+        | '\u{3164}'
+        | '\u{feff}'
+        | '\u{ffa0}'
+        | '\u{fff9}'..='\u{fffb}'
+        | '\u{110bd}'
+        | '\u{110cd}'
+        | '\u{13430}'..='\u{1343f}'
+        | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0001}'
+        | '\u{e0020}'..='\u{e007f}' => true,
+        _ => false,
+    }
+}
+
 impl ItemName {
-    /// Validates a name.
+    /// Validates a name and brings it to NFC, so names that look the same
+    /// are stored the same.
     ///
     /// # Errors
     /// [`DomainError::Invalid`] on the field `name`, saying what to change.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        use unicode_normalization::UnicodeNormalization as _;
         let invalid = |why: &str| Err(DomainError::invalid("name", why));
-        let name = raw.trim();
+        let name: String = raw.trim().nfc().collect();
         if name.is_empty() {
             return invalid("must not be empty");
         }
-        if name.chars().count() > 255 {
+        let chars: Vec<char> = name.chars().collect();
+        if chars.len() > 255 {
             return invalid("must be at most 255 characters");
         }
         if name.contains(['/', '\\']) {
             return invalid("must not contain / or \\");
         }
-        if name.chars().any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')) {
-            return invalid("must not contain control or bidirectional-override characters");
+        if chars.iter().any(|c| c.is_control()) || (0..chars.len()).any(|i| invisible(&chars, i)) {
+            return invalid("must not contain control, invisible or bidirectional-formatting characters");
         }
         if name == "." || name == ".." {
             return invalid("must not be . or ..");
         }
-        Ok(Self(name.to_owned()))
+        Ok(Self(name))
+    }
+
+    /// A name read back from storage, where it was validated when written;
+    /// names stored before a rule was tightened still load.
+    #[must_use]
+    pub fn stored(raw: &str) -> Option<Self> {
+        match Self::parse(raw) {
+            Ok(name) => Some(name),
+            Err(_) if !raw.trim().is_empty() && !raw.contains(['/', '\\']) => Some(Self(raw.trim().to_owned())),
+            Err(_) => None,
+        }
     }
 
     /// The name as given (trimmed).
@@ -47,10 +99,12 @@ impl ItemName {
     }
 
     /// The form two names are compared in: siblings may not share it, so
-    /// `Report.pdf` and `report.PDF` cannot sit side by side.
+    /// `Report.pdf` and `report.PDF`, or `café` composed and decomposed,
+    /// cannot sit side by side.
     #[must_use]
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        use unicode_normalization::UnicodeNormalization as _;
+        self.0.nfc().collect::<String>().to_lowercase().nfc().collect()
     }
 }
 
@@ -175,6 +229,25 @@ mod tests {
         for bad in ["", "  ", "a/b", "a\\b", ".", "..", "tab\there", "evil\u{202e}fdp.exe", &"n".repeat(256)] {
             assert!(ItemName::parse(bad).is_err(), "{bad:?} must be refused");
         }
+        for invisible in ["caf\u{200f}e.txt", "a\u{061c}b", "zero\u{200b}width", "\u{feff}bom.txt", "soft\u{ad}hyphen"]
+        {
+            assert!(ItemName::parse(invisible).is_err(), "{invisible:?} must be refused");
+        }
+        assert!(ItemName::parse("dev \u{1f468}\u{200d}\u{1f4bb}.md").is_ok(), "an emoji sequence keeps its joiner");
+        assert!(ItemName::parse("a\u{200d}b").is_err(), "a joiner between letters is invisible");
+    }
+
+    #[test]
+    fn composed_and_decomposed_names_are_one_name() {
+        let composed = ItemName::parse("caf\u{e9}.txt").expect("valid");
+        let decomposed = ItemName::parse("cafe\u{301}.txt").expect("valid");
+        assert_eq!(decomposed.as_str(), "caf\u{e9}.txt", "stored in NFC");
+        assert_eq!(composed.key(), decomposed.key());
+        assert_eq!(ItemName::parse("CAF\u{c9}.TXT").expect("valid").key(), composed.key(), "and case-equal");
+        assert_eq!(
+            ItemName::stored("old\u{200b}name").map(|n| n.as_str().to_owned()).as_deref(),
+            Some("old\u{200b}name")
+        );
         assert!(ItemName::parse(&"n".repeat(255)).is_ok());
         assert!(ItemName::parse("...").is_ok(), "only . and .. are special");
     }
