@@ -214,7 +214,7 @@ pub fn worker_metrics_server(address: &str) -> anyhow::Result<(Server, u16)> {
     let port = listener.local_addr()?.port();
     let server = HttpServer::new(|| {
         ActixApp::new()
-            .route("/metrics", web::get().to(routes::health::metrics))
+            .route("/metrics", web::get().to(routes::health::render_metrics))
             .route("/health/live", web::get().to(routes::health::live))
     })
     .workers(1)

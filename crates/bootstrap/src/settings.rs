@@ -41,6 +41,18 @@ pub struct Settings {
     pub auth: AuthConfig,
     /// Logging.
     pub log: LogSettings,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsSettings,
+}
+
+/// Who may read `/metrics` on the API's port.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A bearer token that lets a scraper read `/metrics` from anywhere;
+    /// without it only loopback clients that came through no proxy may.
+    #[serde(default)]
+    pub token: Option<SecretString>,
 }
 
 /// The HTTP server.

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{json_of, problem, spawn_app};
+use crate::helpers::{json_of, problem, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn malformed_json_wrong_types_and_unknown_fields_are_problems() {
@@ -255,4 +255,31 @@ async fn the_web_app_is_served_with_spa_fallback_and_long_lived_assets() {
     crate::helpers::problem(share.expect("sent"), StatusCode::NOT_FOUND, "share_link_not_found").await;
     let other = app.client.get(app.url("/no-such-page")).send().await.expect("sent");
     assert_eq!(other.status(), StatusCode::NOT_FOUND, "not a page request");
+}
+
+async fn metrics_with(app: &crate::helpers::TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut req = app.client.get(app.url("/metrics"));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.send().await.expect("sent")
+}
+
+#[tokio::test]
+async fn metrics_are_for_loopback_clients_or_the_metrics_token() {
+    let app = spawn_app().await;
+    assert_eq!(metrics_with(&app, &[]).await.status(), StatusCode::OK, "a local scraper");
+    for forwarded in [("x-forwarded-for", "203.0.113.7"), ("forwarded", "for=203.0.113.7")] {
+        problem(metrics_with(&app, &[forwarded]).await, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
+    let app = spawn_app_with(|s| s.metrics.token = Some("scrape-me-please-0123456789".to_owned().into())).await;
+    let scraped = metrics_with(
+        &app,
+        &[("x-forwarded-for", "203.0.113.7"), ("authorization", "Bearer scrape-me-please-0123456789")],
+    )
+    .await;
+    assert_eq!(scraped.status(), StatusCode::OK, "the token works from anywhere");
+    let wrong = metrics_with(&app, &[("authorization", "Bearer scrape-me-please-012345678")]).await;
+    problem(wrong, StatusCode::FORBIDDEN, "forbidden").await;
 }
