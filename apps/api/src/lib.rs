@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
+pub mod slow_body;
 pub mod web_app;
 
 use std::net::TcpListener;
@@ -36,6 +37,32 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+/// The interactive API docs share the app's origin, so they get a policy of
+/// their own: their scripts and styles only, the OpenAPI document fetched
+/// from here, nothing framed, posted elsewhere or loaded from afar.
+const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// Adds [`DOCS_POLICY`] to the interactive docs' responses.
+async fn docs_policy(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let docs = req.path().starts_with("/api/docs");
+    let mut response = next.call(req).await?;
+    if docs && !response.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(DOCS_POLICY));
+    }
+    Ok(response)
+}
+
+/// `/api/docs` without its slash would resolve the docs' relative asset
+/// paths against `/api/`: send browsers to the real address.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/api/docs/")).finish()
 }
 
 /// Share links are capability URLs: kept out of caches, search engines and
@@ -106,6 +133,7 @@ pub fn configure(app: web::Data<App>, web: web::Data<Option<WebApp>>) -> impl Fn
                     .route("/ready", web::get().to(routes::health::ready)),
             )
             .route("/metrics", web::get().to(routes::health::metrics))
+            .route("/api/docs", web::get().to(docs_redirect))
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()))
             .service(web::scope("/api/v1").wrap(api_headers()).configure(routes::configure))
             .service(
@@ -150,6 +178,8 @@ impl Application {
                 .configure(configure(data.clone(), web_app.clone()))
                 .wrap(cors(&http.cors_origins))
                 .wrap(security_headers())
+                .wrap(from_fn(docs_policy))
+                .wrap(from_fn(slow_body::guard_bodies))
                 .wrap(from_fn(nudge_workers))
                 .wrap(from_fn(request_id::middleware))
         })

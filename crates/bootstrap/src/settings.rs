@@ -73,6 +73,12 @@ pub struct HttpSettings {
     /// used. Unset: the request's own `Host` (or a trusted proxy's forwarded host).
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Longest pause, in seconds, between two pieces of a request body;
+    /// also how long a body may start slowly before `body_min_rate` applies.
+    pub body_idle_timeout_secs: u64,
+    /// Slowest average a request body may arrive at, in bytes per second,
+    /// once `body_idle_timeout_secs` have passed; 0 turns the check off.
+    pub body_min_rate: u64,
     /// Largest JSON body in bytes.
     pub json_limit: usize,
     /// Seconds allowed for in-flight requests at shutdown.

@@ -221,7 +221,19 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
     }
     let docs = app.client.get(app.url("/api/docs/")).send().await.expect("sent");
     assert_eq!(docs.status(), StatusCode::OK);
+    let policy = docs.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    for directive in ["default-src 'none'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
     assert!(docs.text().await.expect("html").contains("swagger"));
+    for asset in ["/api/docs/swagger-initializer.js", "/api/docs/swagger-ui.css"] {
+        let served = app.client.get(app.url(asset)).send().await.expect("sent");
+        assert_eq!(served.status(), StatusCode::OK, "{asset}");
+        assert!(served.headers().contains_key("content-security-policy"), "{asset}");
+    }
+    let bare = app.client.get(app.url("/api/docs")).send().await.expect("sent");
+    assert_eq!(bare.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(bare.headers()["location"], "/api/docs/");
     let _ = json!({});
 }
 
@@ -282,4 +294,54 @@ async fn metrics_are_for_loopback_clients_or_the_metrics_token() {
     assert_eq!(scraped.status(), StatusCode::OK, "the token works from anywhere");
     let wrong = metrics_with(&app, &[("authorization", "Bearer scrape-me-please-012345678")]).await;
     problem(wrong, StatusCode::FORBIDDEN, "forbidden").await;
+}
+
+/// Sends a request head announcing `length` body bytes, then trickles one
+/// byte every `every` until the server answers; returns the status line and
+/// how many bytes went out.
+async fn trickle(address: &str, path: &str, length: usize, every: std::time::Duration) -> (String, usize) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let host = address.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).await.expect("head");
+    let mut sent = 0;
+    let mut answer = vec![0u8; 1024];
+    // Bounded: the body is far longer than the server lets it take.
+    while sent < length {
+        tokio::select! {
+            read = socket.read(&mut answer) => {
+                let n = read.expect("read");
+                return (String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_owned(), sent);
+            }
+            () = tokio::time::sleep(every) => {
+                if socket.write_all(b" ").await.is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+        }
+    }
+    let n = socket.read(&mut answer).await.unwrap_or(0);
+    (String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_owned(), sent)
+}
+
+#[tokio::test]
+async fn bodies_that_trickle_in_are_cut_off_with_408() {
+    let app = spawn_app_with(|s| {
+        s.http.body_idle_timeout_secs = 2;
+        s.http.body_min_rate = 100;
+    })
+    .await;
+    let every = std::time::Duration::from_millis(300);
+    let clients = (0..5).map(|_| trickle(&app.address, "/api/v1/auth/login", 5_000, every));
+    for (status, sent) in futures::future::join_all(clients).await {
+        assert!(status.contains(" 408 "), "{status}");
+        assert!(sent < 200, "cut off after {sent} bytes");
+    }
+    // A normal request right after is served as ever.
+    let ok = app.client.get(app.url("/health/live")).send().await.expect("sent");
+    assert_eq!(ok.status(), StatusCode::OK);
 }
