@@ -47,7 +47,8 @@ pub async fn middleware(
         .filter(|v| sane(v))
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    let path = cabinet_telemetry::redact(req.path()).into_owned();
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path);
     let started = Instant::now();
     let result = CURRENT.scope(id.clone(), next.call(req).instrument(span.clone())).await;
     let _entered = span.enter();

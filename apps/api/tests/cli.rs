@@ -50,7 +50,7 @@ fn migrate_create_admin_serve_and_stop_gracefully() {
     let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    runtime.block_on(async {
+    let secrets = runtime.block_on(async {
         let client = reqwest::Client::new();
         let login = client
             .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
@@ -63,7 +63,7 @@ fn migrate_create_admin_serve_and_stop_gracefully() {
             login.json::<serde_json::Value>().await.expect("json")["access_token"].as_str().expect("t").to_owned();
         let me: serde_json::Value = client
             .get(format!("http://127.0.0.1:{port}/api/v1/me"))
-            .bearer_auth(token)
+            .bearer_auth(&token)
             .send()
             .await
             .expect("sent")
@@ -71,6 +71,47 @@ fn migrate_create_admin_serve_and_stop_gracefully() {
             .await
             .expect("json");
         assert_eq!(me["instance_admin"], true);
+
+        // A share link's path is its credential: it is used, then looked for in the log.
+        let base = format!("http://127.0.0.1:{port}");
+        let json = |r: reqwest::Response| async move { r.json::<serde_json::Value>().await.expect("json") };
+        let ws = json(
+            client
+                .post(format!("{base}/api/v1/workspaces"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"name": "W"}))
+                .send()
+                .await
+                .expect("sent"),
+        )
+        .await;
+        let (id, root) = (ws["id"].as_str().expect("id"), ws["root_folder_id"].as_str().expect("root"));
+        let doc = json(
+            client
+                .post(format!("{base}/api/v1/workspaces/{id}/folders/{root}/documents?name=a.txt"))
+                .bearer_auth(&token)
+                .body("words")
+                .send()
+                .await
+                .expect("sent"),
+        )
+        .await;
+        let doc = doc["id"].as_str().expect("doc");
+        let link = json(
+            client
+                .post(format!("{base}/api/v1/workspaces/{id}/documents/{doc}/shares"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .expect("sent"),
+        )
+        .await;
+        let share = link["token"].as_str().expect("share token").to_owned();
+        for suffix in ["", "/download", "/nope"] {
+            client.get(format!("{base}/s/{share}{suffix}")).send().await.expect("sent");
+        }
+        vec![share, token]
     });
 
     let started = Instant::now();
@@ -86,6 +127,10 @@ fn migrate_create_admin_serve_and_stop_gracefully() {
     assert!(status.success(), "SIGTERM is a clean exit: {status:?}");
     let log = drain.join().expect("log");
     assert!(log.iter().any(|l| l.contains("worker stopped")), "the worker stops with the server");
+    assert!(log.iter().any(|l| l.contains("/s/[redacted]/download")), "share requests are logged, redacted");
+    for secret in secrets.iter().map(String::as_str).chain(["a long admin passphrase"]) {
+        assert!(!log.iter().any(|l| l.contains(secret)), "a log line carries a secret");
+    }
 }
 
 /// Runs `cabinet audit verify` and returns (success, stdout).

@@ -63,3 +63,62 @@ pub fn metrics() -> &'static metrics_exporter_prometheus::PrometheusHandle {
         handle
     })
 }
+
+/// The prefixes that mark Cabinet's secrets and capability tokens: API keys,
+/// refresh tokens, share-link tokens and webhook secrets.
+const SECRET_PREFIXES: [&str; 4] = ["cab_", "cabr_", "cabs_", "whsec_"];
+
+/// `text` with every token that carries one of Cabinet's secret prefixes
+/// (and whatever follows `/s/`, where share tokens sit in paths) replaced by
+/// `[redacted]`, for paths and URLs that go into logs. A share link's
+/// request path is its credential.
+#[must_use]
+pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < text.len() {
+        let boundary = i == 0 || !token_char(char::from(bytes[i - 1]));
+        let start = if boundary && text[i..].starts_with("/s/") {
+            Some(i + 3)
+        } else if boundary {
+            SECRET_PREFIXES.iter().find(|p| text[i..].starts_with(**p)).map(|p| i + p.len())
+        } else {
+            None
+        };
+        if let Some(start) = start {
+            let end = text[start..].find(|c: char| !token_char(c)).map_or(text.len(), |n| start + n);
+            if end > start {
+                out.push_str(&text[copied..start]);
+                out.push_str("[redacted]");
+                copied = end;
+                i = end;
+                continue;
+            }
+        }
+        i += text[i..].chars().next().map_or(1, char::len_utf8);
+    }
+    if copied == 0 {
+        return text.into();
+    }
+    out.push_str(&text[copied..]);
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn capability_tokens_never_reach_a_log_line() {
+        assert_eq!(redact("/s/cabs_AbC-123_x/download"), "/s/[redacted]/download");
+        assert_eq!(redact("/s/anything-at-all"), "/s/[redacted]");
+        assert_eq!(redact("https://h/x?key=cab_secret99&y=1"), "https://h/x?key=cab_[redacted]&y=1");
+        assert_eq!(redact("refresh cabr_zzz and whsec_abc"), "refresh cabr_[redacted] and whsec_[redacted]");
+        assert_eq!(redact("/api/v1/workspaces/01a2/documents"), "/api/v1/workspaces/01a2/documents");
+        assert_eq!(redact("vocab_list /docs/s/x"), "vocab_list /docs/s/x", "only at a token's start");
+        assert_eq!(redact("é/s/cabs_1"), "é/s/[redacted]");
+    }
+}

@@ -227,6 +227,15 @@ fn describe(err: &reqwest::Error) -> String {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
+    // The receiver's URL may carry its own credentials in the query: the
+    // delivery log and the logs get it without.
+    if let Some(url) = err.url() {
+        let mut bare = url.clone();
+        bare.set_query(None);
+        bare.set_fragment(None);
+        let _ = bare.set_password(None);
+        text = text.replace(url.as_str(), bare.as_str());
+    }
     text
 }
 
