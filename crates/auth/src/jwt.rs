@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use cabinet_domain::ports::{AccessClaims, AccessTokenCodec};
+use cabinet_domain::ports::{AccessClaims, AccessTokenCodec, DeviceClaims};
 use cabinet_domain::{AuthFailure, DomainError, DomainResult, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
@@ -13,6 +13,9 @@ use uuid::Uuid;
 /// The `typ` header of access tokens (RFC 9068), so no other JWT Cabinet might
 /// issue can pass as one.
 const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// The `typ` header of device tokens (the sign-in throttle's device cookie).
+const DEVICE_TOKEN_TYPE: &str = "device+jwt";
 
 /// One signing key.
 #[derive(Clone)]
@@ -108,42 +111,83 @@ fn timestamp(seconds: i64) -> DomainResult<DateTime<Utc>> {
     DateTime::from_timestamp(seconds, 0).ok_or_else(invalid)
 }
 
-impl AccessTokenCodec for JwtCodec {
-    fn issue(&self, claims: &AccessClaims) -> DomainResult<String> {
+impl JwtCodec {
+    fn sign(&self, typ: &str, body: &Claims) -> DomainResult<String> {
         let mut header = Header::new(Algorithm::HS256);
-        header.typ = Some(ACCESS_TOKEN_TYPE.into());
+        header.typ = Some(typ.into());
         header.kid = Some(self.signing.0.clone());
-        let body = Claims {
-            iss: self.settings.issuer.clone(),
-            aud: self.settings.audience.clone(),
-            sub: claims.user_id.as_uuid(),
-            sid: claims.session_id.as_uuid(),
-            jti: claims.token_id,
-            iat: claims.issued_at.timestamp(),
-            nbf: claims.issued_at.timestamp(),
-            exp: claims.expires_at.timestamp(),
-        };
-        encode(&header, &body, &self.signing.1).map_err(DomainError::internal)
+        encode(&header, body, &self.signing.1).map_err(DomainError::internal)
     }
 
-    fn verify(&self, token: &str) -> DomainResult<AccessClaims> {
+    fn claims(&self, sub: Uuid, sid: Uuid, jti: Uuid, iat: DateTime<Utc>, exp: DateTime<Utc>) -> Claims {
+        Claims {
+            iss: self.settings.issuer.clone(),
+            aud: self.settings.audience.clone(),
+            sub,
+            sid,
+            jti,
+            iat: iat.timestamp(),
+            nbf: iat.timestamp(),
+            exp: exp.timestamp(),
+        }
+    }
+
+    /// The claims of a token of type `typ`, checked as strictly as an access token.
+    fn open(&self, token: &str, typ: &str) -> DomainResult<Claims> {
         // Bound the work an attacker can cause before any signature check.
         if token.len() > 4096 || token.split('.').count() != 3 {
             return Err(invalid());
         }
         let header = decode_header(token).map_err(|_| invalid())?;
-        if header.alg != Algorithm::HS256 || header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
+        if header.alg != Algorithm::HS256 || header.typ.as_deref() != Some(typ) {
             return Err(invalid());
         }
         let key = header.kid.as_deref().and_then(|kid| self.verifying.get(kid)).ok_or_else(invalid)?;
-        let data = decode::<Claims>(token, key, &self.validation).map_err(|_| invalid())?;
-        let c = data.claims;
+        Ok(decode::<Claims>(token, key, &self.validation).map_err(|_| invalid())?.claims)
+    }
+}
+
+impl AccessTokenCodec for JwtCodec {
+    fn issue(&self, claims: &AccessClaims) -> DomainResult<String> {
+        let body = self.claims(
+            claims.user_id.as_uuid(),
+            claims.session_id.as_uuid(),
+            claims.token_id,
+            claims.issued_at,
+            claims.expires_at,
+        );
+        self.sign(ACCESS_TOKEN_TYPE, &body)
+    }
+
+    fn verify(&self, token: &str) -> DomainResult<AccessClaims> {
+        let c = self.open(token, ACCESS_TOKEN_TYPE)?;
         Ok(AccessClaims {
             user_id: UserId::from_uuid(c.sub),
             session_id: SessionId::from_uuid(c.sid),
             token_id: c.jti,
             issued_at: timestamp(c.iat)?,
             expires_at: timestamp(c.exp)?,
+        })
+    }
+
+    fn issue_device(&self, claims: &DeviceClaims) -> DomainResult<String> {
+        let body = self.claims(
+            claims.user_id.as_uuid(),
+            claims.device_id,
+            claims.device_id,
+            claims.issued_at,
+            claims.expires_at,
+        );
+        self.sign(DEVICE_TOKEN_TYPE, &body)
+    }
+
+    fn verify_device(&self, token: &str) -> Option<DeviceClaims> {
+        let c = self.open(token, DEVICE_TOKEN_TYPE).ok()?;
+        Some(DeviceClaims {
+            user_id: UserId::from_uuid(c.sub),
+            device_id: c.sid,
+            issued_at: timestamp(c.iat).ok()?,
+            expires_at: timestamp(c.exp).ok()?,
         })
     }
 }
@@ -190,6 +234,25 @@ mod tests {
         assert_eq!(back.user_id, claims.user_id);
         assert_eq!(back.session_id, claims.session_id);
         assert_eq!(back.token_id, claims.token_id);
+    }
+
+    #[test]
+    fn device_tokens_and_access_tokens_never_pass_for_each_other() {
+        let c = codec(vec![key("k1", SECRET)]);
+        let now = Utc::now();
+        let device = DeviceClaims {
+            user_id: UserId::from_uuid(Uuid::now_v7()),
+            device_id: Uuid::now_v7(),
+            issued_at: now,
+            expires_at: now + TimeDelta::days(30),
+        };
+        let token = c.issue_device(&device).expect("issue");
+        assert_eq!(c.verify_device(&token).map(|d| (d.user_id, d.device_id)), Some((device.user_id, device.device_id)));
+        assert!(c.verify(&token).is_err(), "a device token is no access token");
+        let access = c.issue(&claims(TimeDelta::minutes(10))).expect("issue");
+        assert_eq!(c.verify_device(&access), None, "an access token is no device token");
+        let expired = DeviceClaims { expires_at: now - TimeDelta::hours(1), ..device };
+        assert_eq!(c.verify_device(&c.issue_device(&expired).expect("issue")), None);
     }
 
     #[test]

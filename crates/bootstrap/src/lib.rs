@@ -169,7 +169,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             refresh_idle_ttl: Duration::from_secs(auth_cfg.refresh_idle_ttl),
             session_ttl: Duration::from_secs(auth_cfg.session_ttl),
             throttle: ThrottleSettings {
+                account_ip_failures: auth_cfg.login.account_ip_failures,
                 account_failures: auth_cfg.login.account_failures,
+                device_failures: auth_cfg.login.device_failures,
+                device_ttl: Duration::from_secs(auth_cfg.login.device_days.saturating_mul(24 * 3600)),
                 account_window: Duration::from_secs(auth_cfg.login.account_window),
                 ip_attempts: auth_cfg.login.ip_attempts,
                 ip_window: Duration::from_secs(auth_cfg.login.ip_window),

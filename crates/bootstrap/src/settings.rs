@@ -337,8 +337,14 @@ pub struct JwtKeyConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginThrottleConfig {
-    /// Failures per account per window.
+    /// Failures per account and source address per window.
+    pub account_ip_failures: u64,
+    /// Failures per account from devices it never signed in from, together, per window.
     pub account_failures: u64,
+    /// Failures per device the account signed in from before, per window.
+    pub device_failures: u64,
+    /// Days a device stays known after a sign-in on it.
+    pub device_days: u64,
     /// Account window in seconds.
     pub account_window: u64,
     /// Attempts per address per window.

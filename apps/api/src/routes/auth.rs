@@ -17,6 +17,10 @@ use crate::problem::{ApiError, Problem};
 /// SameSite=Strict from cross-site requests.
 pub const REFRESH_COOKIE: &str = "__Host-cabinet_refresh";
 
+/// Marks a browser that signed in before, so the sign-in throttle counts its
+/// failures apart from everyone guessing at the account.
+pub const DEVICE_COOKIE: &str = "__Host-cabinet_device";
+
 fn refresh_cookie(value: String, max_age: CookieDuration) -> Cookie<'static> {
     Cookie::build(REFRESH_COOKIE, value)
         .path("/")
@@ -106,13 +110,30 @@ pub async fn register(
     ))]
 pub async fn login(
     app: web::Data<App>,
+    req: HttpRequest,
     origin: RequestOrigin,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let pair =
-        app.auth.login(&Actor::anonymous(origin.0), Credentials { email: body.email, password: body.password }).await?;
-    Ok(tokens(&app, pair))
+    let device_token = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned());
+    let mut pair = app
+        .auth
+        .login(&Actor::anonymous(origin.0), Credentials { email: body.email, password: body.password, device_token })
+        .await?;
+    let device = pair.device_token.take();
+    let mut response = tokens(&app, pair);
+    if let Some(device) = device {
+        let days = i64::try_from(app.settings.auth.login.device_days).unwrap_or(i64::MAX);
+        let cookie = Cookie::build(DEVICE_COOKIE, device)
+            .path("/")
+            .http_only(true)
+            .secure(true)
+            .same_site(SameSite::Strict)
+            .max_age(CookieDuration::days(days))
+            .finish();
+        response.add_cookie(&cookie).map_err(DomainError::internal)?;
+    }
+    Ok(response)
 }
 
 /// Exchange a refresh token for new tokens. The old refresh token stops

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, json_of, problem, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, json_of, problem, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn register_login_refresh_reuse_logout_flow() {
@@ -124,22 +124,73 @@ async fn wrong_password_and_unknown_account_get_the_same_answer() {
     assert_eq!(a["title"], b["title"]);
 }
 
+/// Signs in as alice from `ip` (a loopback address of its own), with a
+/// device cookie if given.
+async fn login_from(app: &TestApp, ip: &str, password: &str, device: Option<&str>) -> reqwest::Response {
+    let client = reqwest::Client::builder().local_address(ip.parse::<std::net::IpAddr>().ok()).build().expect("client");
+    let mut req =
+        client.post(app.url("/api/v1/auth/login")).json(&json!({"email": "alice@example.com", "password": password}));
+    if let Some(device) = device {
+        req = req.header("cookie", format!("__Host-cabinet_device={device}"));
+    }
+    req.send().await.expect("sent")
+}
+
+fn device_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("__Host-cabinet_device="))
+        .and_then(|c| c.split(';').next())
+        .expect("a device cookie")
+        .to_owned()
+}
+
 #[tokio::test]
-async fn repeated_failures_lock_the_account_even_for_the_right_password() {
-    let app = spawn_app_with(|s| s.auth.login.account_failures = 3).await;
+async fn failures_lock_out_the_guessing_address_not_the_owner() {
+    let app = spawn_app_with(|s| {
+        s.auth.login.account_ip_failures = 3;
+        s.auth.login.account_failures = 6;
+    })
+    .await;
     app.register("alice@example.com").await;
     for _ in 0..3 {
-        problem(
-            app.login("alice@example.com", "wrong password").await,
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-        )
-        .await;
+        let wrong = login_from(&app, "127.0.0.2", "wrong password", None).await;
+        problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     }
-    let locked = app.login("alice@example.com", PASSWORD).await;
+    let locked = login_from(&app, "127.0.0.2", PASSWORD, None).await;
     let retry_after: u64 = locked.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
     assert!(retry_after > 0 && retry_after <= 3600);
     problem(locked, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+
+    // The owner, elsewhere, is not locked out; the sign-in marks her device.
+    let signed_in = login_from(&app, "127.0.0.3", PASSWORD, None).await;
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-cabinet_device="))
+        .expect("device cookie")
+        .to_owned();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let device = device_cookie(&signed_in);
+    json_of(signed_in, StatusCode::OK).await;
+
+    // A guess spread over many addresses is bounded for unknown devices...
+    for i in 4..10 {
+        let wrong = login_from(&app, &format!("127.0.0.{i}"), "wrong password", None).await;
+        problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    problem(login_from(&app, "127.0.0.10", PASSWORD, None).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let forged = login_from(&app, "127.0.0.10", PASSWORD, Some("not-a-device-token")).await;
+    problem(forged, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // ...while the owner's known device still signs in, from any address.
+    json_of(login_from(&app, "127.0.0.11", PASSWORD, Some(&device)).await, StatusCode::OK).await;
 }
 
 #[tokio::test]

@@ -59,6 +59,21 @@ pub struct AccessClaims {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What a device token asserts: this browser signed in as `user_id` before,
+/// so its sign-in attempts are throttled on their own rather than with
+/// everyone guessing at the account (OWASP's device cookies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceClaims {
+    /// The user who signed in.
+    pub user_id: UserId,
+    /// The device's own id, which its failures are counted under.
+    pub device_id: Uuid,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// When it stops counting.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Signs and verifies short-lived access tokens (JWT).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait AccessTokenCodec: Send + Sync {
@@ -76,4 +91,14 @@ pub trait AccessTokenCodec: Send + Sync {
     /// [`crate::AuthFailure::InvalidToken`] for any token that is not a valid,
     /// unexpired access token of this instance.
     fn verify(&self, token: &str) -> DomainResult<AccessClaims>;
+
+    /// Signs a device token, typed so it can never pass as an access token.
+    ///
+    /// # Errors
+    /// [`crate::DomainError::Internal`] if signing fails.
+    fn issue_device(&self, claims: &DeviceClaims) -> DomainResult<String>;
+
+    /// The claims of a valid, unexpired device token of this instance, or
+    /// `None` for anything else.
+    fn verify_device(&self, token: &str) -> Option<DeviceClaims>;
 }

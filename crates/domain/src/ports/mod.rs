@@ -22,7 +22,7 @@ pub use audit::{AuditTrail, EventStream, Projections};
 pub use blobs::{BlobContent, BlobKey, BlobStore, ByteStream, StoredBlob};
 pub use cache::{Counter, RateLimiter, RevocationList};
 pub use content::{ContentAnalyzer, ContentRecord, ContentRepository};
-pub use credentials::{AccessClaims, AccessTokenCodec, PasswordCheck, PasswordHasher};
+pub use credentials::{AccessClaims, AccessTokenCodec, DeviceClaims, PasswordCheck, PasswordHasher};
 pub use health::HealthCheck;
 pub use idempotency::{Claim, IdempotencyStore, StoredResponse};
 pub use jobs::{JobQueue, JobSignal};

@@ -14,8 +14,8 @@ use crate::events::{EventPayload, RevocationReason};
 use crate::ids::{SessionId, UserId};
 use crate::model::{DisplayName, Email, Password, RefreshToken, Session, User};
 use crate::ports::{
-    AccessClaims, AccessTokenCodec, ApiKeyRepository, PasswordCheck, PasswordHasher, RateLimiter, RevocationList,
-    SecretGenerator, SessionRepository, UserRepository, WorkspaceRepository,
+    AccessClaims, AccessTokenCodec, ApiKeyRepository, DeviceClaims, PasswordCheck, PasswordHasher, RateLimiter,
+    RevocationList, SecretGenerator, SessionRepository, UserRepository, WorkspaceRepository,
 };
 use crate::{Actor, DomainResult, Principal};
 
@@ -39,13 +39,24 @@ pub struct AuthSettings {
     pub throttle: ThrottleSettings,
 }
 
-/// Limits on sign-in attempts.
+/// Limits on sign-in attempts. Failures are counted per account and source
+/// address, per known device, and per account for all unknown devices
+/// together: a guesser locks out only their own address, spreading guesses
+/// over many addresses is bounded by the account-wide limit, and even then
+/// the owner still signs in from a device they signed in from before.
 #[derive(Debug, Clone)]
 pub struct ThrottleSettings {
-    /// Failed attempts allowed on one account per window.
+    /// Failed attempts allowed on one account from one address per window.
+    pub account_ip_failures: u64,
+    /// Failed attempts allowed on one account from all devices it was never
+    /// signed in from, together, per window.
     pub account_failures: u64,
-    /// The account window.
+    /// Failed attempts allowed from one device the account signed in from before.
+    pub device_failures: u64,
+    /// The window of the three account counters.
     pub account_window: Duration,
+    /// How long a device stays known after a sign-in on it.
+    pub device_ttl: Duration,
     /// Attempts allowed from one address per window.
     pub ip_attempts: u64,
     /// The address window.
@@ -72,8 +83,11 @@ impl Default for AuthSettings {
 impl Default for ThrottleSettings {
     fn default() -> Self {
         Self {
-            account_failures: 20,
+            account_ip_failures: 10,
+            account_failures: 100,
+            device_failures: 10,
             account_window: Duration::from_secs(3600),
+            device_ttl: Duration::from_secs(180 * 24 * 3600),
             ip_attempts: 100,
             ip_window: Duration::from_secs(15 * 60),
             register_attempts: 20,
@@ -111,6 +125,8 @@ pub struct Credentials {
     pub email: String,
     /// The password, unvalidated.
     pub password: String,
+    /// The device token a previous sign-in on this device returned, if any.
+    pub device_token: Option<String>,
 }
 
 /// What a successful sign-in or refresh returns.
@@ -124,6 +140,9 @@ pub struct TokenPair {
     pub expires_in: u64,
     /// The session both belong to.
     pub session_id: SessionId,
+    /// After a sign-in: a token marking this device as one the user signed
+    /// in from, to present on later sign-ins (the web app keeps it in a cookie).
+    pub device_token: Option<String>,
 }
 
 impl std::fmt::Debug for TokenPair {
@@ -279,9 +298,11 @@ impl AuthService {
 
     /// Signs in with email and password and starts a session.
     ///
-    /// Throttled per address (every attempt counts) and per account (failures
-    /// count); an unknown email costs as much time as a wrong password and
-    /// gets the same answer.
+    /// Throttled per address (every attempt counts) and, for failures, per
+    /// account and address, per known device, and per account across unknown
+    /// devices (see [`ThrottleSettings`]); an unknown email costs as much time
+    /// as a wrong password and gets the same answer. A successful sign-in
+    /// returns a device token for the next one.
     ///
     /// # Errors
     /// `RateLimited`; `Unauthenticated(InvalidCredentials)`.
@@ -299,29 +320,60 @@ impl AuthService {
             self.hasher.verify_dummy(&password).await?;
             return Err(invalid());
         };
-        let account_key = format!("login:account:{}", email.as_str());
-        if let Some(counter) = self.limiter.peek(&account_key).await?
-            && counter.count >= throttle.account_failures
-        {
-            return Err(DomainError::RateLimited { retry_after: counter.resets_in });
+        let user = self.users.find_by_email(&email).await?;
+        let device = input
+            .device_token
+            .as_deref()
+            .and_then(|t| self.tokens.verify_device(t))
+            .filter(|d| user.as_ref().is_some_and(|u| u.id == d.user_id));
+        let counters = match &device {
+            Some(device) => vec![(format!("login:device:{}", device.device_id), throttle.device_failures)],
+            None => {
+                let ip = actor.origin.ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+                vec![
+                    (format!("login:account-ip:{}:{ip}", email.as_str()), throttle.account_ip_failures),
+                    (format!("login:account:{}", email.as_str()), throttle.account_failures),
+                ]
+            }
+        };
+        for (key, limit) in &counters {
+            if let Some(counter) = self.limiter.peek(key).await?
+                && counter.count >= *limit
+            {
+                return Err(DomainError::RateLimited { retry_after: counter.resets_in });
+            }
         }
-
-        let Some(user) = self.users.find_by_email(&email).await? else {
+        let failed = || async {
+            for (key, _) in &counters {
+                self.limiter.hit(key, throttle.account_window).await?;
+            }
+            Err::<TokenPair, _>(invalid())
+        };
+        let Some(user) = user else {
             self.hasher.verify_dummy(&password).await?;
-            self.limiter.hit(&account_key, throttle.account_window).await?;
-            return Err(invalid());
+            return failed().await;
         };
         let check = self.hasher.verify(&password, &user.password_hash).await?;
         if check == PasswordCheck::Mismatch || !user.is_active() {
-            self.limiter.hit(&account_key, throttle.account_window).await?;
-            return Err(invalid());
+            return failed().await;
         }
-        self.limiter.reset(&account_key).await?;
+        for (key, _) in &counters {
+            self.limiter.reset(key).await?;
+        }
         if check == PasswordCheck::MatchNeedsRehash {
             let hash = self.hasher.hash(&password).await?;
             self.users.set_password(user.id, &hash, None, self.rt.clock.now(), &[]).await?;
         }
-        self.start_session(actor, user.id).await
+        let mut pair = self.start_session(actor, user.id).await?;
+        let now = self.rt.clock.now();
+        let device = DeviceClaims {
+            user_id: user.id,
+            device_id: device.map_or_else(|| self.rt.ids.new_id(), |d| d.device_id),
+            issued_at: now,
+            expires_at: now + delta(throttle.device_ttl),
+        };
+        pair.device_token = Some(self.tokens.issue_device(&device)?);
+        Ok(pair)
     }
 
     async fn start_session(&self, actor: &Actor, user_id: UserId) -> DomainResult<TokenPair> {
@@ -382,6 +434,7 @@ impl AuthService {
             refresh_token,
             expires_in: self.settings.access_ttl.as_secs(),
             session_id,
+            device_token: None,
         })
     }
 

@@ -34,6 +34,7 @@ impl Mocks {
         secrets.expect_hash().returning(|s| TokenHash::from_hex(format!("h({s})")));
         let mut tokens = MockAccessTokenCodec::new();
         tokens.expect_issue().returning(|c| Ok(format!("jwt-for-{}", c.user_id)));
+        tokens.expect_issue_device().returning(|d| Ok(format!("device-{}-{}", d.user_id, d.device_id)));
         Self {
             users: MockUserRepository::new(),
             sessions: MockSessionRepository::new(),
@@ -182,10 +183,10 @@ fn an_unknown_email_costs_a_dummy_verification_and_gets_the_generic_answer() {
     m.users.expect_find_by_email().returning(|_| Ok(None));
     m.hasher.expect_verify_dummy().times(1).returning(|_| Ok(()));
     m.hasher.expect_verify().never();
-    let err = block_on(
-        m.service()
-            .login(&anonymous(), Credentials { email: "ghost@example.com".into(), password: "whatever1".into() }),
-    );
+    let err = block_on(m.service().login(
+        &anonymous(),
+        Credentials { email: "ghost@example.com".into(), password: "whatever1".into(), device_token: None },
+    ));
     assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidCredentials))));
 }
 
@@ -198,32 +199,35 @@ fn a_wrong_password_counts_a_failure_against_the_account() {
         .with(eq("login:ip:127.0.0.9"), mockall::predicate::always())
         .returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
     m.limiter.expect_peek().returning(|_| Ok(None));
-    m.limiter
-        .expect_hit()
-        .with(eq("login:account:alice@example.com"), mockall::predicate::always())
-        .times(1)
-        .returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
+    for key in ["login:account-ip:alice@example.com:127.0.0.9", "login:account:alice@example.com"] {
+        m.limiter
+            .expect_hit()
+            .with(eq(key), mockall::predicate::always())
+            .times(1)
+            .returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
+    }
     m.users.expect_find_by_email().returning(move |_| Ok(Some(alice.clone())));
     m.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Mismatch));
     m.sessions.expect_create().never();
-    let err = block_on(
-        m.service()
-            .login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "wrong-pass".into() }),
-    );
+    let err = block_on(m.service().login(
+        &anonymous(),
+        Credentials { email: "alice@example.com".into(), password: "wrong-pass".into(), device_token: None },
+    ));
     assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidCredentials))));
 }
 
 #[test]
-fn a_locked_account_refuses_even_the_right_password() {
+fn an_account_over_its_limit_refuses_unknown_devices_even_the_right_password() {
     let mut m = Mocks::new();
+    let alice = user("alice@example.com");
     m.limiter.expect_hit().returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
-    m.limiter.expect_peek().returning(|_| Ok(Some(Counter { count: 20, resets_in: Duration::from_secs(1800) })));
+    m.limiter.expect_peek().returning(|_| Ok(Some(Counter { count: 100, resets_in: Duration::from_secs(1800) })));
     m.hasher.expect_verify().never();
-    m.users.expect_find_by_email().never();
-    let err = block_on(
-        m.service()
-            .login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "right-pass".into() }),
-    );
+    m.users.expect_find_by_email().returning(move |_| Ok(Some(alice.clone())));
+    let err = block_on(m.service().login(
+        &anonymous(),
+        Credentials { email: "alice@example.com".into(), password: "right-pass".into(), device_token: None },
+    ));
     match err {
         Err(DomainError::RateLimited { retry_after }) => assert_eq!(retry_after, Duration::from_secs(1800)),
         other => panic!("expected rate limited, got {other:?}"),
@@ -236,10 +240,10 @@ fn too_many_attempts_from_one_address_are_refused_before_any_hashing() {
     m.limiter.expect_hit().returning(|_, _| Ok(Counter { count: 101, resets_in: Duration::from_secs(60) }));
     m.hasher.expect_verify().never();
     m.hasher.expect_verify_dummy().never();
-    let err = block_on(
-        m.service()
-            .login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "anything1".into() }),
-    );
+    let err = block_on(m.service().login(
+        &anonymous(),
+        Credentials { email: "alice@example.com".into(), password: "anything1".into(), device_token: None },
+    ));
     assert!(matches!(err, Err(DomainError::RateLimited { .. })));
 }
 
@@ -250,7 +254,9 @@ fn a_successful_login_starts_a_session_and_clears_failures() {
     let alice_id = alice.id;
     m.limiter.expect_hit().returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
     m.limiter.expect_peek().returning(|_| Ok(Some(Counter { count: 3, resets_in: Duration::from_secs(60) })));
-    m.limiter.expect_reset().with(eq("login:account:alice@example.com")).times(1).returning(|_| Ok(()));
+    for key in ["login:account-ip:alice@example.com:127.0.0.9", "login:account:alice@example.com"] {
+        m.limiter.expect_reset().with(eq(key)).times(1).returning(|_| Ok(()));
+    }
     m.users.expect_find_by_email().returning(move |_| Ok(Some(alice.clone())));
     m.hasher.expect_verify().returning(|_, _| Ok(PasswordCheck::Match));
     m.users.expect_set_password().never();
@@ -264,13 +270,85 @@ fn a_successful_login_starts_a_session_and_clears_failures() {
         })
         .times(1)
         .returning(|_, _, _| Ok(()));
-    let pair = block_on(
-        m.service()
-            .login(&anonymous(), Credentials { email: "Alice@Example.com".into(), password: "right-pass".into() }),
-    )
+    let pair = block_on(m.service().login(
+        &anonymous(),
+        Credentials { email: "Alice@Example.com".into(), password: "right-pass".into(), device_token: None },
+    ))
     .expect("signed in");
     assert!(pair.refresh_token.starts_with(REFRESH_TOKEN_PREFIX));
     assert_eq!(pair.expires_in, 600);
+    assert!(
+        pair.device_token.is_some_and(|d| d.starts_with(&format!("device-{alice_id}-"))),
+        "the device is known now"
+    );
+}
+
+/// Mocks in which alice's password is `right-pass`, her device token
+/// `known-device` names device `device`, and every account-wide counter of
+/// unknown devices is spent.
+fn mocks_with_a_guessed_at_account(alice: &crate::model::User, device_owner: UserId, device: Uuid) -> Mocks {
+    let mut m = Mocks::new();
+    let (found, alice_id) = (alice.clone(), device_owner);
+    m.limiter.expect_hit().returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
+    m.limiter.expect_reset().returning(|_| Ok(()));
+    m.limiter.expect_peek().returning(|key| {
+        Ok(key.starts_with("login:account").then_some(Counter { count: 500, resets_in: Duration::from_secs(900) }))
+    });
+    m.tokens.expect_verify_device().returning(move |t| {
+        (t == "known-device").then(|| crate::ports::DeviceClaims {
+            user_id: alice_id,
+            device_id: device,
+            issued_at: now(),
+            expires_at: now() + TimeDelta::days(30),
+        })
+    });
+    m.users.expect_find_by_email().returning(move |_| Ok(Some(found.clone())));
+    m.hasher
+        .expect_verify()
+        .returning(|p, _| Ok(if p.expose() == "right-pass" { PasswordCheck::Match } else { PasswordCheck::Mismatch }));
+    m.sessions.expect_create().returning(|_, _, _| Ok(()));
+    m
+}
+
+#[test]
+fn a_device_the_owner_signed_in_from_is_throttled_on_its_own() {
+    let alice = user("alice@example.com");
+    let device = Uuid::new_v4();
+    let known = |password: &str| Credentials {
+        email: "alice@example.com".into(),
+        password: password.into(),
+        device_token: Some("known-device".into()),
+    };
+    // Guessers spent the account's budget for unknown devices: her own still signs in.
+    let pair = block_on(
+        mocks_with_a_guessed_at_account(&alice, alice.id, device).service().login(&anonymous(), known("right-pass")),
+    )
+    .expect("signed in from a known device");
+    assert!(pair.device_token.is_some_and(|d| d.ends_with(&device.to_string())), "the device keeps its id");
+    // A wrong password there counts against that device alone.
+    let mut m = mocks_with_a_guessed_at_account(&alice, alice.id, device);
+    m.limiter.checkpoint();
+    m.limiter
+        .expect_hit()
+        .with(eq("login:ip:127.0.0.9"), mockall::predicate::always())
+        .returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
+    m.limiter
+        .expect_hit()
+        .with(eq(format!("login:device:{device}")), mockall::predicate::always())
+        .times(1)
+        .returning(|_, w| Ok(Counter { count: 1, resets_in: w }));
+    m.limiter.expect_peek().returning(|_| Ok(None));
+    let err = block_on(m.service().login(&anonymous(), known("wrong-pass")));
+    assert!(matches!(err, Err(DomainError::Unauthenticated(AuthFailure::InvalidCredentials))));
+    // Without the device (or with someone else's), the spent budget applies.
+    let unknown = Credentials { device_token: Some("forged".into()), ..known("right-pass") };
+    let err =
+        block_on(mocks_with_a_guessed_at_account(&alice, alice.id, device).service().login(&anonymous(), unknown));
+    assert!(matches!(err, Err(DomainError::RateLimited { .. })), "{err:?}");
+    let someone_else = UserId::from_uuid(Uuid::new_v4());
+    let m = mocks_with_a_guessed_at_account(&alice, someone_else, device);
+    let err = block_on(m.service().login(&anonymous(), known("right-pass")));
+    assert!(matches!(err, Err(DomainError::RateLimited { .. })), "another user's device token is no pass: {err:?}");
 }
 
 #[test]
@@ -287,10 +365,10 @@ fn a_hash_with_old_parameters_is_replaced_on_login() {
         .times(1)
         .returning(|_, _, _, _, _| Ok(vec![]));
     m.sessions.expect_create().returning(|_, _, _| Ok(()));
-    block_on(
-        m.service()
-            .login(&anonymous(), Credentials { email: "alice@example.com".into(), password: "pw-123456".into() }),
-    )
+    block_on(m.service().login(
+        &anonymous(),
+        Credentials { email: "alice@example.com".into(), password: "pw-123456".into(), device_token: None },
+    ))
     .expect("signed in");
 }
 
