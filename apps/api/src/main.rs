@@ -59,6 +59,12 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON).
     Openapi,
+    /// Check the configuration: load defaults, file and environment as every
+    /// command does, and print the result (secrets redacted).
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Full-text search tools.
     Search {
         #[command(subcommand)]
@@ -121,6 +127,12 @@ enum SearchCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Load the configuration and print it; exit status 1 when it is invalid.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
 enum ProjectionsCommand {
     /// Drop the activity feeds and usage figures and replay every event.
     Rebuild,
@@ -160,6 +172,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Jobs { .. }
             | Command::Search { .. }
             | Command::Openapi
+            | Command::Config { .. }
     ) {
         cabinet_telemetry::init_stderr(&settings.log.level, format);
     } else {
@@ -219,6 +232,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Extract { .. } => anyhow::bail!("`extract` runs before the runtime starts"),
+        Command::Config { command: ConfigCommand::Check } => {
+            use std::io::Write as _;
+            writeln!(std::io::stdout(), "{settings:#?}")?;
+            writeln!(std::io::stdout(), "the configuration is valid")?;
+            Ok(())
+        }
         Command::Audit { command: AuditCommand::Verify { workspace } } => {
             let app = cabinet_bootstrap::build(settings).await?;
             let only = workspace.map(cabinet_domain::WorkspaceId::from_uuid);

@@ -176,3 +176,181 @@ fn audit_verify_reports_each_chain_and_fails_on_a_break() {
     assert!(!ok, "a broken chain fails the command");
     assert!(stdout.starts_with("accounts: BROKEN at sequence 1: the event's content does not match"), "{stdout}");
 }
+
+/// Every `CABINET__…` variable a document names, with `…__X` read as the
+/// previous variable with its last part replaced by `X`.
+fn documented_variables(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut last: Option<String> = None;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        let (name, skip) = if rest.starts_with("CABINET__") {
+            let end =
+                rest.find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')).unwrap_or(rest.len());
+            (Some(rest[..end].trim_end_matches('_').to_owned()), end)
+        } else if let Some(tail) = rest.strip_prefix("…__") {
+            let end =
+                tail.find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')).unwrap_or(tail.len());
+            let name = last
+                .as_ref()
+                .and_then(|l| l.rsplit_once("__"))
+                .map(|(parent, _)| format!("{parent}__{}", &tail[..end]));
+            (name, "…__".len() + end)
+        } else {
+            (None, rest.chars().next().map_or(1, char::len_utf8))
+        };
+        if let Some(name) = name.filter(|n| n.len() > "CABINET__".len() && n != "CABINET__SECTION__KEY") {
+            if !found.contains(&name) {
+                found.push(name.clone());
+            }
+            last = Some(name);
+        }
+        i += skip.max(1);
+        let _ = bytes;
+    }
+    found
+}
+
+/// A value for each documented variable that differs from its default.
+fn sample(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "CABINET__HTTP__HOST" => "0.0.0.0",
+        "CABINET__HTTP__PORT" => "9191",
+        "CABINET__DATA_DIR" => "/var/lib/cabinet-sample",
+        "CABINET__DATABASE__URL" => "postgres://cabinet:sample-password@db.example/cabinet",
+        "CABINET__CACHE__REDIS_URL" => "redis://:sample-password@cache.example:6379",
+        "CABINET__STORAGE__BACKEND" => "s3",
+        "CABINET__STORAGE__S3__BUCKET" => "sample-bucket",
+        "CABINET__STORAGE__S3__REGION" => "eu-central-1",
+        "CABINET__STORAGE__S3__ENDPOINT" => "https://s3.example",
+        "CABINET__STORAGE__S3__ACCESS_KEY_ID" => "AKSAMPLE",
+        "CABINET__STORAGE__S3__SECRET_ACCESS_KEY" => "sample-s3-secret",
+        "CABINET__STORAGE__S3__PATH_STYLE" => "true",
+        "CABINET__STORAGE__RELEASE_GRACE_SECS" => "60",
+        "CABINET__WORKER__CONCURRENCY" => "9",
+        "CABINET__WORKER__LEASE_SECS" => "45",
+        "CABINET__WORKER__SHUTDOWN_GRACE_SECS" => "5",
+        "CABINET__WORKER__METRICS_LISTEN" => "127.0.0.1:9464",
+        "CABINET__SCHEDULE__PURGE_TRASH" => "0 5 4 * * *",
+        "CABINET__SCHEDULE__COLLECT_BLOBS" => "0 7 * * * *",
+        "CABINET__SCHEDULE__EXPIRE_SHARE_LINKS" => "",
+        "CABINET__SCHEDULE__VERIFY_AUDIT" => "0 0 3 * * Sun",
+        "CABINET__SCHEDULE__PRUNE_JOBS" => "0 30 2 * * *",
+        "CABINET__TRASH__RETENTION_DAYS" => "7",
+        "CABINET__EXTRACT__ENABLED" => "false",
+        "CABINET__EXTRACT__MAX_INPUT_BYTES" => "1000000",
+        "CABINET__EXTRACT__MAX_TEXT_BYTES" => "2000",
+        "CABINET__EXTRACT__MAX_PIXELS" => "1000",
+        "CABINET__EXTRACT__TIMEOUT_SECS" => "7",
+        "CABINET__EXTRACT__MEMORY_MB" => "300",
+        "CABINET__EXTRACT__PDF_RENDERER" => "off",
+        "CABINET__WEBHOOKS__ALLOW_LOOPBACK" => "true",
+        "CABINET__SHARING__MISSES_PER_IP" => "3",
+        "CABINET__SHARING__PASSWORD_FAILURES" => "4",
+        "CABINET__SHARING__WINDOW_SECS" => "5",
+        "CABINET__HTTP__WEB_DIR" => "/srv/sample-web",
+        "CABINET__HTTP__CORS_ORIGINS" => "https://a.example,https://b.example",
+        "CABINET__HTTP__TRUSTED_PROXIES" => "10.0.0.1,10.0.0.2",
+        "CABINET__HTTP__PUBLIC_URL" => "https://docs.example",
+        "CABINET__HTTP__BODY_IDLE_TIMEOUT_SECS" => "9",
+        "CABINET__HTTP__BODY_MIN_RATE" => "0",
+        "CABINET__METRICS__TOKEN" => "sample-metrics-token",
+        "CABINET__AUTH__ALLOW_REGISTRATION" => "false",
+        "CABINET__AUTH__ACCESS_TTL" => "300",
+        "CABINET__AUTH__CLOCK_SKEW_SECS" => "5",
+        "CABINET__AUTH__JWT_KEYS__0__ID" => "2026-11",
+        "CABINET__AUTH__JWT_KEYS__0__SECRET" => "sample-signing-secret-of-32-bytes-or-more",
+        "CABINET__AUTH__LOGIN__ACCOUNT_IP_FAILURES" => "3",
+        "CABINET__AUTH__LOGIN__ACCOUNT_FAILURES" => "30",
+        "CABINET__AUTH__LOGIN__DEVICE_FAILURES" => "6",
+        "CABINET__AUTH__LOGIN__DEVICE_DAYS" => "20",
+        "CABINET__LOG__LEVEL" => "debug",
+        "CABINET__LOG__FORMAT" => "pretty",
+        _ => return None,
+    })
+}
+
+fn config_check(vars: &[(&str, &str)]) -> (bool, String, String) {
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut cmd = cabinet(data.path());
+    cmd.env_remove("CABINET__DATA_DIR").env_remove("CABINET__HTTP__PORT").env_remove("CABINET__LOG__LEVEL");
+    for (name, value) in vars {
+        cmd.env(name, value);
+    }
+    let out = cmd.args(["config", "check"]).output().expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_documented_environment_variable_works_as_spelled() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut names = Vec::new();
+    for doc in ["README.md", "docs/operations.md", "docs/security.md", "deploy/compose.yaml", "deploy/Dockerfile"]
+        .into_iter()
+        .map(|d| root.join(d))
+        .chain(std::fs::read_dir(root.join("deploy/kubernetes")).expect("manifests").flatten().map(|e| e.path()))
+    {
+        let text = std::fs::read_to_string(&doc).expect("readable");
+        for name in documented_variables(&text) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    assert!(names.len() > 40, "found the documented variables: {names:?}");
+    let missing: Vec<_> = names.iter().filter(|n| sample(n).is_none()).collect();
+    assert!(missing.is_empty(), "documented variables without a sample in this test: {missing:?}");
+
+    // S3 settings and signing keys come as groups: each is tried with the rest of a minimal set.
+    let s3_group = [
+        ("CABINET__STORAGE__S3__BUCKET", "companion-bucket"),
+        ("CABINET__STORAGE__S3__ACCESS_KEY_ID", "AKCOMPANION"),
+        ("CABINET__STORAGE__S3__SECRET_ACCESS_KEY", "companion-secret"),
+    ];
+    for name in &names {
+        let value = sample(name).expect("sample");
+        let key_group = [
+            ("CABINET__AUTH__JWT_KEYS__0__ID", "companion"),
+            ("CABINET__AUTH__JWT_KEYS__0__SECRET", "companion-signing-secret-of-32-bytes-or-more"),
+        ];
+        let companions: &[(&str, &str)] = if name.starts_with("CABINET__STORAGE__S3__") {
+            &s3_group
+        } else if name.starts_with("CABINET__AUTH__JWT_KEYS__") {
+            &key_group
+        } else {
+            &[]
+        };
+        let (ok, baseline, err) = config_check(companions);
+        assert!(ok, "{err}");
+        let mut vars: Vec<(&str, &str)> = companions.iter().filter(|(n, _)| n != name).copied().collect();
+        vars.push((name.as_str(), value));
+        let (ok, printed, err) = config_check(&vars);
+        assert!(ok, "{name}={value:?} fails: {err}");
+        // A secret shows only as set or unset: one its group already sets cannot show a change.
+        let secret_of_group = name.contains("SECRET") && companions.iter().any(|(n, _)| n == name);
+        if !secret_of_group {
+            assert_ne!(printed, baseline, "{name}={value:?} changes nothing");
+        }
+        if name.contains("SECRET")
+            || name.ends_with("_URL") && name != "CABINET__HTTP__PUBLIC_URL"
+            || name.ends_with("TOKEN")
+        {
+            assert!(!printed.contains("sample-"), "{name} is printed: {printed}");
+        }
+    }
+    let (ok, printed, err) = config_check(&[
+        ("CABINET__AUTH__JWT_KEYS__0__ID", "compose"),
+        ("CABINET__AUTH__JWT_KEYS__0__SECRET", "sample-signing-secret-of-32-bytes-or-more"),
+    ]);
+    assert!(ok && printed.contains("compose"), "{err}");
+    let (ok, _, err) = config_check(&[("CABINET__AUTH__JWT_KEYS__0__ID", "lonely")]);
+    assert!(!ok && err.contains("secret"), "a key without its secret says so: {err}");
+    let (ok, _, err) = config_check(&[("CABINET__HTTP__PORT", "not-a-port")]);
+    assert!(!ok && err.contains("port"), "an invalid value is a clear error: {err}");
+}

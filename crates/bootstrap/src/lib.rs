@@ -142,7 +142,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     let jwt = JwtCodec::new(JwtSettings {
         issuer: auth_cfg.issuer.clone(),
         audience: auth_cfg.audience.clone(),
-        keys: signing_keys(&settings)?,
+        keys: signing_keys(&settings, &database).await?,
         leeway_secs: auth_cfg.clock_skew_secs,
     })?;
     let hasher: Arc<dyn PasswordHasher> = Arc::new(Argon2Hasher::new(HasherLimits {
@@ -348,7 +348,12 @@ fn blob_store(settings: &Settings) -> anyhow::Result<ObjectBlobStore> {
 
 /// The configured signing keys, or one generated once and kept in the data
 /// folder so that restarts do not sign everyone out.
-fn signing_keys(settings: &Settings) -> anyhow::Result<Vec<JwtKey>> {
+/// The configured signing keys or, without any, one generated key that
+/// every process of the instance shares: kept in the data folder on SQLite
+/// (whose processes share that folder), and in the database on PostgreSQL,
+/// where replicas share nothing else; one key per replica would make each
+/// refuse the others' tokens.
+async fn signing_keys(settings: &Settings, database: &Database) -> anyhow::Result<Vec<JwtKey>> {
     if !settings.auth.jwt_keys.is_empty() {
         return Ok(settings
             .auth
@@ -357,9 +362,24 @@ fn signing_keys(settings: &Settings) -> anyhow::Result<Vec<JwtKey>> {
             .map(|k| JwtKey { id: k.id.clone(), secret: k.secret.clone() })
             .collect());
     }
-    let path = settings.data_dir.join("jwt-signing.key");
-    let secret = load_or_create_secret(&path)?;
-    Ok(vec![JwtKey { id: "local".into(), secret }])
+    match settings.database_backend() {
+        DatabaseBackend::Sqlite(_) => {
+            let path = settings.data_dir.join("jwt-signing.key");
+            let secret = load_or_create_secret(&path)?;
+            Ok(vec![JwtKey { id: "local".into(), secret }])
+        }
+        DatabaseBackend::Postgres(_) => {
+            let secret = database
+                .shared_secret("jwt-signing-key", &RandomSecrets.generate(""))
+                .await
+                .context("agreeing on a token signing key through the database (run `cabinet migrate` first)")?;
+            tracing::warn!(
+                "no auth.jwt_keys configured: signing tokens with a key generated and kept in the database; \
+                 configure CABINET__AUTH__JWT_KEYS__0__ID and __SECRET to rotate keys"
+            );
+            Ok(vec![JwtKey { id: "shared".into(), secret: SecretString::from(secret) }])
+        }
+    }
 }
 
 fn read_secret(path: &Path) -> anyhow::Result<SecretString> {

@@ -316,8 +316,9 @@ pub struct AuthConfig {
     pub session_ttl: u64,
     /// Password hashes computed in parallel.
     pub hasher_concurrency: usize,
-    /// Signing keys; the first signs.
-    #[serde(default)]
+    /// Signing keys; the first signs. In the environment they are numbered:
+    /// `CABINET__AUTH__JWT_KEYS__0__ID`, `CABINET__AUTH__JWT_KEYS__0__SECRET`.
+    #[serde(default, deserialize_with = "indexed_list")]
     pub jwt_keys: Vec<JwtKeyConfig>,
     /// Sign-in throttling.
     pub login: LoginThrottleConfig,
@@ -365,6 +366,49 @@ pub struct LogSettings {
     pub level: String,
     /// `json` or `pretty`.
     pub format: String,
+}
+
+/// A list given either as a list (a file's `[[auth.jwt_keys]]`) or as a map
+/// from positions to items, which is what `…__0__ID`-style environment
+/// variables become; items are taken in the order of their positions.
+fn indexed_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Visitor<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list, or items numbered from 0 (…__0__…)")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(position) = map.next_key::<String>()? {
+                let Ok(position) = position.parse::<usize>() else {
+                    return Err(serde::de::Error::custom(format!(
+                        "list items are numbered (…__0__…), not named {position:?}"
+                    )));
+                };
+                items.push((position, map.next_value::<T>()?));
+            }
+            items.sort_by_key(|(position, _)| *position);
+            Ok(items.into_iter().map(|(_, item)| item).collect())
+        }
+    }
+
+    deserializer.deserialize_any(Visitor(std::marker::PhantomData))
 }
 
 /// Which relational database to use, decided from the settings.
@@ -485,6 +529,25 @@ mod tests {
             .expect("load");
         assert_eq!(s.public_origin().as_deref(), Some("https://docs.example.com:8443"));
         assert_eq!(Settings::load_with(None, env(&[])).expect("load").public_origin(), None);
+    }
+
+    #[test]
+    fn signing_keys_are_settable_from_numbered_environment_variables() {
+        let s = Settings::load_with(
+            None,
+            env(&[
+                ("CABINET__AUTH__JWT_KEYS__1__ID", "old"),
+                ("CABINET__AUTH__JWT_KEYS__1__SECRET", "an older secret of at least 32 bytes!!"),
+                ("CABINET__AUTH__JWT_KEYS__0__ID", "new"),
+                ("CABINET__AUTH__JWT_KEYS__0__SECRET", "the current secret of at least 32 bytes"),
+            ]),
+        )
+        .expect("load");
+        let ids: Vec<_> = s.auth.jwt_keys.iter().map(|k| k.id.as_str()).collect();
+        assert_eq!(ids, ["new", "old"], "in the order of their positions");
+        assert_eq!(s.auth.jwt_keys[0].secret.expose_secret(), "the current secret of at least 32 bytes");
+        let bad = Settings::load_with(None, env(&[("CABINET__AUTH__JWT_KEYS__FIRST__ID", "x")]));
+        assert!(bad.is_err());
     }
 
     #[test]

@@ -108,6 +108,34 @@ impl Database {
         Migrator::up(&self.conn, Some(steps)).await.map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
     }
 
+    /// The instance secret `name`: the stored one, or `candidate` if none
+    /// was stored yet (then it is stored). Processes racing to store one all
+    /// end up with the winner's.
+    ///
+    /// # Errors
+    /// `Internal`/`Unavailable` on storage failures (an unmigrated database among them).
+    pub async fn shared_secret(&self, name: &str, candidate: &str) -> DomainResult<String> {
+        use sea_orm::ConnectionTrait as _;
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict, Query};
+        let table = Alias::new("instance_secrets");
+        let (name_col, value_col, created_col) = (Alias::new("name"), Alias::new("value"), Alias::new("created_at"));
+        let insert = Query::insert()
+            .into_table(table.clone())
+            .columns([name_col.clone(), value_col.clone(), created_col])
+            .values_panic([name.into(), candidate.into(), chrono::Utc::now().into()])
+            .on_conflict(OnConflict::column(name_col.clone()).do_nothing().to_owned())
+            .to_owned();
+        self.conn.execute(&insert).await.map_err(error::db_err)?;
+        let select = Query::select().column(value_col).from(table).and_where(Expr::col(name_col).eq(name)).to_owned();
+        let row = self
+            .conn
+            .query_one(&select)
+            .await
+            .map_err(error::db_err)?
+            .ok_or_else(|| DomainError::Internal(format!("instance secret {name} vanished")))?;
+        row.try_get("", "value").map_err(error::db_err)
+    }
+
     /// Which database this is.
     #[must_use]
     pub fn backend(&self) -> DatabaseBackend {

@@ -118,7 +118,36 @@ impl Drop for TestApp {
     }
 }
 
+/// A second server on the same database, data folder and cache as a [`TestApp`].
+pub struct Replica {
+    pub address: String,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let server = self.server.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(server.stop(false));
+        })
+        .join();
+    }
+}
+
 impl TestApp {
+    /// Starts another server with this one's settings, as a second replica.
+    pub async fn replica(&self) -> Replica {
+        let mut settings = (*self.services.settings).clone();
+        settings.http.port = 0;
+        let app = cabinet_bootstrap::build(settings).await.expect("replica builds");
+        let server = Application::build(app).expect("replica binds");
+        let address = format!("http://127.0.0.1:{}", server.port());
+        let handle = server.handle();
+        std::thread::spawn(move || actix_web::rt::System::new().block_on(server.run_until_stopped()));
+        Replica { address, server: handle }
+    }
+
     /// The files under the local blob store's folder (empty when the store is S3).
     pub fn stored_files(&self) -> Vec<String> {
         fn walk(dir: &std::path::Path, out: &mut Vec<String>) {

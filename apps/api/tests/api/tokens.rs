@@ -121,3 +121,12 @@ async fn a_refresh_token_is_not_an_access_token() {
     let tokens = app.user("alice@example.com").await;
     refused(&app, &tokens.refresh, "refresh token as bearer").await;
 }
+
+#[tokio::test]
+async fn replicas_without_configured_keys_accept_each_others_tokens() {
+    let app = crate::helpers::spawn_app_with(|s| s.auth.jwt_keys.clear()).await;
+    let alice = app.user("alice@example.com").await;
+    let other = app.replica().await;
+    let me = app.client.get(format!("{}/api/v1/me", other.address)).bearer_auth(&alice.access).send().await;
+    assert_eq!(me.expect("sent").status(), reqwest::StatusCode::OK, "a token of one replica works on the other");
+}
