@@ -345,3 +345,59 @@ async fn bodies_that_trickle_in_are_cut_off_with_408() {
     let ok = app.client.get(app.url("/health/live")).send().await.expect("sent");
     assert_eq!(ok.status(), StatusCode::OK);
 }
+
+/// The snake_case string literals of `text` that follow `marker`.
+fn literals_after(text: &str, marker: &str) -> Vec<String> {
+    text.match_indices(marker)
+        .filter_map(|(at, _)| {
+            let rest = &text[at + marker.len()..];
+            let end = rest.find('"')?;
+            let word = &rest[..end];
+            word.chars().all(|c| c.is_ascii_lowercase() || c == '_').then(|| word.to_owned())
+        })
+        .collect()
+}
+
+fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_problem_code_the_web_app_checks_is_one_the_server_sends() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut server = std::collections::HashSet::new();
+    let mut sources = Vec::new();
+    files(&root.join("src"), &mut sources);
+    for path in sources.iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
+        let text = std::fs::read_to_string(path).expect("source");
+        server.extend(literals_after(&text, "\""));
+    }
+    let mut web = Vec::new();
+    let mut scripts = Vec::new();
+    files(&root.join("../web/src"), &mut scripts);
+    for path in scripts {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        if !(name.ends_with(".ts") || name.ends_with(".tsx")) || name.contains(".test.") || name == "schema.ts" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("source");
+        let mut found = literals_after(&text, "code === \"");
+        if let Some(start) = text.find("const FRIENDLY") {
+            let table = &text[start..start + text[start..].find("};").expect("table ends")];
+            found.extend(table.lines().filter_map(|l| l.trim().split_once(": \"")).map(|(k, _)| k.to_owned()));
+        }
+        web.extend(found.into_iter().map(|code| (name.clone(), code)));
+    }
+    assert!(web.len() > 5, "found the web app's codes: {web:?}");
+    let client_only = ["http_error", "canceled", "network", "unknown"];
+    let unknown: Vec<_> =
+        web.iter().filter(|(_, c)| !server.contains(c) && !client_only.contains(&c.as_str())).collect();
+    assert!(unknown.is_empty(), "the web app checks codes the server never sends: {unknown:?}");
+}

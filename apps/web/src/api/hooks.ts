@@ -117,10 +117,12 @@ export function useTrash(ws: string) {
   });
 }
 
+/** The document's share links; asks nothing until there is a document (`id` empty). */
 export function useShares(ws: string, id: string) {
   return useQuery({
     queryKey: keys.shares(ws, id),
     queryFn: async () => (await api.get<{ items: ShareLink[] }>(`/workspaces/${ws}/documents/${id}/shares`)).data.items,
+    enabled: ws !== "" && id !== "",
   });
 }
 

@@ -24,11 +24,11 @@ const FRIENDLY: Record<string, string> = {
   rate_limited: "Too many attempts. Wait a moment and try again.",
   name_taken: "Something with this name is already here.",
   quota_exceeded: "The workspace is full: its storage quota would be exceeded.",
-  too_large: "The file is larger than this Cabinet accepts.",
+  payload_too_large: "The file is larger than this Cabinet accepts.",
   precondition_failed: "Someone changed this while you were editing. Reload and try again.",
   forbidden: "Your role in this workspace does not allow that.",
   share_password_required: "This link is protected by a password.",
-  share_password_wrong: "That password is not right.",
+  share_password_invalid: "That password is not right.",
 };
 
 function isProblem(value: unknown): value is Problem {
@@ -65,5 +65,16 @@ export function problemMessage(error: unknown): string {
   if (problem.errors && problem.errors.length > 0) {
     return problem.errors.map((e) => `${e.field}: ${e.message}`).join("; ");
   }
-  return problem.detail ? `${problem.title}: ${problem.detail}` : problem.title;
+  if (!problem.detail) {
+    return problem.title;
+  }
+  // "Wrong password: wrong share link password" says one thing twice.
+  const words = (text: string) => new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+  const [title, detail] = [words(problem.title), words(problem.detail)];
+  const within = (a: Set<string>, b: Set<string>) => [...a].every((w) => b.has(w));
+  if (within(title, detail) || within(detail, title)) {
+    const longer = problem.detail.length >= problem.title.length ? problem.detail : problem.title;
+    return longer.charAt(0).toUpperCase() + longer.slice(1);
+  }
+  return `${problem.title}: ${problem.detail}`;
 }

@@ -27,6 +27,29 @@ describe("the share dialog", () => {
     api.defaults.adapter = original;
   });
 
+  it("asks for no links while it is closed", async () => {
+    const requests: string[] = [];
+    api.defaults.adapter = async (config: InternalAxiosRequestConfig) => {
+      requests.push(config.url ?? "");
+      return { status: 200, statusText: "", headers: {}, config, data: { items: [] } };
+    };
+    const { rerender } = render(
+      <QueryClientProvider client={new QueryClient()}>
+        <ShareDialog open={false} ws="ws-1" doc={doc} onClose={() => undefined} />
+      </QueryClientProvider>,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(requests).toEqual([]);
+    rerender(
+      <QueryClientProvider client={new QueryClient()}>
+        <ShareDialog open ws="ws-1" doc={doc} onClose={() => undefined} />
+      </QueryClientProvider>,
+    );
+    await screen.findByText(/no links/i).catch(() => undefined);
+    expect(requests.every((url) => !url.includes("//"))).toBe(true);
+    expect(requests).toContain("/workspaces/ws-1/documents/doc-1/shares");
+  });
+
   it("creates a link with a password and a limit, shows it once, and revokes links", async () => {
     const links: ShareLink[] = [];
     const requests: { method?: string; url?: string; data?: unknown }[] = [];

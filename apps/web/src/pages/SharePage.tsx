@@ -31,7 +31,7 @@ export default function SharePage() {
         const code = toProblem(e).code;
         if (code === "share_password_required") setNeedsPassword(true);
         else setError(e);
-        if (code === "share_password_wrong") setNeedsPassword(true);
+        if (code === "share_password_invalid") setNeedsPassword(true);
       } finally {
         setBusy(false);
       }
