@@ -347,23 +347,38 @@ pub async fn add_version(
     params(("ws" = Uuid, Path, description = "Workspace id"), ("id" = Uuid, Path, description = "Document id")),
     responses(
         (status = 200, description = "The document", body = DocumentDto),
+        (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
         (status = 404, description = "No such workspace or document", body = Problem),
     ))]
 pub async fn get(
     app: web::Data<App>,
     caller: Authenticated,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     let (document, current) =
         app.documents.get(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, revision_etag(document.revision)))
-        .json(document_dto(document, current)))
+    let etag = revision_etag(document.revision);
+    if revision_matches(req.headers(), &etag) {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    }
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag)).json(document_dto(document, current)))
 }
 
 fn revision_etag(revision: u64) -> String {
     format!("\"r{revision}\"")
+}
+
+/// Whether `If-None-Match` names `etag` (weakly compared, as RFC 9110 asks
+/// for `GET`) or is `*`.
+fn revision_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
 }
 
 /// `PATCH /documents/{id}`: only the fields present change.

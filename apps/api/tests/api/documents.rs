@@ -321,6 +321,14 @@ async fn documents_are_renamed_moved_tagged_and_guarded_by_if_match() {
     let read = app.get(&url, &alice.access).await;
     let etag = read.headers()["etag"].to_str().expect("ascii").to_owned();
     assert_eq!(etag, "\"r1\"");
+    let conditional =
+        |tag: &str| app.client.get(app.url(&url)).bearer_auth(&alice.access).header("if-none-match", tag).send();
+    let unchanged = conditional(&etag).await.expect("sent");
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED, "a current ETag gets 304");
+    assert_eq!(unchanged.headers()["etag"], etag.as_str());
+    assert!(unchanged.bytes().await.expect("body").is_empty());
+    assert_eq!(conditional("W/\"r1\", \"x\"").await.expect("sent").status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(conditional("\"r0\"").await.expect("sent").status(), StatusCode::OK, "a stale one gets the body");
 
     let patch = |if_match: Option<String>, body: Value| {
         let mut req = app.client.patch(app.url(&url)).bearer_auth(&alice.access).json(&body);
