@@ -3,9 +3,12 @@
 //!
 //! Keys are per caller, up to 255 visible ASCII characters. The first
 //! request claims the key; concurrent retries get 409 until it finishes; a
-//! different request under a used key gets 422. Refused requests (4xx) do
-//! not keep their key, so a corrected retry may use it again; successes and
-//! server errors are replayed as they were.
+//! different request under a used key gets 422. Only completed outcomes are
+//! replayed: refused requests (4xx) and failures (5xx, such as a store that
+//! was down) do not keep their key, so a retry runs again. A running request
+//! renews its claim several times per `http.idempotency_abandoned_secs`; one
+//! whose process died stops, and once that long has passed a retry with the
+//! same key takes the claim over.
 
 use std::future::Future;
 
@@ -24,6 +27,15 @@ use crate::problem::ApiError;
 pub const HEADER: &str = "idempotency-key";
 /// Marks a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
+
+/// Aborts the claim's heartbeat however the request ends, dropped included.
+struct Heartbeat(actix_web::rt::task::JoinHandle<()>);
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 fn scope_of(actor: &Actor) -> Option<String> {
     match &actor.principal {
@@ -86,7 +98,10 @@ where
     hasher.update(content);
     let fingerprint = hex::encode(hasher.finalize());
 
-    match app.idempotency.claim(&scope, key, &fingerprint, chrono::Utc::now()).await? {
+    let abandoned_after = app.settings.http.idempotency_abandoned_secs.max(1);
+    let now = chrono::Utc::now();
+    let stale_before = now - chrono::TimeDelta::seconds(i64::try_from(abandoned_after).unwrap_or(i64::MAX));
+    match app.idempotency.claim(&scope, key, &fingerprint, now, stale_before).await? {
         Claim::Completed(stored) => Ok(replay(stored)),
         Claim::InProgress => Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -102,11 +117,27 @@ where
             "this idempotency key was used for a different request",
         )),
         Claim::Claimed => {
-            let response = match handler().await {
+            let _heartbeat = {
+                let (store, scope, key) = (app.idempotency.clone(), scope.clone(), key.to_owned());
+                // Several beats per period, so one slow write does not hand a live request's key away.
+                let every = std::time::Duration::from_millis(abandoned_after.saturating_mul(1000) / 5);
+                Heartbeat(actix_web::rt::spawn(async move {
+                    let mut beats = tokio::time::interval(every);
+                    beats.tick().await;
+                    loop {
+                        beats.tick().await;
+                        if let Err(err) = store.renew(&scope, &key, chrono::Utc::now()).await {
+                            tracing::warn!(error = %err, "could not renew an idempotency claim");
+                        }
+                    }
+                }))
+            };
+            let outcome = handler().await;
+            let response = match outcome {
                 Ok(response) => response,
                 Err(err) => err.to_response(),
             };
-            if response.status().is_client_error() {
+            if response.status().is_client_error() || response.status().is_server_error() {
                 app.idempotency.release(&scope, key).await?;
                 return Ok(response);
             }

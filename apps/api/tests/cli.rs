@@ -354,3 +354,130 @@ fn every_documented_environment_variable_works_as_spelled() {
     let (ok, _, err) = config_check(&[("CABINET__HTTP__PORT", "not-a-port")]);
     assert!(!ok && err.contains("port"), "an invalid value is a clear error: {err}");
 }
+
+/// A server process, killed when the test ends however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `cabinet serve` on `data` with `vars` and returns it with its port.
+fn serve(data: &std::path::Path, vars: &[(&str, &str)]) -> (Server, u16) {
+    let mut cmd = cabinet(data);
+    for (name, value) in vars {
+        cmd.env(name, value);
+    }
+    let mut server = cmd.arg("serve").stdout(Stdio::piped()).spawn().expect("starts");
+    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let port = loop {
+        let line = lines.next().expect("the server logs its port").expect("utf-8");
+        let entry: serde_json::Value = serde_json::from_str(&line).expect("log lines are JSON");
+        if entry["message"] == "cabinet is listening" {
+            break u16::try_from(entry["port"].as_u64().expect("port")).expect("a port");
+        }
+    };
+    std::thread::spawn(move || lines.map_while(Result::ok).count());
+    (Server(server), port)
+}
+
+#[test]
+fn a_retry_takes_over_the_idempotency_key_of_a_request_whose_server_died() {
+    use std::io::Write as _;
+    let data = tempfile::tempdir().expect("tempdir");
+    let vars = [("CABINET__HTTP__IDEMPOTENCY_ABANDONED_SECS", "2")];
+    let (server, port) = serve(data.path(), &vars);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let (token, upload_path) = runtime.block_on(async {
+        let json = |r: reqwest::Response| async move { r.json::<serde_json::Value>().await.expect("json") };
+        let body = serde_json::json!({"email": "a@example.com", "password": "a long passphrase"});
+        let account =
+            serde_json::json!({"email": "a@example.com", "password": "a long passphrase", "display_name": "A"});
+        client.post(format!("{base}/api/v1/auth/register")).json(&account).send().await.expect("sent");
+        let login =
+            json(client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.expect("sent")).await;
+        let token = login["access_token"].as_str().unwrap_or_else(|| panic!("signed in: {login}")).to_owned();
+        let ws = json(
+            client
+                .post(format!("{base}/api/v1/workspaces"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"name": "W"}))
+                .send()
+                .await
+                .expect("sent"),
+        )
+        .await;
+        let path = format!(
+            "/api/v1/workspaces/{}/folders/{}/documents?name=big.bin",
+            ws["id"].as_str().expect("id"),
+            ws["root_folder_id"].as_str().expect("root")
+        );
+        (token, path)
+    });
+
+    // An upload under a key starts, sends part of its body, and its server dies.
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let head = format!(
+        "POST {upload_path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {token}\r\n\
+         idempotency-key: upload-big-1\r\ncontent-length: 100000\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).expect("head");
+    socket.write_all(&[7u8; 1000]).expect("part of the body");
+    let retry = |base: String| {
+        let (client, token, path) = (client.clone(), token.clone(), upload_path.clone());
+        async move {
+            client
+                .post(format!("{base}{path}"))
+                .bearer_auth(token)
+                .header("idempotency-key", "upload-big-1")
+                .body(vec![7u8; 100_000])
+                .send()
+                .await
+                .expect("sent")
+        }
+    };
+    runtime.block_on(async {
+        let started = Instant::now();
+        // The claim is in the database once the server has started the upload.
+        use sea_orm::ConnectionTrait as _;
+        let url = format!("sqlite://{}?mode=ro", data.path().join("cabinet.db").display());
+        let db = sea_orm::Database::connect(url).await.expect("the database");
+        let claimed = sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT key FROM idempotency_keys WHERE key = 'upload-big-1' AND status IS NULL",
+        );
+        while db.query_one_raw(claimed.clone()).await.expect("query").is_none() {
+            assert!(started.elapsed() < Duration::from_secs(30), "the first request never claimed its key");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        db.close().await.expect("closed");
+        assert_eq!(retry(base.clone()).await.status(), 409, "a retry waits while the first request lives");
+    });
+    // SIGKILL, as a crash would.
+    drop(server);
+    drop(socket);
+
+    let (_server, port) = serve(data.path(), &vars);
+    let base = format!("http://127.0.0.1:{port}");
+    runtime.block_on(async {
+        let started = Instant::now();
+        let created = loop {
+            let answer = retry(base.clone()).await;
+            match answer.status().as_u16() {
+                409 => assert!(started.elapsed() < Duration::from_secs(60), "the dead request's claim never lapsed"),
+                201 => break answer,
+                other => panic!("unexpected {other}: {}", answer.text().await.unwrap_or_default()),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(created.headers()["idempotent-replayed"], "false");
+        let again = retry(base.clone()).await;
+        assert_eq!(again.status().as_u16(), 201);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+    });
+}

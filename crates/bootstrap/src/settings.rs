@@ -79,6 +79,9 @@ pub struct HttpSettings {
     /// Slowest average a request body may arrive at, in bytes per second,
     /// once `body_idle_timeout_secs` have passed; 0 turns the check off.
     pub body_min_rate: u64,
+    /// Seconds an `Idempotency-Key` claim may go without a sign of life from
+    /// its request (whose process died) before a retry takes it over.
+    pub idempotency_abandoned_secs: u64,
     /// Largest JSON body in bytes.
     pub json_limit: usize,
     /// Seconds allowed for in-flight requests at shutdown.

@@ -28,7 +28,14 @@ fn by_key(scope: &str, key: &str) -> sea_orm::Condition {
 
 #[async_trait]
 impl IdempotencyStore for SqlIdempotencyStore {
-    async fn claim(&self, scope: &str, key: &str, fingerprint: &str, now: DateTime<Utc>) -> DomainResult<Claim> {
+    async fn claim(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> DomainResult<Claim> {
         let row = idempotency_keys::ActiveModel {
             scope: Set(scope.to_owned()),
             key: Set(key.to_owned()),
@@ -62,6 +69,18 @@ impl IdempotencyStore for SqlIdempotencyStore {
             return Ok(Claim::Mismatch);
         }
         Ok(match existing.status {
+            // While a request runs, `created_at` is its last sign of life.
+            None if existing.created_at < stale_before => {
+                let taken = idempotency_keys::Entity::update_many()
+                    .col_expr(idempotency_keys::Column::CreatedAt, Expr::value(now))
+                    .filter(by_key(scope, key))
+                    .filter(idempotency_keys::Column::Status.is_null())
+                    .filter(idempotency_keys::Column::CreatedAt.eq(existing.created_at))
+                    .exec(&self.db)
+                    .await
+                    .or_domain()?;
+                if taken.rows_affected == 1 { Claim::Claimed } else { Claim::InProgress }
+            }
             None => Claim::InProgress,
             Some(status) => Claim::Completed(StoredResponse {
                 status: u16::try_from(status).map_err(DomainError::internal)?,
@@ -79,6 +98,17 @@ impl IdempotencyStore for SqlIdempotencyStore {
             .col_expr(idempotency_keys::Column::Location, Expr::value(response.location.clone()))
             .col_expr(idempotency_keys::Column::Body, Expr::value(response.body.clone()))
             .filter(by_key(scope, key))
+            .exec(&self.db)
+            .await
+            .or_domain()?;
+        Ok(())
+    }
+
+    async fn renew(&self, scope: &str, key: &str, now: DateTime<Utc>) -> DomainResult<()> {
+        idempotency_keys::Entity::update_many()
+            .col_expr(idempotency_keys::Column::CreatedAt, Expr::value(now))
+            .filter(by_key(scope, key))
+            .filter(idempotency_keys::Column::Status.is_null())
             .exec(&self.db)
             .await
             .or_domain()?;

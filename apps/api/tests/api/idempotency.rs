@@ -105,3 +105,36 @@ async fn a_retried_upload_makes_one_document() {
     let created = app.events().await.iter().filter(|e| e.0 == "document.created.v1").count();
     assert_eq!(created, 1, "no second document and no second version");
 }
+
+#[tokio::test]
+async fn a_failure_is_not_replayed_once_its_cause_is_gone() {
+    let broken = tempfile::tempdir().expect("tempdir");
+    let store = broken.path().join("blobs");
+    let path = store.clone();
+    let app = crate::helpers::spawn_app_with(move |s| s.storage.path = Some(path)).await;
+    // A file where the blob folder should be: every write fails.
+    std::fs::remove_dir_all(&store).expect("the store's folder");
+    std::fs::write(&store, "not a folder").expect("file");
+    let alice = app.user("alice@example.com").await;
+    let ws =
+        json_of(app.post("/api/v1/workspaces", Some(&alice.access), json!({"name": "W"})).await, StatusCode::CREATED)
+            .await;
+    let (id, root) = (ws["id"].as_str().expect("id"), ws["root_folder_id"].as_str().expect("root"));
+    let upload = || {
+        app.client
+            .post(app.url(&format!("/api/v1/workspaces/{id}/folders/{root}/documents?name=a.txt")))
+            .bearer_auth(&alice.access)
+            .header("idempotency-key", "upload-a-1")
+            .body("words")
+            .send()
+    };
+    let failed = upload().await.expect("sent");
+    assert!(failed.status().is_server_error(), "the store is broken: {}", failed.status());
+    std::fs::remove_file(&store).expect("fix the store");
+    std::fs::create_dir(&store).expect("folder");
+    let retried = upload().await.expect("sent");
+    assert_eq!(retried.headers()["idempotent-replayed"], "false", "the failure was not kept");
+    json_of(retried, StatusCode::CREATED).await;
+    let replayed = upload().await.expect("sent");
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true", "the success is");
+}

@@ -38,10 +38,26 @@ pub enum Claim {
 pub trait IdempotencyStore: Send + Sync {
     /// Claims `key` for `scope` (the caller) and a request `fingerprint`.
     /// Of concurrent claims of one key exactly one gets [`Claim::Claimed`].
+    /// A claim whose request last showed it was alive (claimed or
+    /// [`IdempotencyStore::renew`]ed) before `stale_before` is abandoned (its
+    /// process died): the same request takes it over, again exactly once.
     ///
     /// # Errors
     /// Storage failures.
-    async fn claim(&self, scope: &str, key: &str, fingerprint: &str, now: DateTime<Utc>) -> DomainResult<Claim>;
+    async fn claim(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> DomainResult<Claim>;
+
+    /// Records that the claimed key's request is still running at `now`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn renew(&self, scope: &str, key: &str, now: DateTime<Utc>) -> DomainResult<()>;
 
     /// Records the response of a claimed key.
     ///
@@ -49,7 +65,7 @@ pub trait IdempotencyStore: Send + Sync {
     /// Storage failures.
     async fn complete(&self, scope: &str, key: &str, response: &StoredResponse) -> DomainResult<()>;
 
-    /// Forgets a claimed key (the request was refused; a corrected retry may reuse it).
+    /// Forgets a claimed key (the request was refused or failed; a retry may reuse it).
     ///
     /// # Errors
     /// Storage failures.
