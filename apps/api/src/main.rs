@@ -59,6 +59,15 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON).
     Openapi,
+    /// Probe this host's running Cabinet: `/health/live` of the API (on
+    /// `http.port`), or with `--worker` of a standalone worker (on
+    /// `worker.metrics_listen`). Exit status 0 when it answers 200; for
+    /// container health checks.
+    Health {
+        /// Probe the worker's listener instead of the API's.
+        #[arg(long)]
+        worker: bool,
+    },
     /// Check the configuration: load defaults, file and environment as every
     /// command does, and print the result (secrets redacted).
     Config {
@@ -173,6 +182,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Search { .. }
             | Command::Openapi
             | Command::Config { .. }
+            | Command::Health { .. }
     ) {
         cabinet_telemetry::init_stderr(&settings.log.level, format);
     } else {
@@ -232,6 +242,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Extract { .. } => anyhow::bail!("`extract` runs before the runtime starts"),
+        Command::Health { worker } => probe_health(&settings, worker),
         Command::Config { command: ConfigCommand::Check } => {
             use std::io::Write as _;
             writeln!(std::io::stdout(), "{settings:#?}")?;
@@ -250,6 +261,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// One `GET /health/live` over loopback, answered within a few seconds.
+fn probe_health(settings: &Settings, worker: bool) -> anyhow::Result<()> {
+    use std::io::{Read as _, Write as _};
+    let address = if worker {
+        let listen = settings.worker.metrics_listen.trim();
+        anyhow::ensure!(!listen.is_empty(), "a standalone worker is probed on worker.metrics_listen, which is not set");
+        let port = listen.rsplit_once(':').map_or(listen, |(_, port)| port);
+        format!("127.0.0.1:{port}")
+    } else {
+        format!("127.0.0.1:{}", settings.http.port)
+    };
+    let timeout = std::time::Duration::from_secs(3);
+    let target = address.parse().with_context(|| format!("{address} is no address"))?;
+    let mut stream = std::net::TcpStream::connect_timeout(&target, timeout)
+        .with_context(|| format!("nothing answers on {address}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(b"GET /health/live HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    let mut head = [0u8; 64];
+    let read = stream.read(&mut head)?;
+    let status = String::from_utf8_lossy(&head[..read]);
+    anyhow::ensure!(status.starts_with("HTTP/1.") && status.get(9..12) == Some("200"), "{address} answered {status}");
+    Ok(())
 }
 
 async fn serve(settings: Settings, api: bool, worker: bool) -> anyhow::Result<()> {

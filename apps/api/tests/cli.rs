@@ -49,6 +49,16 @@ fn migrate_create_admin_serve_and_stop_gracefully() {
     // Keep draining the log so the server never blocks on a full pipe.
     let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
 
+    // The container health check: the API answers on its port; nothing on another.
+    let health = |port: &str, args: &[&str]| {
+        cabinet(data.path()).env("CABINET__HTTP__PORT", port).arg("health").args(args).output().expect("runs")
+    };
+    assert!(health(&port.to_string(), &[]).status.success(), "cabinet health finds the API");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    assert!(!health(&closed.to_string(), &[]).status.success(), "nothing listens there");
+    let worker = health(&port.to_string(), &["--worker"]);
+    assert!(!worker.status.success() && String::from_utf8_lossy(&worker.stderr).contains("metrics_listen"));
+
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let secrets = runtime.block_on(async {
         let client = reqwest::Client::new();
