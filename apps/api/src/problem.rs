@@ -210,6 +210,16 @@ impl From<DomainError> for ApiError {
                 e.0.cause = Some(cause);
                 e
             }
+            DomainError::StorageFull(cause) => {
+                let mut e = Self::new(
+                    S::INSUFFICIENT_STORAGE,
+                    "insufficient_storage",
+                    "Insufficient storage",
+                    "the server has no room left to store this; an operator must free space",
+                );
+                e.0.cause = Some(cause);
+                e
+            }
             DomainError::Internal(cause) => {
                 let mut e = Self::new(
                     S::INTERNAL_SERVER_ERROR,
@@ -292,5 +302,24 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
         ),
         J::Deserialize(e) => ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")),
         other => ApiError::bad_request("malformed_body", other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cause_is_named_by_its_own_status() {
+        let cases = [
+            (DomainError::StorageFull("disk".into()), StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage"),
+            (DomainError::Unavailable("db".into()), StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
+            (DomainError::Internal("bug".into()), StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        ];
+        for (err, status, code) in cases {
+            let problem = ApiError::from(err);
+            assert_eq!((problem.0.status, problem.0.code), (status, code));
+            assert!(!problem.0.detail.contains("disk") && !problem.0.detail.contains("bug"), "no cause leaks");
+        }
     }
 }

@@ -267,6 +267,8 @@ fn sample(name: &str) -> Option<&'static str> {
         "CABINET__HTTP__BODY_IDLE_TIMEOUT_SECS" => "9",
         "CABINET__HTTP__BODY_MIN_RATE" => "0",
         "CABINET__METRICS__TOKEN" => "sample-metrics-token",
+        "CABINET__DATABASE__STATEMENT_TIMEOUT_SECS" => "3",
+        "CABINET__HTTP__IDEMPOTENCY_ABANDONED_SECS" => "90",
         "CABINET__AUTH__ALLOW_REGISTRATION" => "false",
         "CABINET__AUTH__ACCESS_TTL" => "300",
         "CABINET__AUTH__CLOCK_SKEW_SECS" => "5",

@@ -98,6 +98,7 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<Database> {
         url,
         max_connections: settings.database.max_connections,
         acquire_timeout: Duration::from_secs(settings.database.acquire_timeout),
+        statement_timeout: Some(Duration::from_secs(settings.database.statement_timeout_secs)).filter(|t| !t.is_zero()),
     };
     Ok(Database::connect(&options).await?)
 }

@@ -101,6 +101,9 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Seconds to wait for a connection before answering 503.
     pub acquire_timeout: u64,
+    /// PostgreSQL: seconds a statement or lock wait may take before it is
+    /// cancelled and the request answered 503; 0 leaves the server's default.
+    pub statement_timeout_secs: u64,
     /// Whether to migrate at start; unset means "for SQLite only".
     pub migrate_on_start: Option<bool>,
 }

@@ -60,6 +60,10 @@ pub struct DatabaseOptions {
     pub max_connections: u32,
     /// How long a request waits for a connection before failing as unavailable.
     pub acquire_timeout: Duration,
+    /// On PostgreSQL, the longest a statement (or a wait for a lock) may run
+    /// before the server cancels it and the caller gets `Unavailable`; also
+    /// how long a transaction may sit idle. `None` leaves the server's default.
+    pub statement_timeout: Option<Duration>,
 }
 
 /// A connection pool to Cabinet's database.
@@ -76,10 +80,22 @@ impl Database {
     /// `Unavailable` when the database cannot be reached.
     pub async fn connect(options: &DatabaseOptions) -> DomainResult<Self> {
         let mut opts = ConnectOptions::new(options.url.clone());
+        let statement_timeout = options.statement_timeout;
         opts.max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_timeout(options.acquire_timeout)
             .sqlx_logging(false)
+            .map_sqlx_postgres_opts(move |o| match statement_timeout {
+                Some(limit) => {
+                    let ms = format!("{}ms", limit.as_millis().max(1));
+                    o.options([
+                        ("statement_timeout", ms.as_str()),
+                        ("lock_timeout", ms.as_str()),
+                        ("idle_in_transaction_session_timeout", ms.as_str()),
+                    ])
+                }
+                None => o,
+            })
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)

@@ -23,7 +23,12 @@ pub struct TestDatabase {
 }
 
 fn options(url: &str) -> DatabaseOptions {
-    DatabaseOptions { url: url.to_owned(), max_connections: 10, acquire_timeout: Duration::from_secs(10) }
+    DatabaseOptions {
+        url: url.to_owned(),
+        max_connections: 10,
+        acquire_timeout: Duration::from_secs(10),
+        statement_timeout: Some(Duration::from_secs(60)),
+    }
 }
 
 fn unix_now() -> u64 {

@@ -197,3 +197,79 @@ async fn postgres_content_from_before_keys_is_found_where_it_was_stored() {
     db.close().await;
     handle.drop_database().await.expect("drop");
 }
+
+#[tokio::test]
+async fn a_full_sqlite_database_is_storage_full_not_an_internal_error() {
+    use cabinet_domain::ports::UserRepository as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    testing::sqlite(dir.path()).await.expect("migrated").close().await;
+    // One connection, so the page limit below holds for every statement.
+    let url = format!("sqlite://{}?mode=rw", dir.path().join("cabinet.db").display());
+    let db = Database::connect(&cabinet_db::DatabaseOptions {
+        url,
+        max_connections: 1,
+        acquire_timeout: std::time::Duration::from_secs(5),
+        statement_timeout: None,
+    })
+    .await
+    .expect("connect");
+    let conn = db.connection();
+    let pages: i64 = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), "PRAGMA page_count"))
+        .await
+        .expect("pages")
+        .expect("a row")
+        .try_get_by_index(0)
+        .expect("count");
+    conn.execute_unprepared(&format!("PRAGMA max_page_count = {}", pages + 2)).await.expect("limit");
+    let users = db.users();
+    let mut outcome = Ok(());
+    for i in 0..500 {
+        let mut user = cabinet_domain::model::User {
+            id: cabinet_domain::UserId::from_uuid(uuid::Uuid::now_v7()),
+            email: cabinet_domain::model::Email::parse(&format!("u{i}@example.com")).expect("email"),
+            display_name: cabinet_domain::model::DisplayName::parse(&"N".repeat(100)).expect("name"),
+            password_hash: cabinet_domain::model::PasswordHash::from_phc("$argon2id$".to_owned() + &"x".repeat(500)),
+            instance_admin: false,
+            disabled_at: None,
+            created_at: chrono::Utc::now().trunc_subsecs(6),
+            updated_at: chrono::Utc::now().trunc_subsecs(6),
+        };
+        user.updated_at = user.created_at;
+        outcome = users.create(&user, &[]).await;
+        if outcome.is_err() {
+            break;
+        }
+    }
+    assert!(matches!(outcome, Err(cabinet_domain::DomainError::StorageFull(_))), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_statement_past_its_timeout_on_postgres_is_unavailable_not_a_hang() {
+    use cabinet_domain::ports::WorkspaceRepository as _;
+    use sea_orm::TransactionTrait as _;
+    let (handle, holder) = TestDatabase::postgres(&testing::postgres_admin_url()).await.expect("postgres");
+    let db = Database::connect(&cabinet_db::DatabaseOptions {
+        url: handle.url.clone(),
+        max_connections: 2,
+        acquire_timeout: std::time::Duration::from_secs(5),
+        statement_timeout: Some(std::time::Duration::from_secs(1)),
+    })
+    .await
+    .expect("connect");
+    // Another session holds the table, as a stuck migration or a frozen writer would.
+    let txn = holder.connection().begin().await.expect("begin");
+    txn.execute_unprepared("LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE").await.expect("lock");
+    let started = std::time::Instant::now();
+    let outcome = db.workspaces().get(cabinet_domain::WorkspaceId::from_uuid(uuid::Uuid::now_v7())).await;
+    let waited = started.elapsed();
+    txn.rollback().await.expect("rollback");
+    assert!(matches!(outcome, Err(cabinet_domain::DomainError::Unavailable(_))), "{outcome:?}");
+    assert!(
+        waited < std::time::Duration::from_secs(30),
+        "cancelled by the timeout, not the lock's release: {waited:?}"
+    );
+    db.close().await;
+    holder.close().await;
+    handle.drop_database().await.expect("dropped");
+}

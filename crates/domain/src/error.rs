@@ -71,6 +71,10 @@ pub enum DomainError {
     /// A dependency is down or saturated; the request may succeed later.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The database or the file store has no room left; writes fail until an
+    /// operator frees space (reads still work).
+    #[error("storage is full: {0}")]
+    StorageFull(String),
     /// An unexpected failure; the text is for logs, never for clients.
     #[error("internal error: {0}")]
     Internal(String),

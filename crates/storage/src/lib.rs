@@ -80,8 +80,26 @@ impl std::fmt::Debug for ObjectBlobStore {
 fn store_err(err: object_store::Error) -> DomainError {
     match err {
         object_store::Error::NotFound { .. } => DomainError::NotFound(Entity::Blob),
+        other if out_of_space(&other) => DomainError::StorageFull(format!("blob store: {other}")),
         other => DomainError::Unavailable(format!("blob store: {other}")),
     }
+}
+
+/// Whether a failure comes from a full disk or an exhausted quota: no retry
+/// helps until someone frees space, so it is not "unavailable".
+fn out_of_space(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && (io.kind() == std::io::ErrorKind::StorageFull
+                || io.kind() == std::io::ErrorKind::QuotaExceeded
+                || matches!(io.raw_os_error(), Some(28 | 122)))
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 impl ObjectBlobStore {
@@ -288,5 +306,29 @@ impl HealthCheck for ObjectBlobStore {
             Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(other) => Err(store_err(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_storage_full_and_other_failures_unavailable() {
+        let full = object_store::Error::Generic {
+            store: "LocalFileSystem",
+            source: Box::new(std::io::Error::from_raw_os_error(28)),
+        };
+        assert!(matches!(store_err(full), DomainError::StorageFull(_)));
+        let quota = object_store::Error::Generic {
+            store: "LocalFileSystem",
+            source: Box::new(std::io::Error::from_raw_os_error(122)),
+        };
+        assert!(matches!(store_err(quota), DomainError::StorageFull(_)));
+        let down = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        };
+        assert!(matches!(store_err(down), DomainError::Unavailable(_)));
     }
 }

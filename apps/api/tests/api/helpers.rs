@@ -199,6 +199,7 @@ impl TestApp {
             url: self.database_url.clone(),
             max_connections: 1,
             acquire_timeout: Duration::from_secs(5),
+            statement_timeout: None,
         };
         cabinet_db::Database::connect(&options).await.expect("connect to the test database")
     }

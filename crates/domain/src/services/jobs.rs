@@ -35,7 +35,9 @@ pub enum JobError {
 impl From<DomainError> for JobError {
     fn from(err: DomainError) -> Self {
         match err {
-            DomainError::Unavailable(_) | DomainError::Internal(_) => JobError::Retry(err.to_string()),
+            DomainError::Unavailable(_) | DomainError::StorageFull(_) | DomainError::Internal(_) => {
+                JobError::Retry(err.to_string())
+            }
             other => JobError::Fatal(other.to_string()),
         }
     }
