@@ -21,6 +21,7 @@ mod m20261125_000011_link_expiry;
 mod m20261126_000012_search;
 mod m20261203_000013_share_bytes;
 mod m20261203_000014_instance_secrets;
+mod m20261203_000015_job_crashes;
 
 pub mod chain;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_search::Migration),
             Box::new(m20261203_000013_share_bytes::Migration),
             Box::new(m20261203_000014_instance_secrets::Migration),
+            Box::new(m20261203_000015_job_crashes::Migration),
         ]
     }
 }

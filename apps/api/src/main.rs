@@ -312,8 +312,13 @@ async fn serve(settings: Settings, api: bool, worker: bool) -> anyhow::Result<()
     let worker_task = worker.then(|| {
         let app = app.clone();
         tokio::spawn(async move {
+            // The worker's grace runs while the server drains its requests,
+            // not after: a signal stops both at once.
             cabinet_worker::run(app, async {
-                let _ = stopped.await;
+                tokio::select! {
+                    () = shutdown_signal() => {}
+                    _ = stopped => {}
+                }
             })
             .await
         })

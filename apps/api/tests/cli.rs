@@ -379,6 +379,12 @@ impl Drop for Server {
 
 /// Starts `cabinet serve` on `data` with `vars` and returns it with its port.
 fn serve(data: &std::path::Path, vars: &[(&str, &str)]) -> (Server, u16) {
+    let (server, port, _log) = serve_logged(data, vars);
+    (server, port)
+}
+
+/// As [`serve`], with the server's later log lines.
+fn serve_logged(data: &std::path::Path, vars: &[(&str, &str)]) -> (Server, u16, std::sync::mpsc::Receiver<String>) {
     let mut cmd = cabinet(data);
     for (name, value) in vars {
         cmd.env(name, value);
@@ -392,8 +398,76 @@ fn serve(data: &std::path::Path, vars: &[(&str, &str)]) -> (Server, u16) {
             break u16::try_from(entry["port"].as_u64().expect("port")).expect("a port");
         }
     };
-    std::thread::spawn(move || lines.map_while(Result::ok).count());
-    (Server(server), port)
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (Server(server), port, rx)
+}
+
+/// Registers and signs in `a@example.com` and makes a workspace; returns the
+/// access token and the raw upload path of its root folder.
+fn account_with_workspace(runtime: &tokio::runtime::Runtime, base: &str) -> (String, String) {
+    let client = reqwest::Client::new();
+    runtime.block_on(async {
+        let json = |r: reqwest::Response| async move { r.json::<serde_json::Value>().await.expect("json") };
+        let body = serde_json::json!({"email": "a@example.com", "password": "a long passphrase"});
+        let account =
+            serde_json::json!({"email": "a@example.com", "password": "a long passphrase", "display_name": "A"});
+        client.post(format!("{base}/api/v1/auth/register")).json(&account).send().await.expect("sent");
+        let login =
+            json(client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.expect("sent")).await;
+        let token = login["access_token"].as_str().unwrap_or_else(|| panic!("signed in: {login}")).to_owned();
+        let ws = json(
+            client
+                .post(format!("{base}/api/v1/workspaces"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"name": "W"}))
+                .send()
+                .await
+                .expect("sent"),
+        )
+        .await;
+        let path = format!(
+            "/api/v1/workspaces/{}/folders/{}/documents?name=big.bin",
+            ws["id"].as_str().expect("id"),
+            ws["root_folder_id"].as_str().expect("root")
+        );
+        (token, path)
+    })
+}
+
+#[test]
+fn serve_stops_its_worker_while_the_server_drains_requests() {
+    use std::io::{Read as _, Write as _};
+    let data = tempfile::tempdir().expect("tempdir");
+    let (server, port, log) = serve_logged(data.path(), &[("CABINET__HTTP__BODY_MIN_RATE", "0")]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let (token, path) = account_with_workspace(&runtime, &format!("http://127.0.0.1:{port}"));
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {token}\r\ncontent-length: 2000\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).expect("head");
+    socket.write_all(&[1u8; 1000]).expect("half the body");
+    let killed = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().expect("kill runs");
+    assert!(killed.success());
+    // The worker stops while the upload is still in flight...
+    let started = Instant::now();
+    loop {
+        let left = Duration::from_secs(30).saturating_sub(started.elapsed());
+        let line = log.recv_timeout(left).expect("the worker stops while a request is still in flight");
+        if line.contains("worker stopped") {
+            break;
+        }
+    }
+    // ...and the request still finishes.
+    socket.write_all(&[1u8; 1000]).expect("the rest of the body");
+    let mut answer = String::new();
+    let _ = socket.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
 }
 
 #[test]

@@ -452,6 +452,7 @@ pub mod jobs {
         pub run_at: DateTimeUtc,
         pub attempts: i32,
         pub max_attempts: i32,
+        pub crashes: i32,
         pub state: String,
         pub lease_until: Option<DateTimeUtc>,
         pub locked_by: Option<String>,

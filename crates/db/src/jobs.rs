@@ -39,6 +39,7 @@ fn job(row: jobs::Model) -> DomainResult<Job> {
         run_at: row.run_at,
         attempts: count(row.attempts)?,
         max_attempts: count(row.max_attempts)?,
+        crashes: count(row.crashes)?,
         state: JobState::parse(&row.state).ok_or_else(|| DomainError::internal("a job in an unknown state"))?,
         lease_until: row.lease_until,
         last_error: row.last_error,
@@ -56,6 +57,7 @@ pub(crate) async fn insert_job<C: sea_orm::ConnectionTrait>(conn: &C, job: &Job)
         run_at: Set(job.run_at),
         attempts: Set(i32::try_from(job.attempts).map_err(DomainError::internal)?),
         max_attempts: Set(i32::try_from(job.max_attempts).map_err(DomainError::internal)?),
+        crashes: Set(i32::try_from(job.crashes).map_err(DomainError::internal)?),
         state: Set(job.state.as_str().to_owned()),
         lease_until: Set(job.lease_until),
         locked_by: Set(None),
@@ -101,12 +103,16 @@ impl JobQueue for SqlJobQueue {
                   ORDER BY lease_until LIMIT $4 FOR UPDATE SKIP LOCKED), \
                  due AS (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $3 \
                   ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                 UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2, \
+                 UPDATE jobs SET attempts = attempts + CASE WHEN state = 'running' THEN 0 ELSE 1 END, \
+                 crashes = crashes + CASE WHEN state = 'running' THEN 1 ELSE 0 END, \
+                 state = 'running', lease_until = $1, locked_by = $2, \
                  updated_at = $3 WHERE id IN (SELECT id FROM lapsed UNION ALL SELECT id FROM due LIMIT $4) \
                  RETURNING *"
             }
             _ => {
-                "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?1, locked_by = ?2, \
+                "UPDATE jobs SET attempts = attempts + CASE WHEN state = 'running' THEN 0 ELSE 1 END, \
+                 crashes = crashes + CASE WHEN state = 'running' THEN 1 ELSE 0 END, \
+                 state = 'running', lease_until = ?1, locked_by = ?2, \
                  updated_at = ?3 WHERE id IN (SELECT id FROM (\
                  SELECT * FROM (SELECT id FROM jobs WHERE state = 'running' AND lease_until < ?3 \
                   ORDER BY lease_until LIMIT ?4) \
@@ -182,6 +188,7 @@ impl JobQueue for SqlJobQueue {
         let retried = jobs::Entity::update_many()
             .col_expr(jobs::Column::State, Expr::value(JobState::Queued.as_str()))
             .col_expr(jobs::Column::Attempts, Expr::value(0))
+            .col_expr(jobs::Column::Crashes, Expr::value(0))
             .col_expr(jobs::Column::RunAt, Expr::value(now))
             .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
             .filter(jobs::Column::Id.eq(id.as_uuid()))

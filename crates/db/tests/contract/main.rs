@@ -1489,6 +1489,7 @@ fn job_due(at: DateTime<Utc>, kind: &str) -> cabinet_domain::model::Job {
         run_at: at,
         attempts: 0,
         max_attempts: 5,
+        crashes: 0,
         state: cabinet_domain::model::JobState::Queued,
         lease_until: None,
         last_error: None,
@@ -1539,12 +1540,12 @@ async fn jobs_are_claimed_under_a_lease_retried_and_buried(db: &Database) {
     let rescued = queue.claim("w3", t1 + TimeDelta::seconds(2), short, 10).await.expect("claim");
     assert_eq!(rescued.len(), 2);
     let later_job = rescued.iter().find(|j| j.id == later.id).expect("the later job");
-    assert_eq!(later_job.attempts, 2, "the lost attempt counts");
+    assert_eq!((later_job.attempts, later_job.crashes), (1, 1), "a dead worker's run is a crash, not an attempt");
     assert!(!queue.complete(later.id, "doomed", t1).await.expect("complete"), "the dead worker's lease is gone");
     let deferred = t1 + TimeDelta::minutes(1);
     assert!(queue.release(later.id, "w3", deferred, t1).await.expect("release"));
     let back = queue.get(later.id).await.expect("get").expect("kept");
-    assert_eq!((back.state, back.attempts), (JobState::Queued, 1), "a release is not an attempt");
+    assert_eq!((back.state, back.attempts), (JobState::Queued, 0), "a release is not an attempt");
     assert_eq!(back.run_at, deferred);
     assert!(
         queue

@@ -52,10 +52,12 @@ pub struct Job {
     pub payload: String,
     /// Not before this time.
     pub run_at: DateTime<Utc>,
-    /// Attempts started so far.
+    /// Attempts started so far; a run whose worker died is not one of them.
     pub attempts: u32,
     /// Attempts allowed before the job is dead.
     pub max_attempts: u32,
+    /// Times its worker died (its lease lapsed) while it ran.
+    pub crashes: u32,
     /// Its state.
     pub state: JobState,
     /// While running: when the claim lapses and another worker may take it.
@@ -65,6 +67,11 @@ pub struct Job {
     /// When it was enqueued.
     pub created_at: DateTime<Utc>,
 }
+
+/// How often a job may take its worker down before it is buried as dead:
+/// crashes are no failures of the job, but one that kills every worker that
+/// runs it must stop.
+pub const MAX_CRASHES: u32 = 10;
 
 /// The delay before attempt `attempt + 1` after `attempt` failed:
 /// exponential from `base`, capped at `cap`, with "equal jitter" — half the

@@ -24,7 +24,7 @@ pub use document::{
     validate_tags,
 };
 pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash, TrashedItem};
-pub use job::{Job, JobState, backoff};
+pub use job::{Job, JobState, MAX_CRASHES, backoff};
 pub use search::{
     MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_SEARCH_OFFSET, MAX_SEARCH_PAGE, Match, SearchFilters, SearchHit, SearchPage,
     SearchQuery, SearchResults, SnippetPart, Term, snippet_parts,

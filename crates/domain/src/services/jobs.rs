@@ -126,6 +126,7 @@ impl NewJob {
             run_at: self.run_at,
             attempts: 0,
             max_attempts: self.max_attempts.max(1),
+            crashes: 0,
             state: JobState::Queued,
             lease_until: None,
             last_error: None,
@@ -245,9 +246,9 @@ impl JobService {
         let Some(handler) = self.handlers.get(job.kind.as_str()) else {
             return self.bury(worker, job, format!("no handler for jobs of kind {}", job.kind)).await;
         };
-        if job.attempts > job.max_attempts {
-            // Its earlier workers died mid-attempt every time.
-            return self.bury(worker, job, format!("{} attempts started, none finished", job.max_attempts)).await;
+        if job.crashes >= crate::model::MAX_CRASHES {
+            // Its workers died under it every time.
+            return self.bury(worker, job, format!("its worker died {} times while running it", job.crashes)).await;
         }
         let result = handler.run(job).await;
         let now = self.rt.clock.now();

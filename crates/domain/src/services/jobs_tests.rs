@@ -48,6 +48,7 @@ fn job(kind: &str, attempts: u32) -> Job {
         run_at: now(),
         attempts,
         max_attempts: 3,
+        crashes: 0,
         state: JobState::Running,
         lease_until: Some(now() + chrono::TimeDelta::minutes(1)),
         last_error: None,
@@ -129,8 +130,19 @@ fn a_deferred_job_waits_without_using_an_attempt() {
 }
 
 #[test]
+fn a_job_whose_workers_died_a_few_times_still_runs() {
+    let handler = Scripted::new(vec![Ok(())]);
+    let mut queue = MockJobQueue::new();
+    queue.expect_complete().times(1).returning(|_, _, _| Ok(true));
+    let survivor = Job { crashes: 3, ..job("test.kind", 1) };
+    let outcome = block_on(service(queue, quiet(), handler.clone()).run("w1", &survivor)).expect("ran");
+    assert!(matches!(outcome, JobOutcome::Done), "three crashes use up none of its attempts: {outcome:?}");
+}
+
+#[test]
 fn jobs_nobody_can_run_or_that_killed_every_worker_are_buried_unrun() {
-    for j in [job("unknown.kind", 1), job("test.kind", 4)] {
+    let poison = Job { crashes: crate::model::MAX_CRASHES, ..job("test.kind", 1) };
+    for j in [job("unknown.kind", 1), poison] {
         let handler = Scripted::new(vec![]);
         let mut queue = MockJobQueue::new();
         queue
