@@ -179,9 +179,25 @@ impl ObjectBlobStore {
             writer.wait_for_capacity(PARTS_IN_FLIGHT).await.map_err(store_err)?;
             writer.put(chunk);
         }
-        let sniffed_type = infer::get(&head).map(|kind| kind.mime_type().to_owned());
+        let sniffed_type = infer::get(&head).map(|kind| kind.mime_type().to_owned()).or_else(|| looks_like_text(&head));
         Ok(Streamed { digest: hex::encode(hasher.finalize()), size, sniffed_type })
     }
+}
+
+/// `text/plain` for a head of UTF-8 text (no NUL, no control characters
+/// besides whitespace; a character cut at the end of the head is fine),
+/// which has no signature for `infer` to find.
+fn looks_like_text(head: &[u8]) -> Option<String> {
+    if head.is_empty() {
+        return None;
+    }
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+        Err(_) => return None,
+    };
+    let clean = text.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
+    clean.then(|| "text/plain".to_owned())
 }
 
 /// Bytes read from a local file per step.
@@ -312,6 +328,14 @@ impl HealthCheck for ObjectBlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_without_a_signature_is_told_from_binary() {
+        assert_eq!(looks_like_text(b"# Title\n\nSome words, caf\xc3\xa9.\n").as_deref(), Some("text/plain"));
+        assert_eq!(looks_like_text(b"cut in the middle \xc3").as_deref(), Some("text/plain"));
+        assert_eq!(looks_like_text(b"\x00\x01binary\xff").as_deref(), None);
+        assert_eq!(looks_like_text(b"").as_deref(), None);
+    }
 
     #[test]
     fn a_full_disk_is_storage_full_and_other_failures_unavailable() {

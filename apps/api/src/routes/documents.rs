@@ -184,6 +184,8 @@ struct UploadFields {
     name: Option<String>,
     filename: Option<String>,
     note: Option<String>,
+    /// The media type the client declared for the file.
+    declared_type: Option<String>,
 }
 
 fn form_error(e: &multer::Error) -> ApiError {
@@ -199,8 +201,10 @@ async fn upload_source(
     payload: web::Payload,
     query: UploadQuery,
 ) -> Result<(UploadFields, ByteStream), ApiError> {
-    let mut fields = UploadFields { name: query.name, filename: query.filename, note: query.note };
+    let declared = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut fields = UploadFields { name: query.name, filename: query.filename, note: query.note, declared_type: None };
     let Some(boundary) = multipart_boundary(req) else {
+        fields.declared_type = declared;
         return Ok((fields, body_stream(payload)));
     };
     let limits = multer::SizeLimit::new()
@@ -220,6 +224,7 @@ async fn upload_source(
                 if fields.filename.is_none() {
                     fields.filename = field.file_name().map(str::to_owned);
                 }
+                fields.declared_type = field.content_type().map(ToString::to_string);
                 // The form stays alive inside the stream, which is what feeds the field.
                 let body = futures::stream::unfold((form, field), |(form, mut field)| async move {
                     let item = field.next().await?;
@@ -295,7 +300,12 @@ pub async fn upload(
             .name
             .or_else(|| fields.filename.clone())
             .ok_or_else(|| ApiError::from(DomainError::invalid("name", "is required")))?;
-        let upload = Upload { filename: fields.filename.unwrap_or_else(|| name.clone()), note: fields.note, body };
+        let upload = Upload {
+            filename: fields.filename.unwrap_or_else(|| name.clone()),
+            declared_type: fields.declared_type,
+            note: fields.note,
+            body,
+        };
         let (document, version) =
             app.documents.upload(&caller.0, ws, FolderId::from_uuid(folder), &name, upload).await?;
         let location = format!("/api/v1/workspaces/{ws}/documents/{}", document.id);
@@ -334,8 +344,15 @@ pub async fn add_version(
             Some(f) => f,
             None => app.documents.get(&caller.0, ws, id).await?.1.filename.as_str().to_owned(),
         };
-        let version =
-            app.documents.add_version(&caller.0, ws, id, Upload { filename, note: fields.note, body }).await?;
+        let version = app
+            .documents
+            .add_version(
+                &caller.0,
+                ws,
+                id,
+                Upload { filename, declared_type: fields.declared_type, note: fields.note, body },
+            )
+            .await?;
         let location = format!("/api/v1/workspaces/{ws}/documents/{id}/versions/{}", version.number);
         Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(VersionDto::from(version)))
     })

@@ -47,7 +47,27 @@ async fn a_document_is_uploaded_versioned_and_downloaded() {
     assert_eq!(doc["current_version"]["number"], 1);
     assert_eq!(doc["current_version"]["size"], first.len());
     assert_eq!(doc["current_version"]["sha256"], sha256_hex(&first));
-    assert_eq!(doc["current_version"]["content_type"], "application/octet-stream", "decided by content, not by name");
+    assert_eq!(doc["current_version"]["content_type"], "text/plain", "text, as its content and name say");
+    for (name, body, declared, expected) in [
+        ("README.md", b"# Notes\n".to_vec(), "text/plain", "text/markdown"),
+        ("figures", b"a,b\n1,2\n".to_vec(), "text/csv", "text/csv"),
+        ("page.html", b"<p>hi</p>".to_vec(), "image/png", "text/html"),
+        ("binary.txt", vec![0u8, 159, 146, 150], "text/plain", "application/octet-stream"),
+        ("photo.pdf", PNG.to_vec(), "application/pdf", "image/png"),
+    ] {
+        let made = app
+            .client
+            .post(app.url(&format!("/api/v1/workspaces/{ws}/folders/{root}/documents")))
+            .query(&[("name", name)])
+            .bearer_auth(&alice.access)
+            .header("content-type", declared)
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        let made = json_of(made, StatusCode::CREATED).await;
+        assert_eq!(made["current_version"]["content_type"], expected, "{name} declared {declared}");
+    }
 
     let download = app.get(&format!("{location}/content"), &alice.access).await;
     assert_eq!(download.status(), StatusCode::OK);
@@ -55,7 +75,8 @@ async fn a_document_is_uploaded_versioned_and_downloaded() {
     assert_eq!(h["etag"], format!("\"{}\"", sha256_hex(&first)));
     assert_eq!(h["content-length"], first.len().to_string());
     assert_eq!(h["accept-ranges"], "bytes");
-    assert!(h["content-disposition"].to_str().expect("ascii").starts_with("attachment; filename=\"Plan.txt\""));
+    // Plain text previews inline, still sandboxed and never sniffed.
+    assert!(h["content-disposition"].to_str().expect("ascii").starts_with("inline; filename=\"Plan.txt\""));
     assert!(h["content-security-policy"].to_str().expect("ascii").starts_with("sandbox"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(download.bytes().await.expect("body").to_vec(), first);

@@ -101,6 +101,9 @@ async fn words_inside_files_are_found_once_the_worker_extracted_them() {
     assert!(names(&search(&app, &owner, &ws, "q=harbor%20-dana").await).is_empty());
     // Filters: media-type family, tag.
     finds(&app, &owner, &ws, "q=quarterly&type=application/pdf", &["Q3 review.pdf"]).await;
+    // A DOCX is a Word document to the type filter, not a zip.
+    let word = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    finds(&app, &owner, &ws, &format!("q=harbor&type={word}"), &["contract.docx"]).await;
     assert!(names(&search(&app, &owner, &ws, "q=quarterly&type=image/*").await).is_empty());
     let tagged = app
         .request(

@@ -7,6 +7,7 @@ mod content;
 mod document;
 mod folder;
 mod job;
+mod media_type;
 mod search;
 mod session;
 mod share;
@@ -25,6 +26,7 @@ pub use document::{
 };
 pub use folder::{ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash, TrashedItem};
 pub use job::{Job, JobState, MAX_CRASHES, backoff};
+pub use media_type::decide_media_type;
 pub use search::{
     MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_SEARCH_OFFSET, MAX_SEARCH_PAGE, Match, SearchFilters, SearchHit, SearchPage,
     SearchQuery, SearchResults, SnippetPart, Term, snippet_parts,

@@ -20,6 +20,9 @@ const VERSION_ATTEMPTS: usize = 5;
 pub struct Upload {
     /// The file name the client gave.
     pub filename: String,
+    /// The media type the client declared, if any; it may only narrow what
+    /// the content itself is (see [`crate::model::decide_media_type`]).
+    pub declared_type: Option<String>,
     /// An optional note for the version.
     pub note: Option<String>,
     /// The bytes.
@@ -149,6 +152,7 @@ impl DocumentService {
         Ok((self.documents.usage(workspace).await?, self.limits.workspace_quota_bytes))
     }
 
+    #[allow(clippy::too_many_arguments, reason = "the parts of one version, named at the call sites")]
     fn version_of(
         &self,
         actor: &Actor,
@@ -156,6 +160,7 @@ impl DocumentService {
         number: u32,
         filename: ItemName,
         note: Option<String>,
+        declared: Option<&str>,
         blob: StoredBlob,
     ) -> DocumentVersion {
         DocumentVersion {
@@ -163,7 +168,7 @@ impl DocumentService {
             number,
             sha256: blob.sha256,
             size: blob.size,
-            content_type: blob.sniffed_type.unwrap_or_else(|| OPAQUE_CONTENT_TYPE.to_owned()),
+            content_type: crate::model::decide_media_type(declared, filename.as_str(), blob.sniffed_type.as_deref()),
             filename,
             author: actor.user_id(),
             note,
@@ -205,7 +210,7 @@ impl DocumentService {
         let blob = self.store(workspace, upload.body).await?;
         let now = self.rt.clock.now();
         let id = DocumentId::from_uuid(self.rt.ids.new_id());
-        let version = self.version_of(actor, id, 1, filename, note, blob);
+        let version = self.version_of(actor, id, 1, filename, note, upload.declared_type.as_deref(), blob);
         let document = Document {
             id,
             workspace_id: workspace,
@@ -257,11 +262,20 @@ impl DocumentService {
         let filename = ItemName::parse(&upload.filename)
             .map_err(|_| DomainError::invalid("filename", "is not a valid file name"))?;
         let note = note(upload.note)?;
+        let declared = upload.declared_type;
         self.existing(workspace, id).await?;
         let blob = self.store(workspace, upload.body).await?;
         for _ in 0..VERSION_ATTEMPTS {
             let current = self.existing(workspace, id).await?.current_version;
-            let version = self.version_of(actor, id, current + 1, filename.clone(), note.clone(), blob.clone());
+            let version = self.version_of(
+                actor,
+                id,
+                current + 1,
+                filename.clone(),
+                note.clone(),
+                declared.as_deref(),
+                blob.clone(),
+            );
             let event = self.rt.event(actor, Self::version_added(workspace, &version));
             if self.documents.add_version(workspace, &version, self.limits.workspace_quota_bytes, &[event]).await? {
                 return Ok(version);

@@ -17,7 +17,7 @@ fn ids() -> (WorkspaceId, crate::UserId) {
 
 fn upload(name: &str) -> Upload {
     let chunks: Vec<Result<Bytes, std::io::Error>> = vec![Ok(Bytes::from_static(b"abc"))];
-    Upload { filename: name.into(), note: None, body: Box::pin(futures::stream::iter(chunks)) }
+    Upload { filename: name.into(), declared_type: None, note: None, body: Box::pin(futures::stream::iter(chunks)) }
 }
 
 fn key(ws: WorkspaceId) -> BlobKey {
