@@ -22,6 +22,7 @@ export const keys = {
   children: (ws: string, id: string, sort: string) => ["children", ws, id, sort] as const,
   document: (ws: string, id: string) => ["document", ws, id] as const,
   versions: (ws: string, id: string) => ["versions", ws, id] as const,
+  history: (ws: string, id: string) => ["history", ws, id] as const,
   processing: (ws: string, id: string, n: number) => ["processing", ws, id, n] as const,
   shares: (ws: string, id: string) => ["shares", ws, id] as const,
   search: (ws: string, params: string) => ["search", ws, params] as const,
@@ -146,7 +147,7 @@ export function useInvalidate() {
   return useCallback(
     (ws: string) =>
       Promise.all(
-        ["children", "folder", "document", "versions", "trash", "search", "shares"].map((prefix) =>
+        ["children", "folder", "document", "versions", "history", "trash", "search", "shares"].map((prefix) =>
           queries.invalidateQueries({ predicate: (q) => q.queryKey[0] === prefix && q.queryKey[1] === ws }),
         ),
       ),

@@ -47,10 +47,12 @@ export function DropZone({ children }: { children: ReactNode }) {
   const workspaces = useWorkspaces();
   const { addFiles } = useUploads();
   const [over, setOver] = useState(false);
-  const target = folder ?? workspaces.data?.find((w) => w.id === ws)?.root_folder_id;
+  const workspace = workspaces.data?.find((w) => w.id === ws);
+  const target = folder ?? workspace?.root_folder_id;
   const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer.types).includes("Files");
 
-  if (!ws || !target) return <>{children}</>;
+  // Viewers cannot upload: a drop would only start uploads bound to fail.
+  if (!ws || !target || !workspace || workspace.role === "viewer") return <>{children}</>;
   return (
     <div
       className={`dropzone ${over ? "dropzone-over" : ""}`}

@@ -97,5 +97,9 @@ describe("the upload panel", () => {
     await act(async () => pending[0]?.finish(413));
     expect(await screen.findByText("The workspace is full: its storage quota would be exceeded.")).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Retry report.pdf" })).toBeInTheDocument();
+    await act(async () => pending[1]?.finish(201));
+    const panel = screen.getByRole("region", { name: "Uploads" });
+    expect(await within(panel).findByText("1 file could not be uploaded")).toBeInTheDocument();
+    expect(within(panel).queryByText("Uploads finished")).not.toBeInTheDocument();
   });
 });

@@ -188,10 +188,18 @@ export function UploadPanel() {
   const [collapsed, setCollapsed] = useState(false);
   if (uploads.length === 0) return null;
   const active = uploads.filter((u) => u.status === "uploading" || u.status === "queued").length;
+  const failed = uploads.filter((u) => u.status === "failed").length;
+  const plural = (n: number) => `${n} file${n === 1 ? "" : "s"}`;
+  const summary =
+    active > 0
+      ? `Uploading ${plural(active)}`
+      : failed > 0
+        ? `${plural(failed)} could not be uploaded`
+        : "Uploads finished";
   return (
     <section className="upload-panel" aria-label="Uploads">
       <header>
-        <strong>{active > 0 ? `Uploading ${active} file${active === 1 ? "" : "s"}` : "Uploads finished"}</strong>
+        <strong>{summary}</strong>
         <span className="spacer" />
         {active === 0 ? (
           <button type="button" className="link-btn" onClick={clearFinished}>

@@ -251,7 +251,7 @@ const EVENT_TEXT: Record<string, string> = {
 
 function History({ ws, doc }: { ws: string; doc: string }) {
   const history = useQuery({
-    queryKey: ["history", ws, doc],
+    queryKey: keys.history(ws, doc),
     queryFn: async () => (await api.get<{ items: AuditEvent[] }>(`/workspaces/${ws}/documents/${doc}/history`)).data.items,
   });
   return (
