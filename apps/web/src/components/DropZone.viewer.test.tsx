@@ -45,8 +45,9 @@ describe("dropping files", () => {
     const page = await screen.findByText("page");
     await waitFor(() => expect(requests).toContain("get /workspaces"));
     await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(document.querySelector(".dropzone")).toBeNull();
     drop(page);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(requests.filter((r) => r.startsWith("post"))).toEqual([]);
   });
 
