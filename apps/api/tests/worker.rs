@@ -171,6 +171,29 @@ fn two_workers_run_every_job_once_and_a_killed_workers_job_again_after_its_lease
 }
 
 #[test]
+fn a_job_longer_than_its_lease_keeps_it_and_runs_once() {
+    let (runtime, handle) = postgres();
+    let data = tempfile::tempdir().expect("tempdir");
+    let db: &[(&str, &str)] = &[("DATABASE__URL", &handle.url)];
+    let short_lease = [db[0], ("WORKER__LEASE_SECS", "1"), ("WORKER__POLL_MS", "100")];
+    let first = Worker::start(data.path(), &short_lease);
+    // Runs for several leases: the worker renews it all along.
+    let slow = jobs(data.path(), db, &["probe", "--sleep-ms", "5000"]).remove(0);
+    wait_until("the slow job is running", Duration::from_secs(30), || {
+        listed(data.path(), db, "running").contains_key(&slow)
+    });
+    let second = Worker::start(data.path(), &short_lease);
+    wait_until("the slow job is done", Duration::from_secs(60), || listed(data.path(), db, "done").contains_key(&slow));
+    let (_, _, log_first) = first.stop();
+    let (_, _, log_second) = second.stop();
+    let ran = runs(&[&log_first, &log_second], "probe ran");
+    assert_eq!(ran.get(&slow), Some(&1), "the second worker never took it");
+    assert!(runs(&[&log_second], "probe ran").is_empty());
+    assert_eq!(listed(data.path(), db, "done")[&slow].1, "1/3");
+    runtime.block_on(handle.drop_database()).expect("drop");
+}
+
+#[test]
 fn sigterm_lets_in_flight_jobs_finish_and_exits_zero() {
     let data = tempfile::tempdir().expect("tempdir");
     let settings: &[(&str, &str)] = &[("WORKER__SHUTDOWN_GRACE_SECS", "10")];

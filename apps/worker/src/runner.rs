@@ -34,6 +34,9 @@ pub async fn run(jobs: Arc<JobService>, options: RunnerOptions, shutdown: impl F
     let mut running: JoinSet<()> = JoinSet::new();
     let mut held: HashMap<tokio::task::Id, JobId> = HashMap::new();
     tokio::pin!(shutdown);
+    // Leases are renewed a few times per lease, so one slow write loses none.
+    let mut renewals = tokio::time::interval((options.lease / 3).max(Duration::from_millis(100)));
+    renewals.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(worker = %options.worker_id, concurrency, kinds = ?jobs.kinds(), "taking jobs");
     'outer: loop {
         // Claim as long as there are free slots and due jobs.
@@ -73,6 +76,7 @@ pub async fn run(jobs: Arc<JobService>, options: RunnerOptions, shutdown: impl F
             Some(done) = running.join_next_with_id(), if !running.is_empty() => {
                 finished(&mut held, done);
             }
+            _ = renewals.tick(), if !held.is_empty() => renew(&jobs, &options, &held).await,
             _ = jobs.wait(options.poll), if running.len() < concurrency => {}
         }
     }
@@ -83,7 +87,14 @@ pub async fn run(jobs: Arc<JobService>, options: RunnerOptions, shutdown: impl F
     }
     let deadline = tokio::time::Instant::now() + options.grace;
     while !running.is_empty() {
-        match tokio::time::timeout_at(deadline, running.join_next_with_id()).await {
+        let next = tokio::select! {
+            next = tokio::time::timeout_at(deadline, running.join_next_with_id()) => next,
+            _ = renewals.tick() => {
+                renew(&jobs, &options, &held).await;
+                continue;
+            }
+        };
+        match next {
             Ok(Some(done)) => finished(&mut held, done),
             Ok(None) => break,
             Err(_) => {
@@ -109,6 +120,18 @@ pub async fn run(jobs: Arc<JobService>, options: RunnerOptions, shutdown: impl F
         tracing::info!(handed_back, "handed unfinished jobs back to the queue");
     }
     handed_back
+}
+
+/// Renews the leases of the jobs this worker runs.
+async fn renew(jobs: &JobService, options: &RunnerOptions, held: &HashMap<tokio::task::Id, JobId>) {
+    let ids: Vec<JobId> = held.values().copied().collect();
+    match jobs.renew(&options.worker_id, &ids, options.lease).await {
+        Ok(renewed) if renewed < ids.len() as u64 => {
+            tracing::warn!(held = ids.len(), renewed, "some running jobs' leases had lapsed; others may run them too");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "renewing job leases failed; trying again shortly"),
+    }
 }
 
 /// Forgets a job whose task ended; one that was aborted stays held so it is handed back.

@@ -132,6 +132,22 @@ impl JobQueue for SqlJobQueue {
         Ok(claimed)
     }
 
+    async fn renew(&self, ids: &[JobId], worker: &str, until: DateTime<Utc>, now: DateTime<Utc>) -> DomainResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let renewed = jobs::Entity::update_many()
+            .col_expr(jobs::Column::LeaseUntil, Expr::value(until))
+            .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+            .filter(jobs::Column::Id.is_in(ids.iter().map(|id| id.as_uuid())))
+            .filter(jobs::Column::LockedBy.eq(worker))
+            .filter(jobs::Column::State.eq(JobState::Running.as_str()))
+            .exec(&self.db)
+            .await
+            .or_domain()?;
+        Ok(renewed.rows_affected)
+    }
+
     async fn complete(&self, id: JobId, worker: &str, now: DateTime<Utc>) -> DomainResult<bool> {
         let done = jobs::Entity::update_many()
             .col_expr(jobs::Column::State, Expr::value(JobState::Done.as_str()))

@@ -30,6 +30,13 @@ pub trait JobQueue: Send + Sync {
     /// Storage failures.
     async fn claim(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: u32) -> DomainResult<Vec<Job>>;
 
+    /// Extends the leases of the listed jobs `worker` still holds to `until`
+    /// (a job still running shows it is alive) and returns how many it holds.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn renew(&self, ids: &[JobId], worker: &str, until: DateTime<Utc>, now: DateTime<Utc>) -> DomainResult<u64>;
+
     /// Marks a job `worker` holds as done; `false` when its lease was lost.
     ///
     /// # Errors

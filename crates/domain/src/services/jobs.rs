@@ -237,6 +237,18 @@ impl JobService {
         self.queue.claim(worker, self.rt.clock.now(), lease, limit).await
     }
 
+    /// Extends the leases of jobs `worker` is running by `lease` from now, so
+    /// a short lease is safe for long jobs: only a worker that died stops
+    /// renewing, and its jobs go to another after one lease.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn renew(&self, worker: &str, ids: &[JobId], lease: Duration) -> DomainResult<u64> {
+        let now = self.rt.clock.now();
+        let until = now + chrono::Duration::from_std(lease).map_err(DomainError::internal)?;
+        self.queue.renew(ids, worker, until, now).await
+    }
+
     /// Runs a job `worker` claimed and records the outcome.
     ///
     /// # Errors
