@@ -371,6 +371,21 @@ impl WebhookRepository for SqlWebhookRepository {
         endpoint(row)
     }
 
+    async fn start_attempt(&self, id: DeliveryId, attempts: u32, at: DateTime<Utc>) -> DomainResult<()> {
+        webhook_deliveries::Entity::update_many()
+            .col_expr(webhook_deliveries::Column::Attempts, Expr::value(i32::try_from(attempts).unwrap_or(i32::MAX)))
+            .col_expr(webhook_deliveries::Column::LastAttemptAt, Expr::value(at))
+            .col_expr(
+                webhook_deliveries::Column::Error,
+                Expr::value("sent; no answer was recorded (the worker stopped while waiting for it)"),
+            )
+            .filter(webhook_deliveries::Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .or_domain()?;
+        Ok(())
+    }
+
     async fn record(&self, d: &Delivery, e: &WebhookEndpoint, events: &[NewEvent]) -> DomainResult<()> {
         in_transaction!(self.db, events, |txn| {
             webhook_deliveries::Entity::update_many()

@@ -136,6 +136,14 @@ pub trait WebhookRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> DomainResult<WebhookEndpoint>;
 
+    /// Records, before a request goes out, that attempt `attempts` of the
+    /// delivery started at `at`: if the worker dies before the answer is
+    /// recorded, the log still shows every attempt the receiver may have got.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn start_attempt(&self, id: DeliveryId, attempts: u32, at: DateTime<Utc>) -> DomainResult<()>;
+
     /// Records an attempt on the delivery (and its final status when it
     /// has one) and the endpoint's breaker and on/off state, with `events`.
     ///

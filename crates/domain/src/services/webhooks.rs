@@ -427,6 +427,8 @@ impl WebhookService {
                 }
             }
         }
+        delivery.attempts += 1;
+        self.webhooks.start_attempt(delivery.id, delivery.attempts, now).await?;
         let request = WebhookRequest {
             url: endpoint.url.clone(),
             message_id: delivery.id.to_string(),
@@ -462,7 +464,6 @@ impl WebhookService {
                 duration_ms: 0,
             },
         };
-        delivery.attempts += 1;
         delivery.response_status = attempt.status;
         delivery.response_body = attempt.body.clone();
         delivery.error = attempt.error.clone();

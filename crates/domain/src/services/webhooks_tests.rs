@@ -102,6 +102,7 @@ fn counting(repo: &mut MockWebhookRepository, e: &WebhookEndpoint) {
 fn recording(repo: &mut MockWebhookRepository) -> Arc<Mutex<Vec<(Delivery, WebhookEndpoint, usize)>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let keep = seen.clone();
+    repo.expect_start_attempt().returning(|_, _, _| Ok(()));
     repo.expect_record().returning(move |d, e, events| {
         keep.lock().expect("lock").push((d.clone(), e.clone(), events.len()));
         Ok(())
@@ -153,6 +154,31 @@ fn a_success_closes_the_breaker_and_records_the_response() {
     let (stored, endpoint, events) = seen.lock().expect("lock")[0].clone();
     assert_eq!((stored.status, stored.response_status, stored.attempts), (DeliveryStatus::Succeeded, Some(204), 1));
     assert_eq!((endpoint.consecutive_failures, endpoint.failing_since, events), (0, None, 0));
+}
+
+#[test]
+fn an_attempt_is_on_record_before_its_request_goes_out() {
+    let ws = WorkspaceId::from_uuid(Uuid::now_v7());
+    let e = endpoint(ws);
+    let mut d = delivery(&e);
+    d.attempts = 2;
+    let mut ports = Ports::new();
+    let (dd, ee) = (d.clone(), e.clone());
+    ports.repo.expect_delivery().returning(move |_| Ok(Some((dd.clone(), ee.clone()))));
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let (started, sent) = (order.clone(), order.clone());
+    ports.repo.expect_start_attempt().times(1).returning(move |_, n, _| {
+        started.lock().expect("lock").push(format!("start {n}"));
+        Ok(())
+    });
+    ports.sender.expect_send().returning(move |_| {
+        sent.lock().expect("lock").push("send".to_owned());
+        Ok(WebhookResponse { status: 204, body: String::new(), duration_ms: 1 })
+    });
+    counting(&mut ports.repo, &e);
+    ports.repo.expect_record().withf(|d, _, _| d.attempts == 3).times(1).returning(|_, _, _| Ok(()));
+    block_on(ports.service().deliver(d.id, 3)).expect("delivered");
+    assert_eq!(*order.lock().expect("lock"), ["start 3", "send"]);
 }
 
 #[test]
