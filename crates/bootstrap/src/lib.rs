@@ -123,6 +123,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
                     url.expose_secret(),
                     &settings.cache.key_prefix,
                     Duration::from_secs(settings.cache.timeout),
+                    settings.cache.pool_size,
                 )?);
                 (redis.clone(), redis.clone(), redis)
             }

@@ -116,8 +116,12 @@ pub struct CacheSettings {
     pub redis_url: Option<SecretString>,
     /// Namespace of every key, so instances can share one Redis.
     pub key_prefix: String,
-    /// Seconds to wait for Redis before failing closed.
+    /// Seconds any one cache call may take, waiting for a connection
+    /// included, before it counts as the cache being unavailable.
     pub timeout: u64,
+    /// Connections to Redis per process: enough that requests in flight do
+    /// not queue for one.
+    pub pool_size: usize,
 }
 
 /// Which blob store holds file contents.

@@ -13,7 +13,7 @@ impl<T: RateLimiter + RevocationList + HealthCheck> Cache for T {}
 fn redis() -> RedisCache {
     let url = std::env::var("CABINET_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let prefix = format!("cabinet-test-{}", uuid::Uuid::new_v4());
-    RedisCache::new(&url, &prefix, Duration::from_secs(2)).expect("redis pool")
+    RedisCache::new(&url, &prefix, Duration::from_secs(2), 16).expect("redis pool")
 }
 
 async fn counters_count_within_a_window(cache: &dyn Cache) {
@@ -98,7 +98,7 @@ contract!(
 
 #[tokio::test]
 async fn an_unreachable_redis_is_unavailable_not_a_panic() {
-    let cache = RedisCache::new("redis://127.0.0.1:1", "x", Duration::from_millis(300)).expect("pool");
+    let cache = RedisCache::new("redis://127.0.0.1:1", "x", Duration::from_millis(300), 4).expect("pool");
     let err = cache.hit("k", Duration::from_secs(1)).await.expect_err("no redis there");
     assert!(matches!(err, cabinet_domain::DomainError::Unavailable(_)), "{err:?}");
     assert!(cache.check().await.is_err());

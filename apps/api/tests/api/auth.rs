@@ -380,3 +380,51 @@ async fn the_cookie_origin_check_believes_no_host_header_a_client_forges() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn during_a_cache_outage_each_request_degrades_as_documented() {
+    let proxy = crate::helpers::RedisProxy::start().await;
+    let url = proxy.url.clone();
+    let app = spawn_app_with(move |s| {
+        s.cache.redis_url = Some(url.into());
+        s.cache.key_prefix = format!("cabinet-outage-{}", uuid::Uuid::new_v4());
+        s.cache.timeout = 1;
+    })
+    .await;
+    let alice = app.user("alice@example.com").await;
+    let spare = json_of(app.login("alice@example.com", PASSWORD).await, StatusCode::OK).await;
+    let spare = spare["access_token"].as_str().expect("token").to_owned();
+    let ws = app.workspace(&alice.access, "W").await;
+    let key = json_of(
+        app.post(
+            &format!("/api/v1/workspaces/{ws}/api-keys"),
+            Some(&alice.access),
+            json!({"name": "k", "role": "viewer"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+
+    proxy.cut();
+    // Tokens and keys are judged by the database: both keep working.
+    json_of(app.get("/api/v1/me", &alice.access).await, StatusCode::OK).await;
+    json_of(app.get(&format!("/api/v1/workspaces/{ws}"), &key).await, StatusCode::OK).await;
+    // Signing out ends the session in the database: it is not lost.
+    assert_eq!(app.post("/api/v1/auth/logout", Some(&spare), json!({})).await.status(), StatusCode::NO_CONTENT);
+    problem(app.get("/api/v1/me", &spare).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    // Sign-in cannot be throttled: it is refused, clearly, and soon.
+    let started = std::time::Instant::now();
+    problem(app.login("alice@example.com", PASSWORD).await, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
+        .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+
+    proxy.restore();
+    crate::helpers::eventually("sign-in works again", async || {
+        (app.login("alice@example.com", PASSWORD).await.status() == StatusCode::OK).then_some(())
+    })
+    .await;
+}

@@ -383,3 +383,45 @@ pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>
     }
     panic!("timed out waiting until {what}");
 }
+
+/// A TCP proxy in front of the test Redis that the test can cut and
+/// restore, as an outage would: cutting closes every connection through it
+/// and refuses new ones.
+pub struct RedisProxy {
+    pub url: String,
+    down: tokio::sync::watch::Sender<bool>,
+}
+
+impl RedisProxy {
+    pub async fn start() -> Self {
+        let upstream = std::env::var("CABINET_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let target = upstream.trim_start_matches("redis://").trim_end_matches('/').to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("redis://{}", listener.local_addr().expect("addr"));
+        let (down, watch) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if *watch.borrow() {
+                    continue;
+                }
+                let (target, mut cut) = (target.clone(), watch.clone());
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.wait_for(|down| *down) => {}
+                    }
+                });
+            }
+        });
+        Self { url, down }
+    }
+
+    pub fn cut(&self) {
+        let _ = self.down.send(true);
+    }
+
+    pub fn restore(&self) {
+        let _ = self.down.send(false);
+    }
+}

@@ -505,16 +505,22 @@ impl AuthService {
 
     /// Ends the caller's session and revokes the access token used for the call.
     ///
+    /// The session ends in the database, which every request checks, so a
+    /// sign-out holds even while the cache is down; the token's entry in the
+    /// revocation list is a second line, written when the cache answers.
+    ///
     /// # Errors
-    /// `Forbidden` unless the actor is a signed-in user.
+    /// `Forbidden` unless the actor is a signed-in user; storage failures.
     pub async fn logout(&self, actor: &Actor) -> DomainResult<()> {
         let Principal::User { user_id, session_id, token_id, token_expires_at, .. } = actor.principal else {
             return Err(DomainError::Forbidden("only signed-in users can sign out"));
         };
+        self.end_session(actor, user_id, session_id, RevocationReason::Logout).await?;
         let now = self.rt.clock.now();
         let remaining = (token_expires_at - now).to_std().unwrap_or(Duration::ZERO);
-        self.revocations.revoke(&format!("jti:{token_id}"), remaining + Duration::from_secs(60)).await?;
-        self.end_session(actor, user_id, session_id, RevocationReason::Logout).await?;
+        // The ended session already refuses the token: a cache outage only
+        // loses the shortcut.
+        let _ = self.revocations.revoke(&format!("jti:{token_id}"), remaining + Duration::from_secs(60)).await;
         Ok(())
     }
 
@@ -600,16 +606,21 @@ impl AuthService {
     /// revocation list, the session and the user, so signing out, revoking a
     /// session or disabling a user takes effect on the next request.
     ///
+    /// The session and the user, in the database, decide; the revocation
+    /// list in the cache only refuses a token sooner. When the cache does not
+    /// answer, tokens and API keys alike are judged by the database alone
+    /// (the degradation docs/security.md states), rather than failing.
+    ///
     /// # Errors
     /// `Unauthenticated(InvalidToken)` for anything that does not authenticate;
-    /// `Unavailable` when the revocation list cannot be read (fail closed).
+    /// `Unavailable` when the database cannot be read.
     pub async fn authenticate(&self, bearer: &str, origin: crate::Origin) -> DomainResult<Actor> {
         if bearer.starts_with(API_KEY_PREFIX) {
             return self.authenticate_api_key(bearer, origin).await;
         }
         let invalid = || DomainError::Unauthenticated(AuthFailure::InvalidToken);
         let claims = self.tokens.verify(bearer)?;
-        if self.revocations.is_revoked(&format!("jti:{}", claims.token_id)).await? {
+        if self.revocations.is_revoked(&format!("jti:{}", claims.token_id)).await.unwrap_or(false) {
             return Err(invalid());
         }
         let now = self.rt.clock.now();
