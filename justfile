@@ -85,7 +85,8 @@ renderer:
             || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y --no-install-recommends poppler-utils >/dev/null; } \
             || echo "warning: could not install poppler-utils; PDFs will get no thumbnails" >&2
     fi
-    if command -v pdftoppm >/dev/null; then pdftoppm -v 2>&1 | head -n1; fi
+    # sed reads all of it: `head` would close the pipe early and fail the recipe with SIGPIPE.
+    if command -v pdftoppm >/dev/null; then pdftoppm -v 2>&1 | sed -n 1p; fi
 
 # Formatting and lints, as CI checks them.
 lint:

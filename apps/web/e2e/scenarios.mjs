@@ -258,6 +258,37 @@ export const scenarios = [
       assert.equal(new URL(page.url()).pathname.startsWith("/sign-in"), false);
     },
   ],
+  [
+    "at phone width nothing scrolls sideways, rows show their names, the first screen takes the page",
+    async ({ browser, base, shots }) => {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      const page = await context.newPage();
+      await page.goto(`${base}/sign-up`);
+      await page.getByLabel("Your name").fill("Pat Phone");
+      await page.getByLabel("Email").fill("pat@example.com");
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Create account" }).click();
+      const name = page.getByLabel("Workspace name");
+      await name.waitFor();
+      const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok((await name.boundingBox()).width > 200, "the first screen is not squashed into a sidebar column");
+      assert.ok((await sideways()) <= 0, "the first screen does not scroll sideways");
+      await name.fill("Pocket");
+      await page.getByRole("button", { name: "Create workspace" }).click();
+      await page.getByRole("heading", { name: "Root" }).waitFor();
+      await upload(page, "a-rather-long-report-name-for-a-phone.txt", "words");
+      const row = page.getByRole("link", { name: "a-rather-long-report-name-for-a-phone.txt" });
+      assert.ok((await row.boundingBox()).width > 120, "the row shows its name");
+      assert.ok((await sideways()) <= 0, "the folder does not scroll sideways");
+      await page.screenshot({ path: join(shots, "phone-folder.png") });
+      await page.goto(`${base}/account`);
+      await page.locator("main h1").first().waitFor();
+      assert.ok((await sideways()) <= 0, "the account page does not scroll sideways");
+      const main = await page.locator("main").boundingBox();
+      assert.ok(main.width > 300, `the account page takes the width (${main.width})`);
+      await context.close();
+    },
+  ],
 ];
 
 function base(s) {

@@ -113,7 +113,7 @@ export default function Layout() {
           Sign out
         </Button>
       </header>
-      <div className="shell">
+      <div className={ws ? "shell" : "shell shell-single"}>
         {ws ? (
           <nav className="sidebar" aria-label="Workspace">
             <NavLink to={`/w/${ws}`} end>
