@@ -112,6 +112,8 @@ s3:
     mkdir -p "{{s3_root}}/cabinet-test"
     if ! (exec 3<>/dev/tcp/127.0.0.1/{{s3_port}}) 2>/dev/null; then
         echo "» starting s3s-fs on 127.0.0.1:{{s3_port}}"
+        # Started from its own folder: it must outlive the checkout that started it.
+        cd "{{s3_root}}"
         nohup setsid "{{tools}}/bin/s3s-fs" --host 127.0.0.1 --port {{s3_port}} \
             --access-key cabinet --secret-key cabinet-secret "{{s3_root}}" \
             > "{{s3_root}}.log" 2>&1 < /dev/null &

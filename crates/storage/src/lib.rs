@@ -69,6 +69,9 @@ pub struct S3Options {
 pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
     kind: &'static str,
+    /// The folder of a local store, where an interrupted upload leaves its
+    /// staging files (`<key>#<n>`) beside the key.
+    local_root: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for ObjectBlobStore {
@@ -111,7 +114,7 @@ impl ObjectBlobStore {
         std::fs::create_dir_all(root)
             .map_err(|e| DomainError::Internal(format!("creating {}: {e}", root.display())))?;
         let fs = LocalFileSystem::new_with_prefix(root).map_err(store_err)?;
-        Ok(Self { store: Arc::new(fs), kind: "local" })
+        Ok(Self { store: Arc::new(fs), kind: "local", local_root: Some(root.to_path_buf()) })
     }
 
     /// An S3-compatible bucket.
@@ -143,13 +146,13 @@ impl ObjectBlobStore {
             builder = builder.with_endpoint(endpoint);
         }
         let s3 = builder.build().map_err(|e| DomainError::Internal(format!("S3 configuration: {e}")))?;
-        Ok(Self { store: Arc::new(s3), kind: "s3" })
+        Ok(Self { store: Arc::new(s3), kind: "s3", local_root: None })
     }
 
     /// Memory, for tests.
     #[must_use]
     pub fn memory() -> Self {
-        Self { store: Arc::new(InMemory::new()), kind: "memory" }
+        Self { store: Arc::new(InMemory::new()), kind: "memory", local_root: None }
     }
 
     /// The object's path, refusing keys outside the workspaces' folders.
@@ -308,6 +311,55 @@ impl BlobStore for ObjectBlobStore {
             Err(other) => Err(store_err(other)),
         }
     }
+
+    async fn discard_upload(&self, key: &BlobKey) -> DomainResult<u64> {
+        let path = Self::path(key)?;
+        let mut removed = match self.store.head(&path).await {
+            Ok(_) => {
+                self.delete(key).await?;
+                1
+            }
+            Err(object_store::Error::NotFound { .. }) => 0,
+            Err(other) => return Err(store_err(other)),
+        };
+        if let Some(root) = &self.local_root {
+            let file = root.join(path.as_ref());
+            removed += tokio::task::spawn_blocking(move || remove_staging(&file))
+                .await
+                .map_err(DomainError::internal)?
+                .map_err(|e| DomainError::Unavailable(format!("blob store: removing staging files: {e}")))?;
+        }
+        Ok(removed)
+    }
+}
+
+/// Removes the staging files (`<name>#<n>`) an interrupted write left
+/// beside `file`, and says how many there were.
+fn remove_staging(file: &std::path::Path) -> std::io::Result<u64> {
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name().and_then(|n| n.to_str())) else {
+        return Ok(0);
+    };
+    let prefix = format!("{name}#");
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let staged = entry.file_name().to_str().is_some_and(|n| {
+            n.strip_prefix(&prefix).is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if staged {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(removed)
 }
 
 #[async_trait]

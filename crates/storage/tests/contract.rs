@@ -237,3 +237,29 @@ async fn every_store_reports_its_health() {
     .expect("configured");
     assert!(matches!(unreachable.check().await, Err(DomainError::Unavailable(_))));
 }
+
+/// A contract test of its own for the local folder: an upload cut off by a
+/// crash leaves `<key>#<n>` staging files, which discarding the upload
+/// removes (and counts); discarding what is not there counts nothing.
+#[tokio::test]
+async fn discarding_a_crashed_local_upload_removes_its_staging_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ObjectBlobStore::local(dir.path()).expect("local store");
+    let key = store.allocate(workspace());
+    let file = dir.path().join(key.as_str());
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("folder");
+    for n in [1, 7] {
+        std::fs::write(format!("{}#{n}", file.display()), vec![0u8; 1024]).expect("staging file");
+    }
+    let neighbour = format!("{}#notes", file.display());
+    std::fs::write(&neighbour, "not staging").expect("neighbour");
+    assert_eq!(store.discard_upload(&key).await.expect("discarded"), 2);
+    assert!(!std::path::Path::new(&format!("{}#1", file.display())).exists());
+    assert!(std::path::Path::new(&neighbour).exists(), "only staging files of this key go");
+    assert_eq!(store.discard_upload(&key).await.expect("again"), 0, "nothing left, nothing counted");
+
+    // An upload that finished before the crash is discarded as one object.
+    let stored = put(&store, workspace(), vec![b"abc".to_vec()], 100).await.expect("stored");
+    assert_eq!(store.discard_upload(&stored.key).await.expect("discarded"), 1);
+    assert_eq!(store.size(&stored.key).await.expect("size"), None);
+}

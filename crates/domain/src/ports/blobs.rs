@@ -107,4 +107,12 @@ pub trait BlobStore: Send + Sync {
     /// # Errors
     /// `Unavailable`/`Internal` when the store fails.
     async fn delete(&self, key: &BlobKey) -> DomainResult<()>;
+
+    /// Removes whatever an upload to `key` that never finished left behind
+    /// (the object if it got that far, and the store's partial pieces) and
+    /// returns how many things it removed: 0 when nothing was there.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Internal` when the store fails.
+    async fn discard_upload(&self, key: &BlobKey) -> DomainResult<u64>;
 }

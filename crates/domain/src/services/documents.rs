@@ -404,9 +404,11 @@ impl DocumentService {
         loop {
             let batch = self.documents.abandoned_uploads(before, BATCH).await?;
             for key in &batch {
-                self.blobs.delete(key).await?;
+                // Only what was really there counts as collected.
+                if self.blobs.discard_upload(key).await? > 0 {
+                    collected.abandoned_uploads += 1;
+                }
                 self.documents.end_upload(key).await?;
-                collected.abandoned_uploads += 1;
             }
             if batch.len() < BATCH as usize {
                 break;

@@ -401,3 +401,23 @@ fn when_the_event_store_refuses_the_change_is_not_reported_as_done() {
     let result = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
     assert!(matches!(result, Err(DomainError::Internal(_))), "{result:?}");
 }
+
+#[test]
+fn collection_counts_only_abandoned_uploads_that_left_something_behind() {
+    let (ws, me) = ids();
+    let (left, clean) = (key(ws), BlobKey::new(format!("workspaces/{ws}/objects/2")));
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_released_blobs().returning(|_, _| Ok(Vec::new()));
+    let batch = vec![left.clone(), clean.clone()];
+    docs.expect_abandoned_uploads().returning(move |_, _| Ok(batch.clone()));
+    let staged = left.clone();
+    blobs.expect_discard_upload().returning(move |k| Ok(if *k == staged { 3 } else { 0 }));
+    docs.expect_end_upload().times(2).returning(|_| Ok(()));
+    let collected = block_on(
+        service(ws, me, Role::Owner, docs, blobs)
+            .collect_garbage(&crate::Actor::system(), std::time::Duration::from_secs(60)),
+    )
+    .expect("collected");
+    assert_eq!((collected.blobs, collected.abandoned_uploads), (0, 1));
+}
