@@ -407,6 +407,21 @@ fn serve_logged(data: &std::path::Path, vars: &[(&str, &str)]) -> (Server, u16, 
     (Server(server), port, rx)
 }
 
+/// Waits (for at most a minute) until `sql` finds a row in the SQLite
+/// database of `data`.
+async fn wait_for_row(data: &std::path::Path, sql: &str) {
+    use sea_orm::ConnectionTrait as _;
+    let url = format!("sqlite://{}?mode=ro", data.join("cabinet.db").display());
+    let db = sea_orm::Database::connect(url).await.expect("the database");
+    let query = sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Sqlite, sql);
+    let started = Instant::now();
+    while db.query_one_raw(query.clone()).await.expect("query").is_none() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no row for {sql}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    db.close().await.expect("closed");
+}
+
 /// Registers and signs in `a@example.com` and makes a workspace; returns the
 /// access token and the raw upload path of its root folder.
 fn account_with_workspace(runtime: &tokio::runtime::Runtime, base: &str) -> (String, String) {
@@ -452,6 +467,8 @@ fn serve_stops_its_worker_while_the_server_drains_requests() {
     );
     socket.write_all(head.as_bytes()).expect("head");
     socket.write_all(&[1u8; 1000]).expect("half the body");
+    // The upload is under way once the server has recorded it.
+    runtime.block_on(wait_for_row(data.path(), "SELECT storage_key FROM uploads"));
     let killed = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().expect("kill runs");
     assert!(killed.success());
     // The worker stops while the upload is still in flight...
@@ -479,32 +496,7 @@ fn a_retry_takes_over_the_idempotency_key_of_a_request_whose_server_died() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let (token, upload_path) = runtime.block_on(async {
-        let json = |r: reqwest::Response| async move { r.json::<serde_json::Value>().await.expect("json") };
-        let body = serde_json::json!({"email": "a@example.com", "password": "a long passphrase"});
-        let account =
-            serde_json::json!({"email": "a@example.com", "password": "a long passphrase", "display_name": "A"});
-        client.post(format!("{base}/api/v1/auth/register")).json(&account).send().await.expect("sent");
-        let login =
-            json(client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.expect("sent")).await;
-        let token = login["access_token"].as_str().unwrap_or_else(|| panic!("signed in: {login}")).to_owned();
-        let ws = json(
-            client
-                .post(format!("{base}/api/v1/workspaces"))
-                .bearer_auth(&token)
-                .json(&serde_json::json!({"name": "W"}))
-                .send()
-                .await
-                .expect("sent"),
-        )
-        .await;
-        let path = format!(
-            "/api/v1/workspaces/{}/folders/{}/documents?name=big.bin",
-            ws["id"].as_str().expect("id"),
-            ws["root_folder_id"].as_str().expect("root")
-        );
-        (token, path)
-    });
+    let (token, upload_path) = account_with_workspace(&runtime, &base);
 
     // An upload under a key starts, sends part of its body, and its server dies.
     let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -530,18 +522,9 @@ fn a_retry_takes_over_the_idempotency_key_of_a_request_whose_server_died() {
     runtime.block_on(async {
         let started = Instant::now();
         // The claim is in the database once the server has started the upload.
-        use sea_orm::ConnectionTrait as _;
-        let url = format!("sqlite://{}?mode=ro", data.path().join("cabinet.db").display());
-        let db = sea_orm::Database::connect(url).await.expect("the database");
-        let claimed = sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Sqlite,
-            "SELECT key FROM idempotency_keys WHERE key = 'upload-big-1' AND status IS NULL",
-        );
-        while db.query_one_raw(claimed.clone()).await.expect("query").is_none() {
-            assert!(started.elapsed() < Duration::from_secs(30), "the first request never claimed its key");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        db.close().await.expect("closed");
+        wait_for_row(data.path(), "SELECT key FROM idempotency_keys WHERE key = 'upload-big-1' AND status IS NULL")
+            .await;
+        assert!(started.elapsed() < Duration::from_secs(60));
         assert_eq!(retry(base.clone()).await.status(), 409, "a retry waits while the first request lives");
     });
     // SIGKILL, as a crash would.
