@@ -2,10 +2,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cabinet_domain::Role;
 use cabinet_domain::model::{ApiKey, Member, NewApiKey, User, WorkspaceSummary};
 use cabinet_domain::page::{Page, PageRequest};
 use cabinet_domain::services::{SessionView, TokenPair};
+use cabinet_domain::{DomainError, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -53,7 +53,8 @@ impl From<RoleDto> for Role {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
-    /// Items per page: default 50, at most 200.
+    /// Items per page: default 50, from 1 to 200; other values are refused.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -77,6 +78,12 @@ impl PageQuery {
                 )
             }
         };
+        if let Some(limit) = self.limit
+            && !(1..=cabinet_domain::page::MAX_PAGE_SIZE).contains(&limit)
+        {
+            let max = cabinet_domain::page::MAX_PAGE_SIZE;
+            return Err(DomainError::invalid("limit", format!("must be from 1 to {max}")).into());
+        }
         Ok(PageRequest::new(self.limit, after))
     }
 }

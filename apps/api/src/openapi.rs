@@ -120,14 +120,39 @@ fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
     RefOr::T(ResponseBuilder::new().description(description).content("application/problem+json", content).build())
 }
 
+/// Problems are served as `application/problem+json`: a response described
+/// with the `Problem` body under any other media type says so instead.
+fn as_problem_json(response: &mut RefOr<utoipa::openapi::Response>) {
+    let RefOr::T(response) = response else { return };
+    let names_problem = |content: &RefOr<utoipa::openapi::Content>| matches!(content, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")));
+    let Some(key) = response.content.iter().find(|(_, c)| names_problem(c)).map(|(k, _)| k.clone()) else {
+        return;
+    };
+    if key != "application/problem+json"
+        && let Some(content) = response.content.shift_remove(&key)
+    {
+        response.content.insert("application/problem+json".to_owned(), content);
+    }
+}
+
 impl Modify for CommonProblems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in &mut openapi.paths.paths {
+            let has_path_params = path.contains('{');
             let operations: [&mut Option<Operation>; 5] =
                 [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in operations.into_iter().flatten() {
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = operation.request_body.is_some();
+                let has_query = operation.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter().any(
+                        |p| matches!(p, RefOr::T(p) if p.parameter_in == utoipa::openapi::path::ParameterIn::Query),
+                    )
+                });
                 let responses = &mut operation.responses.responses;
+                for response in responses.values_mut() {
+                    as_problem_json(response);
+                }
                 let mut add = |status: &str, description: &str| {
                     responses.entry(status.to_owned()).or_insert_with(|| problem_response(description));
                 };
@@ -135,6 +160,20 @@ impl Modify for CommonProblems {
                     add("401", "Missing, invalid, expired or revoked credentials");
                     add("429", "Too many requests; see Retry-After");
                     add("503", "A dependency is unavailable; see Retry-After");
+                }
+                if has_path_params || has_query || has_body {
+                    add("400", "A malformed path parameter, query string or body");
+                }
+                if has_path_params {
+                    add("404", "Nothing of the kind with this id, or nothing the caller may see");
+                }
+                if has_query || has_body {
+                    add("422", "Invalid fields; `errors` names each");
+                }
+                if has_body {
+                    add("413", "The body is larger than allowed");
+                    add("415", "The body is not of a media type this operation takes");
+                    add("408", "The body arrived too slowly");
                 }
                 add("500", "Unexpected failure; the request id finds the log line");
             }

@@ -5,7 +5,7 @@ use cabinet_bootstrap::App;
 use cabinet_domain::SessionId;
 use uuid::Uuid;
 
-use crate::dto::{ChangePasswordRequest, SessionDto, UserDto};
+use crate::dto::{ChangePasswordRequest, ListDto, SessionDto, UserDto};
 use crate::extract::Authenticated;
 use crate::problem::{ApiError, Problem};
 
@@ -23,13 +23,13 @@ pub async fn get(app: web::Data<App>, caller: Authenticated) -> Result<HttpRespo
 /// The caller's active sessions, newest first.
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", security(("bearer" = [])),
     responses(
-        (status = 200, description = "Sessions", body = [SessionDto]),
+        (status = 200, description = "Sessions, all on one page (`next_cursor` is always null)", body = ListDto<SessionDto>),
         (status = 401, description = "Not signed in", body = Problem),
         (status = 403, description = "API keys have no sessions", body = Problem),
     ))]
 pub async fn sessions(app: web::Data<App>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let sessions: Vec<SessionDto> = app.auth.list_sessions(&caller.0).await?.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": sessions, "next_cursor": null })))
+    let items: Vec<SessionDto> = app.auth.list_sessions(&caller.0).await?.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(ListDto { items, next_cursor: None }))
 }
 
 /// Revoke one of the caller's sessions.

@@ -219,6 +219,32 @@ async fn the_openapi_document_lists_every_route_and_its_problems() {
     for status in ["200", "401", "403", "500", "503"] {
         assert!(me[status].is_object(), "GET /me documents {status}");
     }
+    // Problems are documented as the media type they are served with.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            for (status, response) in operation["responses"].as_object().expect("responses") {
+                let Some(content) = response["content"].as_object() else { continue };
+                for (media, described) in content {
+                    if described["schema"]["$ref"].as_str().is_some_and(|r| r.ends_with("/Problem")) {
+                        assert_eq!(media, "application/problem+json", "{method} {path} {status}");
+                    }
+                }
+            }
+            if path.contains('{') {
+                assert!(operation["responses"]["404"].is_object(), "{method} {path} documents 404");
+            }
+        }
+    }
+    let sessions = &doc["paths"]["/api/v1/me/sessions"]["get"]["responses"]["200"]["content"]["application/json"];
+    assert!(sessions["schema"].to_string().contains("ListDto"), "sessions are a list page: {sessions}");
+    let limit = doc["paths"]["/api/v1/workspaces"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .expect("limit")
+        .clone();
+    assert_eq!((limit["schema"]["minimum"].as_u64(), limit["schema"]["maximum"].as_u64()), (Some(1), Some(200)));
     let docs = app.client.get(app.url("/api/docs/")).send().await.expect("sent");
     assert_eq!(docs.status(), StatusCode::OK);
     let policy = docs.headers()["content-security-policy"].to_str().expect("ascii").to_owned();

@@ -140,8 +140,18 @@ async fn workspace_lists_paginate_with_an_opaque_cursor() {
         .await;
     problem(app.get("/api/v1/workspaces?limit=lots", &alice.access).await, StatusCode::BAD_REQUEST, "invalid_query")
         .await;
-    let clamped = json_of(app.get("/api/v1/workspaces?limit=1000000", &alice.access).await, StatusCode::OK).await;
-    assert_eq!(clamped["items"].as_array().expect("items").len(), 5);
+    // A limit outside the documented range is refused, as the OpenAPI document says.
+    for limit in ["0", "201", "1000000"] {
+        let refused = problem(
+            app.get(&format!("/api/v1/workspaces?limit={limit}"), &alice.access).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(refused["errors"][0]["field"], "limit");
+    }
+    let most = json_of(app.get("/api/v1/workspaces?limit=200", &alice.access).await, StatusCode::OK).await;
+    assert_eq!(most["items"].as_array().expect("items").len(), 5);
 }
 
 #[tokio::test]
