@@ -26,6 +26,7 @@ test: services web chromium
     cargo test --workspace --locked
     CABINET_TEST_BACKEND=postgres cargo test --locked -p cabinet-api --test api
     bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/cabinet"
+    .ci/schemathesis.sh "$bin"
     cd apps/web
     npm test
     CABINET_BIN="$bin" CHROMIUM="$(command -v chromium)" node e2e/run.mjs

@@ -58,7 +58,8 @@ pub struct JobListDto {
 pub struct JobQuery {
     /// `queued`, `running`, `done` or `dead` (default).
     pub state: Option<String>,
-    /// At most this many (1–500, default 100).
+    /// At most this many (1–500, default 100); other values are refused.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -81,7 +82,11 @@ pub async fn list(
             ApiError::from(cabinet_domain::DomainError::invalid("state", "must be queued, running, done or dead"))
         })?,
     };
-    let jobs = app.jobs.list(&caller.0, state, query.limit.unwrap_or(100).clamp(1, 500)).await?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(cabinet_domain::DomainError::invalid("limit", "must be from 1 to 500").into());
+    }
+    let jobs = app.jobs.list(&caller.0, state, limit).await?;
     Ok(HttpResponse::Ok().json(JobListDto { items: jobs.into_iter().map(job_dto).collect() }))
 }
 
