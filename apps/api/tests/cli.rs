@@ -550,3 +550,61 @@ fn a_retry_takes_over_the_idempotency_key_of_a_request_whose_server_died() {
         assert_eq!(again.headers()["idempotent-replayed"], "true");
     });
 }
+
+/// A small tmpfs, unmounted when the test ends.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(mounted.success(), "this test mounts a small tmpfs and needs root, as CI has");
+        Self(dir)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn writes_come_back_once_a_full_disk_has_room_again() {
+    let disk = SmallDisk::mount("12m");
+    let data = disk.0.path().join("data");
+    let (server, port) = serve(&data, &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let base = format!("http://127.0.0.1:{port}");
+    account_with_workspace(&runtime, &base);
+    let login = || {
+        runtime.block_on(async {
+            let started = Instant::now();
+            let answer = reqwest::Client::new()
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&serde_json::json!({"email": "a@example.com", "password": "a long passphrase"}))
+                .send()
+                .await
+                .expect("sent");
+            (answer.status().as_u16(), started.elapsed())
+        })
+    };
+    assert_eq!(login().0, 200);
+    // Fill the disk: signing in writes a session, and cannot.
+    let filler = disk.0.path().join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 20 * 1024 * 1024]);
+    let full: Vec<u16> = (0..6).map(|_| login().0).collect();
+    assert!(full.contains(&507), "a full disk says so: {full:?}");
+    // Room again: every sign-in works at once, none waits on a lock left behind.
+    std::fs::remove_file(&filler).expect("free the space");
+    for _ in 0..6 {
+        let (status, took) = login();
+        assert_eq!(status, 200, "after {took:?}");
+        assert!(took < Duration::from_secs(5), "waited {took:?} for a lock");
+    }
+    drop(server);
+}

@@ -1,7 +1,17 @@
 //! Translation of database failures into domain errors, where they happen.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use cabinet_domain::DomainError;
 use sea_orm::{DbErr, SqlErr};
+
+/// Set once SQLite has failed to write for want of space. A COMMIT that
+/// fails that way leaves SQLite inside its transaction, still holding the
+/// write lock, while the connection goes back to the pool: every other
+/// writer then waits out the busy timeout and fails with "database is
+/// locked" long after space was freed. From then on a released connection
+/// is rolled back before reuse (see `Database::connect`).
+pub(crate) static SQLITE_WRITE_FAILED: AtomicBool = AtomicBool::new(false);
 
 /// Maps a database error to the domain: lost connections, pool timeouts,
 /// a server shutting down or starting, a statement cut off by its timeout and
@@ -12,7 +22,10 @@ pub(crate) fn db_err(err: DbErr) -> DomainError {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => DomainError::Unavailable(format!("database: {err}")),
         _ => match database_code(&err).as_deref() {
             // PostgreSQL: disk full; SQLite: SQLITE_FULL.
-            Some("53100" | "13") => DomainError::StorageFull(format!("database: {err}")),
+            Some("53100" | "13") => {
+                SQLITE_WRITE_FAILED.store(true, Ordering::Relaxed);
+                DomainError::StorageFull(format!("database: {err}"))
+            }
             // PostgreSQL: resources (53…), operator intervention (57…: shutdown,
             // starting up, statement timeout), connection exceptions (08…),
             // serialization failures and deadlocks; SQLite: busy, locked.

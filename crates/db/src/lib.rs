@@ -96,6 +96,17 @@ impl Database {
                 }
                 None => o,
             })
+            .map_sqlx_sqlite_pool_opts(|o| {
+                o.after_release(|conn, _| {
+                    Box::pin(async move {
+                        if error::SQLITE_WRITE_FAILED.load(std::sync::atomic::Ordering::Relaxed) {
+                            // Outside a transaction this fails harmlessly ("no transaction is active").
+                            let _ = sea_orm::sqlx::Executor::execute(&mut *conn, "ROLLBACK").await;
+                        }
+                        Ok(true)
+                    })
+                })
+            })
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
