@@ -122,7 +122,11 @@ pub async fn guard_bodies(
         idle: Duration::from_secs(app.settings.http.body_idle_timeout_secs.max(1)),
         min_rate: app.settings.http.body_min_rate,
     });
-    let Some(limits) = limits else {
+    // Most requests carry no body: they need no timer.
+    let headers = req.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() != "0");
+    let (Some(limits), true) = (limits, has_body) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let tripped = Arc::new(AtomicBool::new(false));

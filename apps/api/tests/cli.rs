@@ -85,17 +85,7 @@ fn migrate_create_admin_serve_and_stop_gracefully() {
         // A share link's path is its credential: it is used, then looked for in the log.
         let base = format!("http://127.0.0.1:{port}");
         let json = |r: reqwest::Response| async move { r.json::<serde_json::Value>().await.expect("json") };
-        let ws = json(
-            client
-                .post(format!("{base}/api/v1/workspaces"))
-                .bearer_auth(&token)
-                .json(&serde_json::json!({"name": "W"}))
-                .send()
-                .await
-                .expect("sent"),
-        )
-        .await;
-        let (id, root) = (ws["id"].as_str().expect("id"), ws["root_folder_id"].as_str().expect("root"));
+        let (id, root) = workspace(&client, &base, &token).await;
         let doc = json(
             client
                 .post(format!("{base}/api/v1/workspaces/{id}/folders/{root}/documents?name=a.txt"))
@@ -422,6 +412,19 @@ async fn wait_for_row(data: &std::path::Path, sql: &str) {
     db.close().await.expect("closed");
 }
 
+/// Makes a workspace as `token`; returns its id and its root folder's id.
+async fn workspace(client: &reqwest::Client, base: &str, token: &str) -> (String, String) {
+    let made = client
+        .post(format!("{base}/api/v1/workspaces"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"name": "W"}))
+        .send()
+        .await
+        .expect("sent");
+    let ws: serde_json::Value = made.json().await.expect("json");
+    (ws["id"].as_str().expect("id").to_owned(), ws["root_folder_id"].as_str().expect("root").to_owned())
+}
+
 /// Registers and signs in `a@example.com` and makes a workspace; returns the
 /// access token and the raw upload path of its root folder.
 fn account_with_workspace(runtime: &tokio::runtime::Runtime, base: &str) -> (String, String) {
@@ -435,21 +438,8 @@ fn account_with_workspace(runtime: &tokio::runtime::Runtime, base: &str) -> (Str
         let login =
             json(client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.expect("sent")).await;
         let token = login["access_token"].as_str().unwrap_or_else(|| panic!("signed in: {login}")).to_owned();
-        let ws = json(
-            client
-                .post(format!("{base}/api/v1/workspaces"))
-                .bearer_auth(&token)
-                .json(&serde_json::json!({"name": "W"}))
-                .send()
-                .await
-                .expect("sent"),
-        )
-        .await;
-        let path = format!(
-            "/api/v1/workspaces/{}/folders/{}/documents?name=big.bin",
-            ws["id"].as_str().expect("id"),
-            ws["root_folder_id"].as_str().expect("root")
-        );
+        let (id, root) = workspace(&client, base, &token).await;
+        let path = format!("/api/v1/workspaces/{id}/folders/{root}/documents?name=big.bin");
         (token, path)
     })
 }

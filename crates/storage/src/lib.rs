@@ -10,6 +10,8 @@
 //! is recorded by the caller. Content stored before keys were recorded lives
 //! at `workspaces/{id}/blobs/{aa}/{digest}` and is read from there.
 
+mod detect;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +30,8 @@ use object_store::{
     RetryConfig, WriteMultipart,
 };
 use sha2::{Digest as _, Sha256 as Hasher};
+
+use crate::detect::{looks_like_text, out_of_space};
 
 /// Size of each multipart part; S3 needs at least 5 MiB for all but the last.
 const PART_SIZE: usize = 8 * 1024 * 1024;
@@ -86,23 +90,6 @@ fn store_err(err: object_store::Error) -> DomainError {
         other if out_of_space(&other) => DomainError::StorageFull(format!("blob store: {other}")),
         other => DomainError::Unavailable(format!("blob store: {other}")),
     }
-}
-
-/// Whether a failure comes from a full disk or an exhausted quota: no retry
-/// helps until someone frees space, so it is not "unavailable".
-fn out_of_space(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cause {
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && (io.kind() == std::io::ErrorKind::StorageFull
-                || io.kind() == std::io::ErrorKind::QuotaExceeded
-                || matches!(io.raw_os_error(), Some(28 | 122)))
-        {
-            return true;
-        }
-        cause = e.source();
-    }
-    false
 }
 
 impl ObjectBlobStore {
@@ -185,22 +172,6 @@ impl ObjectBlobStore {
         let sniffed_type = infer::get(&head).map(|kind| kind.mime_type().to_owned()).or_else(|| looks_like_text(&head));
         Ok(Streamed { digest: hex::encode(hasher.finalize()), size, sniffed_type })
     }
-}
-
-/// `text/plain` for a head of UTF-8 text (no NUL, no control characters
-/// besides whitespace; a character cut at the end of the head is fine),
-/// which has no signature for `infer` to find.
-fn looks_like_text(head: &[u8]) -> Option<String> {
-    if head.is_empty() {
-        return None;
-    }
-    let text = match std::str::from_utf8(head) {
-        Ok(text) => text,
-        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
-        Err(_) => return None,
-    };
-    let clean = text.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
-    clean.then(|| "text/plain".to_owned())
 }
 
 /// Bytes read from a local file per step.
@@ -380,14 +351,6 @@ impl HealthCheck for ObjectBlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_without_a_signature_is_told_from_binary() {
-        assert_eq!(looks_like_text(b"# Title\n\nSome words, caf\xc3\xa9.\n").as_deref(), Some("text/plain"));
-        assert_eq!(looks_like_text(b"cut in the middle \xc3").as_deref(), Some("text/plain"));
-        assert_eq!(looks_like_text(b"\x00\x01binary\xff").as_deref(), None);
-        assert_eq!(looks_like_text(b"").as_deref(), None);
-    }
 
     #[test]
     fn a_full_disk_is_storage_full_and_other_failures_unavailable() {

@@ -307,8 +307,8 @@ fn every_request_is_charged_its_bytes_and_only_a_copys_start_counts_as_a_downloa
     assert!(cached.content.is_none(), "a cached copy neither counts nor opens the content");
 }
 
-#[test]
-fn losing_the_last_download_to_a_concurrent_one_is_gone() {
+/// A link with one download whose charge the store refuses: what the caller learns.
+fn refused_charge(range: Option<RangeSpec>, downloads_recorded: u32) -> DomainResult<(SharedDocument, Download)> {
     let (ws, me, doc) = ids();
     let stored = ShareLink { max_downloads: Some(1), ..link(ws, doc) };
     let mut m = Mocks::new();
@@ -317,26 +317,18 @@ fn losing_the_last_download_to_a_concurrent_one_is_gone() {
     m.links.expect_find_by_token().returning(move |_| Ok(Some(found.clone())));
     live_document(&mut m.documents, ws, doc);
     m.links.expect_count_download().times(1).returning(|_, _, _, _| Ok(false));
-    m.links.expect_get().returning(move |_, _| Ok(Some(ShareLink { downloads: 1, ..stored.clone() })));
+    m.links.expect_get().returning(move |_, _| Ok(Some(ShareLink { downloads: downloads_recorded, ..stored.clone() })));
     m.blobs.expect_get().never();
-    let err = block_on(m.service(ws, me, Role::Viewer).download(&visitor(), TOKEN, None, None, &[]));
-    assert!(matches!(err, Err(DomainError::LinkGone(LinkGone::Exhausted))), "{err:?}");
+    block_on(m.service(ws, me, Role::Viewer).download(&visitor(), TOKEN, None, range, &[]))
 }
 
 #[test]
-fn a_range_that_does_not_fit_the_byte_budget_is_refused_as_used_up() {
-    let (ws, me, doc) = ids();
-    let stored = ShareLink { max_downloads: Some(1), ..link(ws, doc) };
-    let mut m = Mocks::new();
-    quiet_limiter(&mut m.limiter);
-    let found = stored.clone();
-    m.links.expect_find_by_token().returning(move |_| Ok(Some(found.clone())));
-    live_document(&mut m.documents, ws, doc);
-    m.links.expect_count_download().times(1).returning(|_, _, _, _| Ok(false));
-    m.links.expect_get().returning(move |_, _| Ok(Some(stored.clone())));
-    m.blobs.expect_get().never();
-    let tail = RangeSpec::From { first: 1, last: None };
-    let err = block_on(m.service(ws, me, Role::Viewer).download(&visitor(), TOKEN, None, Some(tail), &[]));
+fn losing_the_last_download_or_the_last_bytes_is_gone_as_used_up() {
+    // A concurrent download took the last one.
+    let err = refused_charge(None, 1);
+    assert!(matches!(err, Err(DomainError::LinkGone(LinkGone::Exhausted))), "{err:?}");
+    // A range past what is left of the byte budget, no download counted yet.
+    let err = refused_charge(Some(RangeSpec::From { first: 1, last: None }), 0);
     assert!(matches!(err, Err(DomainError::LinkGone(LinkGone::Exhausted))), "{err:?}");
 }
 
