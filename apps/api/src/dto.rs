@@ -2,9 +2,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cabinet_domain::model::{ApiKey, Member, NewApiKey, User, WorkspaceSummary};
+use cabinet_domain::identity::{ApiKey, NewApiKey, User};
+use cabinet_domain::identity::{SessionView, TokenPair};
 use cabinet_domain::page::{Page, PageRequest};
-use cabinet_domain::services::{SessionView, TokenPair};
+use cabinet_domain::workspaces::{Member, WorkspaceSummary};
 use cabinet_domain::{DomainError, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -17,7 +17,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use cabinet_bootstrap::App;
-use cabinet_domain::ports::{Claim, StoredResponse};
+use cabinet_domain::idempotency::{Claim, StoredResponse};
 use cabinet_domain::{Actor, DomainError, Principal};
 use sha2::{Digest as _, Sha256};
 

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use cabinet_api::Application;
 use cabinet_bootstrap::Settings;
 use cabinet_domain::Actor;
-use cabinet_domain::services::Registration;
+use cabinet_domain::identity::Registration;
 use cabinet_telemetry::LogFormat;
 use clap::{Parser, Subcommand};
 
@@ -226,8 +226,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             done
         }
         Command::Search { command: SearchCommand::Sql { workspace, q, content_type, limit } } => {
-            let filters = cabinet_domain::model::SearchFilters { content_type, ..Default::default() };
-            let page = cabinet_domain::model::SearchPage::new(0, Some(limit)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let filters = cabinet_domain::search::SearchFilters { content_type, ..Default::default() };
+            let page = cabinet_domain::search::SearchPage::new(0, Some(limit)).map_err(|e| anyhow::anyhow!("{e}"))?;
             let ws = cabinet_domain::WorkspaceId::from_uuid(workspace);
             let sql =
                 cabinet_bootstrap::search_sql(&settings, ws, &q, &filters, page).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -356,13 +356,13 @@ async fn shutdown_signal() {
 /// Writes one line per chain to standard output (the command's result) and
 /// returns how many are broken.
 async fn jobs_command(app: &cabinet_bootstrap::App, command: JobsCommand) -> anyhow::Result<()> {
-    use cabinet_domain::model::JobState;
+    use cabinet_domain::jobs::JobState;
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     match command {
         JobsCommand::Probe { count, sleep_ms } => {
             for n in 1..=count {
-                let job = cabinet_domain::services::NewJob {
+                let job = cabinet_domain::jobs::NewJob {
                     id: cabinet_domain::JobId::from_uuid(uuid::Uuid::now_v7()),
                     kind: "system.probe".into(),
                     payload: format!(r#"{{"sleep_ms":{sleep_ms}}}"#),
@@ -404,7 +404,7 @@ async fn jobs_command(app: &cabinet_bootstrap::App, command: JobsCommand) -> any
     Ok(())
 }
 
-fn print_reports(reports: &[cabinet_domain::model::ChainReport]) -> std::io::Result<usize> {
+fn print_reports(reports: &[cabinet_domain::audit::ChainReport]) -> std::io::Result<usize> {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let mut broken = 0;

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use cabinet_domain::model::LinkGone;
+use cabinet_domain::sharing::LinkGone;
 use cabinet_domain::{AuthFailure, Conflict, DomainError, Entity};
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -8,10 +8,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cabinet_bootstrap::App;
 use cabinet_domain::Actor;
-use cabinet_domain::model::Job;
-use cabinet_domain::services::{
-    DELIVER_JOB, JobError, JobHandler, PROCESS_JOB, PROCESS_RETRY, RetryPolicy, VersionRef, delivery_of,
-};
+use cabinet_domain::jobs::Job;
+use cabinet_domain::jobs::{JobError, JobHandler, RetryPolicy};
+use cabinet_domain::processing::{PROCESS_JOB, PROCESS_RETRY, VersionRef};
+use cabinet_domain::webhooks::{DELIVER_JOB, delivery_of};
 use serde::Deserialize;
 
 /// The handlers a worker runs, over the application's services.

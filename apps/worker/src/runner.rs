@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cabinet_domain::JobId;
-use cabinet_domain::services::{JobOutcome, JobService};
+use cabinet_domain::jobs::{JobOutcome, JobService};
 use tokio::task::JoinSet;
 
 /// How a worker takes jobs.

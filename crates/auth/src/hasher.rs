@@ -6,8 +6,8 @@ use std::time::Duration;
 use argon2::password_hash::phc::PasswordHash as Phc;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use async_trait::async_trait;
-use cabinet_domain::model::{Password, PasswordHash};
-use cabinet_domain::ports::{PasswordCheck, PasswordHasher};
+use cabinet_domain::identity::{Password, PasswordHash};
+use cabinet_domain::identity::{PasswordCheck, PasswordHasher};
 use cabinet_domain::{DomainError, DomainResult};
 use tokio::sync::Semaphore;
 

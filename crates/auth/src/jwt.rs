@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use cabinet_domain::ports::{AccessClaims, AccessTokenCodec, DeviceClaims};
+use cabinet_domain::identity::{AccessClaims, AccessTokenCodec, DeviceClaims};
 use cabinet_domain::{AuthFailure, DomainError, DomainResult, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};

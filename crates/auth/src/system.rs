@@ -2,8 +2,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cabinet_domain::model::TokenHash;
-use cabinet_domain::ports::{Clock, IdGenerator, SecretGenerator};
+use cabinet_domain::system::TokenHash;
+use cabinet_domain::system::{Clock, IdGenerator, SecretGenerator};
 use chrono::{DateTime, Utc};
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};

@@ -15,14 +15,23 @@ use anyhow::Context as _;
 use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtKey, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
 use cabinet_cache::{LocalJobSignal, MemoryCache, RedisCache, RedisJobSignal};
 use cabinet_db::{Database, DatabaseOptions};
-use cabinet_domain::ports::{
-    BlobStore, HealthCheck, IdempotencyStore, JobSignal, PasswordHasher, RateLimiter, RevocationList, SecretGenerator,
-};
-use cabinet_domain::services::{
-    ApiKeyService, AuditService, AuthPorts, AuthService, AuthSettings, ContentPorts, ContentService, DocumentService,
-    FolderService, JobService, Runtime, SearchService, SharePorts, ShareService, ShareSettings, ThrottleSettings,
-    UploadLimits, WebhookService, WebhookSettings, WorkspaceService,
-};
+use cabinet_domain::audit::AuditService;
+use cabinet_domain::documents::BlobStore;
+use cabinet_domain::documents::{DocumentService, UploadLimits};
+use cabinet_domain::folders::FolderService;
+use cabinet_domain::health::HealthCheck;
+use cabinet_domain::idempotency::IdempotencyStore;
+use cabinet_domain::identity::{ApiKeyService, AuthPorts, AuthService, AuthSettings, ThrottleSettings};
+use cabinet_domain::identity::{PasswordHasher, RateLimiter, RevocationList};
+use cabinet_domain::jobs::JobService;
+use cabinet_domain::jobs::JobSignal;
+use cabinet_domain::processing::{ProcessingPorts, ProcessingService};
+use cabinet_domain::search::SearchService;
+use cabinet_domain::sharing::{SharePorts, ShareService, ShareSettings};
+use cabinet_domain::system::Runtime;
+use cabinet_domain::system::SecretGenerator;
+use cabinet_domain::webhooks::{WebhookService, WebhookSettings};
+use cabinet_domain::workspaces::WorkspaceService;
 pub use cabinet_extract::run_child as run_extract_child;
 use cabinet_extract::{Limits, SandboxAnalyzer, SandboxOptions, find_pdf_renderer};
 use cabinet_storage::{ObjectBlobStore, S3Options};
@@ -51,7 +60,7 @@ pub struct App {
     /// Share link use cases.
     pub shares: Arc<ShareService>,
     /// Text extraction and thumbnails of versions.
-    pub content: Arc<ContentService>,
+    pub content: Arc<ProcessingService>,
     /// Full-text search.
     pub search: Arc<SearchService>,
     /// The audit trail.
@@ -196,7 +205,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             workspace_quota_bytes: Some(settings.storage.workspace_quota_bytes).filter(|q| *q > 0),
         },
     );
-    let content = ContentService::new(ContentPorts {
+    let content = ProcessingService::new(ProcessingPorts {
         rt: rt.clone(),
         documents: documents_repo.clone(),
         content: Arc::new(database.content()),
@@ -285,10 +294,10 @@ pub fn search_sql(
     settings: &Settings,
     workspace: cabinet_domain::WorkspaceId,
     query: &str,
-    filters: &cabinet_domain::model::SearchFilters,
-    page: cabinet_domain::model::SearchPage,
+    filters: &cabinet_domain::search::SearchFilters,
+    page: cabinet_domain::search::SearchPage,
 ) -> cabinet_domain::DomainResult<serde_json::Value> {
-    let query = cabinet_domain::model::SearchQuery::parse(query)?;
+    let query = cabinet_domain::search::SearchQuery::parse(query)?;
     filters.validate()?;
     let postgres = matches!(settings.database_backend(), DatabaseBackend::Postgres(_));
     cabinet_db::search_statement_json(postgres, workspace, &query, filters, page)

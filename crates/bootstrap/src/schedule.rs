@@ -6,7 +6,7 @@ use std::str::FromStr as _;
 
 use anyhow::Context as _;
 use cabinet_domain::JobId;
-use cabinet_domain::services::NewJob;
+use cabinet_domain::jobs::NewJob;
 use chrono::{DateTime, Utc};
 
 use crate::settings::ScheduleSettings;

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use cabinet_domain::DomainResult;
-use cabinet_domain::ports::{Counter, HealthCheck, RateLimiter, RevocationList};
+use cabinet_domain::health::HealthCheck;
+use cabinet_domain::identity::{Counter, RateLimiter, RevocationList};
 
 /// Entries kept before expired ones are swept, so memory stays bounded by the
 /// number of live windows.

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cabinet_domain::ports::{Counter, HealthCheck, RateLimiter, RevocationList};
+use cabinet_domain::health::HealthCheck;
+use cabinet_domain::identity::{Counter, RateLimiter, RevocationList};
 use cabinet_domain::{DomainError, DomainResult};
 use deadpool_redis::redis::{self, AsyncCommands};
 use deadpool_redis::{Config, Connection, Pool, Runtime};

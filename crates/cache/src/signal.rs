@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cabinet_domain::ports::JobSignal;
+use cabinet_domain::jobs::JobSignal;
 use cabinet_domain::{DomainError, DomainResult};
 use deadpool_redis::redis::{self, AsyncCommands as _};
 use futures::StreamExt as _;

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use cabinet_cache::{MemoryCache, RedisCache};
-use cabinet_domain::ports::{HealthCheck, RateLimiter, RevocationList};
+use cabinet_domain::health::HealthCheck;
+use cabinet_domain::identity::{RateLimiter, RevocationList};
 
 trait Cache: RateLimiter + RevocationList + HealthCheck {}
 impl<T: RateLimiter + RevocationList + HealthCheck> Cache for T {}
@@ -110,7 +111,7 @@ mod job_signal {
     use std::time::{Duration, Instant};
 
     use cabinet_cache::{LocalJobSignal, RedisJobSignal};
-    use cabinet_domain::ports::JobSignal;
+    use cabinet_domain::jobs::JobSignal;
 
     fn redis_url() -> String {
         std::env::var("CABINET_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())

@@ -1,10 +1,11 @@
 //! The API key repository.
 
 use async_trait::async_trait;
-use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{ApiKey, TokenHash};
+use cabinet_domain::audit::NewEvent;
+use cabinet_domain::identity::ApiKey;
+use cabinet_domain::identity::ApiKeyRepository;
 use cabinet_domain::page::{Page, PageRequest};
-use cabinet_domain::ports::ApiKeyRepository;
+use cabinet_domain::system::TokenHash;
 use cabinet_domain::{ApiKeyId, DomainError, DomainResult, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;

@@ -1,8 +1,8 @@
 //! The audit trail read back: walking and verifying the hash chains.
 
 use async_trait::async_trait;
-use cabinet_domain::model::{AuditEvent, ChainBreak, ChainReport, EventQuery};
-use cabinet_domain::ports::{AuditTrail, EventStream};
+use cabinet_domain::audit::{AuditEvent, ChainBreak, ChainReport, EventQuery};
+use cabinet_domain::audit::{AuditTrail, EventStream};
 use cabinet_domain::{DomainError, DomainResult, WorkspaceId};
 use cabinet_migrations::chain::{ACCOUNT_CHAIN, ChainedEvent, GENESIS, event_hash};
 use futures::StreamExt as _;

@@ -1,9 +1,10 @@
 //! Processed versions: extracted text and thumbnail keys.
 
 use async_trait::async_trait;
-use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{TextStatus, VersionContent};
-use cabinet_domain::ports::{BlobKey, ContentRecord, ContentRepository};
+use cabinet_domain::audit::NewEvent;
+use cabinet_domain::documents::BlobKey;
+use cabinet_domain::processing::{ProcessingRecord, ProcessingRepository};
+use cabinet_domain::processing::{TextStatus, VersionContent};
 use cabinet_domain::{DocumentId, DomainError, DomainResult, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -43,7 +44,7 @@ pub(crate) fn to_domain(row: version_content::Model) -> DomainResult<VersionCont
 }
 
 #[async_trait]
-impl ContentRepository for SqlContentRepository {
+impl ProcessingRepository for SqlContentRepository {
     async fn get(
         &self,
         workspace: WorkspaceId,
@@ -64,7 +65,7 @@ impl ContentRepository for SqlContentRepository {
         workspace: WorkspaceId,
         document: DocumentId,
         version: u32,
-        record: ContentRecord<'a>,
+        record: ProcessingRecord<'a>,
         at: DateTime<Utc>,
         event: &NewEvent,
     ) -> DomainResult<bool> {

@@ -1,10 +1,12 @@
 //! Conversions from rows to domain types. Stored values were valid when
 //! written; a row that no longer parses is reported as corrupt, not skipped.
 
-use cabinet_domain::model::{
-    ApiKey, ApiKeyName, DisplayName, Document, DocumentVersion, Email, Folder, ItemName, Membership, PasswordHash,
-    RefreshToken, Session, Sha256, ShareLink, TokenHash, User, Workspace, WorkspaceName,
-};
+use cabinet_domain::documents::{Document, DocumentVersion, Sha256};
+use cabinet_domain::folders::{Folder, ItemName};
+use cabinet_domain::identity::{ApiKey, ApiKeyName, DisplayName, Email, PasswordHash, RefreshToken, Session, User};
+use cabinet_domain::sharing::ShareLink;
+use cabinet_domain::system::TokenHash;
+use cabinet_domain::workspaces::{Membership, Workspace, WorkspaceName};
 use cabinet_domain::{
     ApiKeyId, DocumentId, DomainError, DomainResult, FolderId, Role, SessionId, ShareLinkId, UserId, WorkspaceId,
 };

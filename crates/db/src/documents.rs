@@ -1,10 +1,10 @@
 //! The document repository: documents, versions, and the content each workspace holds.
 
 use async_trait::async_trait;
-use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::Sha256;
-use cabinet_domain::model::{Document, DocumentVersion};
-use cabinet_domain::ports::{BlobKey, DocumentRepository, StaticBlobStore, StoredBlob};
+use cabinet_domain::audit::NewEvent;
+use cabinet_domain::documents::Sha256;
+use cabinet_domain::documents::{BlobKey, DocumentRepository, StaticBlobStore, StoredBlob};
+use cabinet_domain::documents::{Document, DocumentVersion};
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};

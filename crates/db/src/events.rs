@@ -1,6 +1,6 @@
 //! Appending domain events inside the transaction of the change they describe.
 
-use cabinet_domain::events::NewEvent;
+use cabinet_domain::audit::NewEvent;
 use cabinet_domain::{DomainError, DomainResult};
 use cabinet_migrations::chain::{ACCOUNT_CHAIN, ChainedEvent, GENESIS, event_hash};
 use chrono::SubsecRound as _;

@@ -1,11 +1,11 @@
 //! The folder repository: the tree of each workspace.
 
 use async_trait::async_trait;
-use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{
+use cabinet_domain::audit::NewEvent;
+use cabinet_domain::folders::FolderRepository;
+use cabinet_domain::folders::{
     ChildCursor, ChildOrder, Children, Folder, ItemName, MAX_FOLDER_DEPTH, Subtree, Trash, TrashedItem,
 };
-use cabinet_domain::ports::FolderRepository;
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};

@@ -1,7 +1,7 @@
 //! Idempotency keys in the SQL database.
 
 use async_trait::async_trait;
-use cabinet_domain::ports::{Claim, IdempotencyStore, StoredResponse};
+use cabinet_domain::idempotency::{Claim, IdempotencyStore, StoredResponse};
 use cabinet_domain::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};

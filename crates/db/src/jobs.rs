@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cabinet_domain::model::{Job, JobState};
-use cabinet_domain::ports::JobQueue;
+use cabinet_domain::jobs::JobQueue;
+use cabinet_domain::jobs::{Job, JobState};
 use cabinet_domain::{DomainError, DomainResult, JobId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};

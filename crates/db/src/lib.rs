@@ -30,7 +30,7 @@ pub mod testing;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cabinet_domain::ports::HealthCheck;
+use cabinet_domain::health::HealthCheck;
 use cabinet_domain::{DomainError, DomainResult};
 use cabinet_migrations::Migrator;
 use cabinet_migrations::MigratorTrait;

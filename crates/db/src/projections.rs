@@ -9,9 +9,9 @@
 //! conditional move of its cursor, so two workers never apply it twice.
 
 use async_trait::async_trait;
-use cabinet_domain::model::{Activity, UsageFigures};
-use cabinet_domain::ports::Projections;
-use cabinet_domain::services::{PROCESS_RETRY, VersionRef};
+use cabinet_domain::audit::Projections;
+use cabinet_domain::audit::{Activity, UsageFigures};
+use cabinet_domain::processing::{PROCESS_RETRY, VersionRef};
 use cabinet_domain::{DocumentId, DomainError, DomainResult, WorkspaceId};
 use cabinet_migrations::chain::ACCOUNT_CHAIN;
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};

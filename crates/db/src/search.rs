@@ -5,8 +5,8 @@
 //! ranks with `bm25`. Both stem English words (Porter).
 
 use async_trait::async_trait;
-use cabinet_domain::model::{Match, SearchFilters, SearchHit, SearchPage, SearchQuery, snippet_parts};
-use cabinet_domain::ports::SearchIndex;
+use cabinet_domain::search::SearchIndex;
+use cabinet_domain::search::{Match, SearchFilters, SearchHit, SearchPage, SearchQuery, snippet_parts};
 use cabinet_domain::{DocumentId, DomainError, DomainResult, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::{

@@ -1,9 +1,10 @@
 //! The session repository: sessions and their rotating refresh tokens.
 
 use async_trait::async_trait;
-use cabinet_domain::events::{NewEvent, RevocationReason};
-use cabinet_domain::model::{RefreshToken, Session, TokenHash};
-use cabinet_domain::ports::SessionRepository;
+use cabinet_domain::audit::{NewEvent, RevocationReason};
+use cabinet_domain::identity::SessionRepository;
+use cabinet_domain::identity::{RefreshToken, Session};
+use cabinet_domain::system::TokenHash;
 use cabinet_domain::{DomainError, DomainResult, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;

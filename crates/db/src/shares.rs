@@ -1,9 +1,10 @@
 //! The share link repository.
 
 use async_trait::async_trait;
-use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{ShareLink, TokenHash};
-use cabinet_domain::ports::{DownloadCharge, ShareLinkRepository};
+use cabinet_domain::audit::NewEvent;
+use cabinet_domain::sharing::ShareLink;
+use cabinet_domain::sharing::{DownloadCharge, ShareLinkRepository};
+use cabinet_domain::system::TokenHash;
 use cabinet_domain::{DocumentId, DomainError, DomainResult, Entity, ShareLinkId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};

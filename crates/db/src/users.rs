@@ -1,9 +1,9 @@
 //! The user repository.
 
 use async_trait::async_trait;
-use cabinet_domain::events::{NewEvent, RevocationReason};
-use cabinet_domain::model::{Email, PasswordHash, User};
-use cabinet_domain::ports::UserRepository;
+use cabinet_domain::audit::{NewEvent, RevocationReason};
+use cabinet_domain::identity::UserRepository;
+use cabinet_domain::identity::{Email, PasswordHash, User};
 use cabinet_domain::{Conflict, DomainError, DomainResult, Entity, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;

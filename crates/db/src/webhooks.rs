@@ -4,9 +4,10 @@
 //! commits late.
 
 use async_trait::async_trait;
-use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{Delivery, DeliveryStatus, Job, OutboxEvent, WebhookEndpoint};
-use cabinet_domain::ports::WebhookRepository;
+use cabinet_domain::audit::NewEvent;
+use cabinet_domain::jobs::Job;
+use cabinet_domain::webhooks::WebhookRepository;
+use cabinet_domain::webhooks::{Delivery, DeliveryStatus, OutboxEvent, WebhookEndpoint};
 use cabinet_domain::{DeliveryId, DomainError, DomainResult, Entity, UserId, WebhookId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};

@@ -1,10 +1,11 @@
 //! The workspace repository: workspaces and memberships.
 
 use async_trait::async_trait;
-use cabinet_domain::events::NewEvent;
-use cabinet_domain::model::{Folder, Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};
+use cabinet_domain::audit::NewEvent;
+use cabinet_domain::folders::Folder;
 use cabinet_domain::page::{Page, PageRequest};
-use cabinet_domain::ports::WorkspaceRepository;
+use cabinet_domain::workspaces::WorkspaceRepository;
+use cabinet_domain::workspaces::{Member, Membership, Workspace, WorkspaceName, WorkspaceSummary};
 use cabinet_domain::{ApiKeyId, Conflict, DomainError, DomainResult, Entity, Role, UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;

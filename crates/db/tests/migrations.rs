@@ -43,7 +43,8 @@ async fn workspaces_from_before_folders_get_a_root(db: &Database) {
     .expect("workspace");
 
     db.migrate().await.expect("the remaining migrations");
-    use cabinet_domain::ports::{FolderRepository as _, WorkspaceRepository as _};
+    use cabinet_domain::folders::FolderRepository as _;
+    use cabinet_domain::workspaces::WorkspaceRepository as _;
     let workspace =
         db.workspaces().get(cabinet_domain::WorkspaceId::from_uuid(ws)).await.expect("readable").expect("kept");
     let root = db.folders().get(workspace.id, workspace.root_folder_id).await.expect("get").expect("a root folder");
@@ -69,7 +70,7 @@ async fn postgres_workspaces_from_before_folders_get_a_root() {
 /// Events written before the hash chain existed are chained by the
 /// migration, and new events continue their chains.
 async fn events_from_before_the_chain_are_chained(db: &Database) {
-    use cabinet_domain::ports::AuditTrail as _;
+    use cabinet_domain::audit::AuditTrail as _;
     db.migrate_steps(5).await.expect("the migrations before the chain");
     let conn = db.connection();
     let backend = conn.get_database_backend();
@@ -111,20 +112,20 @@ async fn events_from_before_the_chain_are_chained(db: &Database) {
     assert_eq!(trail.verify(None).await.expect("verify").intact_up_to, 1);
 
     // New events continue the chain the migration built.
-    use cabinet_domain::ports::UserRepository as _;
-    let user = cabinet_domain::model::User {
+    use cabinet_domain::identity::UserRepository as _;
+    let user = cabinet_domain::identity::User {
         id: cabinet_domain::UserId::from_uuid(uuid::Uuid::now_v7()),
-        email: cabinet_domain::model::Email::parse("new@example.com").expect("email"),
-        display_name: cabinet_domain::model::DisplayName::parse("New").expect("name"),
-        password_hash: cabinet_domain::model::PasswordHash::from_phc("$argon2id$x".into()),
+        email: cabinet_domain::identity::Email::parse("new@example.com").expect("email"),
+        display_name: cabinet_domain::identity::DisplayName::parse("New").expect("name"),
+        password_hash: cabinet_domain::identity::PasswordHash::from_phc("$argon2id$x".into()),
         instance_admin: false,
         disabled_at: None,
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
     };
-    let registered = cabinet_domain::events::NewEvent {
+    let registered = cabinet_domain::audit::NewEvent {
         id: uuid::Uuid::now_v7(),
-        payload: cabinet_domain::events::EventPayload::UserRegistered {
+        payload: cabinet_domain::audit::EventPayload::UserRegistered {
             user_id: user.id,
             email: "new@example.com".into(),
             display_name: "New".into(),
@@ -177,8 +178,8 @@ async fn content_from_before_keys_is_found_where_it_was_stored(db: &Database) {
     .expect("blob");
 
     db.migrate().await.expect("the remaining migrations");
-    use cabinet_domain::ports::DocumentRepository as _;
-    let sha = cabinet_domain::model::Sha256::parse(&digest).expect("digest");
+    use cabinet_domain::documents::DocumentRepository as _;
+    let sha = cabinet_domain::documents::Sha256::parse(&digest).expect("digest");
     let key = db.documents().blob_key(cabinet_domain::WorkspaceId::from_uuid(ws), &sha).await.expect("read");
     assert_eq!(key.expect("recorded").as_str(), format!("workspaces/{ws}/blobs/ab/{digest}"));
 }
@@ -200,7 +201,7 @@ async fn postgres_content_from_before_keys_is_found_where_it_was_stored() {
 
 #[tokio::test]
 async fn a_full_sqlite_database_is_storage_full_not_an_internal_error() {
-    use cabinet_domain::ports::UserRepository as _;
+    use cabinet_domain::identity::UserRepository as _;
     let dir = tempfile::tempdir().expect("tempdir");
     testing::sqlite(dir.path()).await.expect("migrated").close().await;
     // One connection, so the page limit below holds for every statement.
@@ -225,11 +226,11 @@ async fn a_full_sqlite_database_is_storage_full_not_an_internal_error() {
     let users = db.users();
     let mut outcome = Ok(());
     for i in 0..500 {
-        let mut user = cabinet_domain::model::User {
+        let mut user = cabinet_domain::identity::User {
             id: cabinet_domain::UserId::from_uuid(uuid::Uuid::now_v7()),
-            email: cabinet_domain::model::Email::parse(&format!("u{i}@example.com")).expect("email"),
-            display_name: cabinet_domain::model::DisplayName::parse(&"N".repeat(100)).expect("name"),
-            password_hash: cabinet_domain::model::PasswordHash::from_phc("$argon2id$".to_owned() + &"x".repeat(500)),
+            email: cabinet_domain::identity::Email::parse(&format!("u{i}@example.com")).expect("email"),
+            display_name: cabinet_domain::identity::DisplayName::parse(&"N".repeat(100)).expect("name"),
+            password_hash: cabinet_domain::identity::PasswordHash::from_phc("$argon2id$".to_owned() + &"x".repeat(500)),
             instance_admin: false,
             disabled_at: None,
             created_at: chrono::Utc::now().trunc_subsecs(6),
@@ -246,7 +247,7 @@ async fn a_full_sqlite_database_is_storage_full_not_an_internal_error() {
 
 #[tokio::test]
 async fn a_statement_past_its_timeout_on_postgres_is_unavailable_not_a_hang() {
-    use cabinet_domain::ports::WorkspaceRepository as _;
+    use cabinet_domain::workspaces::WorkspaceRepository as _;
     use sea_orm::TransactionTrait as _;
     let (handle, holder) = TestDatabase::postgres(&testing::postgres_admin_url()).await.expect("postgres");
     let db = Database::connect(&cabinet_db::DatabaseOptions {

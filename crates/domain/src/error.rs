@@ -58,7 +58,7 @@ pub enum DomainError {
     UploadAborted(String),
     /// A share link that exists but no longer works.
     #[error("share link {0:?}")]
-    LinkGone(crate::model::LinkGone),
+    LinkGone(crate::sharing::LinkGone),
     /// A share link asks for a password and none was given.
     #[error("the share link needs a password")]
     SharePasswordRequired,

@@ -1,22 +1,39 @@
 //! Cabinet's domain: what a document hub is, independent of HTTP, SQL, caches or files.
 //!
-//! The crate holds entities and validated values ([`model`]), the authorization
-//! policy ([`policy`]), the events every change produces ([`events`]), the traits
-//! through which the domain reaches the outside world ([`ports`]) and the use-case
-//! services that combine them ([`services`]). It performs no I/O of its own: time,
-//! ids, randomness, storage and credentials all come through ports, so every
-//! service is deterministic under test. Enable the `mocks` feature to get a
-//! mockall mock of every port.
+//! The crate is organised by capability. Each of [`identity`], [`workspaces`],
+//! [`folders`], [`documents`], [`sharing`], [`audit`], [`jobs`], [`webhooks`],
+//! [`search`] and [`processing`] holds its model, the ports (traits) through
+//! which it reaches storage and the outside world, its use-case service and its
+//! tests. The shared kernel stays at the top: ids ([`ids`]), the caller
+//! ([`actor`]), the authorization policy ([`policy`]), paging ([`page`]),
+//! errors ([`error`]), and time, ids and randomness as ports ([`system`]).
+//!
+//! It performs no I/O of its own: time, ids, randomness, storage and
+//! credentials all come through ports, so every service is deterministic under
+//! test. Enable the `mocks` feature to get a mockall mock of every port.
 
 pub mod actor;
+pub mod audit;
+pub mod documents;
 pub mod error;
-pub mod events;
+pub mod folders;
+pub mod health;
+pub mod idempotency;
+pub mod identity;
 pub mod ids;
-pub mod model;
+pub mod jobs;
+mod names;
 pub mod page;
 pub mod policy;
-pub mod ports;
-pub mod services;
+pub mod processing;
+pub mod search;
+pub mod sharing;
+pub mod system;
+pub mod webhooks;
+pub mod workspaces;
+
+#[cfg(test)]
+mod testkit;
 
 pub use actor::{Actor, Origin, Principal};
 pub use error::{AuthFailure, Conflict, DomainError, Entity, FieldError};

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use cabinet_domain::model::{Analysis, Subject, TextStatus};
+use cabinet_domain::processing::{Analysis, Subject, TextStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::{office, text, thumbnail};

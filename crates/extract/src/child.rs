@@ -5,7 +5,7 @@
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use cabinet_domain::model::{Analysis, Subject, TextStatus};
+use cabinet_domain::processing::{Analysis, Subject, TextStatus};
 use rustix::process::{Resource, Rlimit, setrlimit};
 use serde::{Deserialize, Serialize};
 

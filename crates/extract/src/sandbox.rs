@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use cabinet_domain::model::{Analysis, Subject, TextStatus, Thumbnail};
-use cabinet_domain::ports::{ByteStream, ContentAnalyzer};
+use cabinet_domain::documents::ByteStream;
+use cabinet_domain::processing::ContentAnalyzer;
+use cabinet_domain::processing::{Analysis, Subject, TextStatus, Thumbnail};
 use cabinet_domain::{DomainError, DomainResult};
 use futures::StreamExt as _;
 use tokio::io::AsyncWriteExt as _;

@@ -1,6 +1,6 @@
 //! Text formats, and the text of PDFs.
 
-use cabinet_domain::model::TextStatus;
+use cabinet_domain::processing::TextStatus;
 
 use crate::analyze::Failure;
 

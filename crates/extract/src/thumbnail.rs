@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use bytes::Bytes;
-use cabinet_domain::model::{TextStatus, Thumbnail};
+use cabinet_domain::processing::{TextStatus, Thumbnail};
 use image::{DynamicImage, ImageReader};
 
 use crate::analyze::{Failure, Limits};

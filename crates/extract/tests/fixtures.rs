@@ -4,7 +4,7 @@
 use std::io::{Cursor, Write as _};
 use std::path::PathBuf;
 
-use cabinet_domain::model::{Analysis, Subject, TextStatus};
+use cabinet_domain::processing::{Analysis, Subject, TextStatus};
 use cabinet_extract::{Format, Limits, analyze, find_pdf_renderer, format_of};
 
 fn fixture(name: &str) -> Vec<u8> {

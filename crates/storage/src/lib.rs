@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use cabinet_domain::model::{ByteRange, Sha256};
-use cabinet_domain::ports::{BlobContent, BlobKey, BlobStore, ByteStream, HealthCheck, StoredBlob};
+use cabinet_domain::documents::{BlobContent, BlobKey, BlobStore, ByteStream, StoredBlob};
+use cabinet_domain::documents::{ByteRange, Sha256};
+use cabinet_domain::health::HealthCheck;
 use cabinet_domain::{DomainError, DomainResult, Entity, WorkspaceId};
 use futures::{StreamExt as _, TryStreamExt as _};
 use object_store::aws::AmazonS3Builder;

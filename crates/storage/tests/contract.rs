@@ -3,8 +3,8 @@
 //! `CABINET_TEST_S3_ENDPOINT`; without it the S3 variant fails loudly).
 
 use bytes::Bytes;
-use cabinet_domain::model::ByteRange;
-use cabinet_domain::ports::{BlobKey, BlobStore, ByteStream, StoredBlob};
+use cabinet_domain::documents::ByteRange;
+use cabinet_domain::documents::{BlobKey, BlobStore, ByteStream, StoredBlob};
 use cabinet_domain::{DomainError, DomainResult, Entity, WorkspaceId};
 use cabinet_storage::{ObjectBlobStore, S3Options};
 use futures::{StreamExt as _, TryStreamExt as _, stream};
@@ -218,7 +218,7 @@ contract!(
 
 #[tokio::test]
 async fn every_store_reports_its_health() {
-    use cabinet_domain::ports::HealthCheck as _;
+    use cabinet_domain::health::HealthCheck as _;
     let dir = tempfile::tempdir().expect("tempdir");
     for store in [ObjectBlobStore::local(dir.path()).expect("local"), ObjectBlobStore::memory(), s3()] {
         assert_eq!(store.component(), "blob_store");

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use cabinet_bootstrap::App;
-use cabinet_domain::services::CreateApiKey;
+use cabinet_domain::identity::CreateApiKey;
 use cabinet_domain::{ApiKeyId, WorkspaceId};
 use uuid::Uuid;
 

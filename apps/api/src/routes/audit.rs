@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use bytes::Bytes;
 use cabinet_bootstrap::App;
-use cabinet_domain::model::{AuditEvent, ChainBreak, ChainReport, EventQuery};
+use cabinet_domain::audit::{AuditEvent, ChainBreak, ChainReport, EventQuery};
 use cabinet_domain::{DocumentId, DomainError, WorkspaceId};
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;

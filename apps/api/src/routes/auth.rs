@@ -5,7 +5,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
-use cabinet_domain::services::{Credentials, Registration, TokenPair};
+use cabinet_domain::identity::{Credentials, Registration, TokenPair};
 use cabinet_domain::{Actor, AuthFailure, DomainError};
 
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserDto};

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use cabinet_bootstrap::App;
 use cabinet_domain::JobId;
-use cabinet_domain::model::{Job, JobState};
+use cabinet_domain::jobs::{Job, JobState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -4,7 +4,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
-use cabinet_domain::model::{SearchFilters, SearchHit, SearchPage, SnippetPart, TextStatus, VersionContent};
+use cabinet_domain::processing::{TextStatus, VersionContent};
+use cabinet_domain::search::{SearchFilters, SearchHit, SearchPage, SnippetPart};
 use cabinet_domain::{DocumentId, DomainError, FolderId, UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

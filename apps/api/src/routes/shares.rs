@@ -3,8 +3,8 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
-use cabinet_domain::model::{LinkGone, ShareLink};
-use cabinet_domain::services::{NewShareLink, SharedDocument};
+use cabinet_domain::sharing::{LinkGone, ShareLink};
+use cabinet_domain::sharing::{NewShareLink, SharedDocument};
 use cabinet_domain::{Actor, DocumentId, ShareLinkId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

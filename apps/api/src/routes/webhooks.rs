@@ -3,8 +3,8 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use cabinet_bootstrap::App;
-use cabinet_domain::model::{Delivery, WebhookEndpoint};
-use cabinet_domain::services::{WebhookChanges, WebhookInput};
+use cabinet_domain::webhooks::{Delivery, WebhookEndpoint};
+use cabinet_domain::webhooks::{WebhookChanges, WebhookInput};
 use cabinet_domain::{DeliveryId, WebhookId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -72,9 +72,9 @@ pub struct WebhookDto {
 
 fn webhook_dto(app: &App, e: WebhookEndpoint, with_secret: bool) -> WebhookDto {
     let circuit = match app.webhooks.circuit(&e) {
-        cabinet_domain::model::Breaker::Closed => "closed",
-        cabinet_domain::model::Breaker::Open { .. } => "open",
-        cabinet_domain::model::Breaker::HalfOpen => "half_open",
+        cabinet_domain::webhooks::Breaker::Closed => "closed",
+        cabinet_domain::webhooks::Breaker::Open { .. } => "open",
+        cabinet_domain::webhooks::Breaker::HalfOpen => "half_open",
     };
     WebhookDto {
         id: e.id.as_uuid(),

@@ -12,7 +12,7 @@ async fn admins_list_dead_jobs_retry_them_and_see_the_schedule() {
     let member = app.user("member@example.com").await;
 
     // A job no worker can run is buried on its first claim.
-    let job = cabinet_domain::services::NewJob {
+    let job = cabinet_domain::jobs::NewJob {
         id: cabinet_domain::JobId::from_uuid(uuid::Uuid::now_v7()),
         kind: "retired.kind".into(),
         payload: "{}".into(),
@@ -23,7 +23,7 @@ async fn admins_list_dead_jobs_retry_them_and_see_the_schedule() {
     assert!(app.services.jobs.enqueue(job).await.expect("enqueued"));
     let claimed = app.services.jobs.claim("test-worker", std::time::Duration::from_secs(30), 10).await.expect("claim");
     let outcome = app.services.jobs.run("test-worker", &claimed[0]).await.expect("ran");
-    assert!(matches!(outcome, cabinet_domain::services::JobOutcome::Dead(_)), "{outcome:?}");
+    assert!(matches!(outcome, cabinet_domain::jobs::JobOutcome::Dead(_)), "{outcome:?}");
 
     let dead = json_of(app.get("/api/v1/admin/jobs?state=dead", &admin.access).await, StatusCode::OK).await;
     assert_eq!(dead["items"][0]["id"], id);

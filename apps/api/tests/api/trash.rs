@@ -145,16 +145,16 @@ async fn a_document_in_a_trashed_folder_cannot_be_restored_alone_and_viewers_can
 }
 
 /// Where the content of a document's current version is stored.
-async fn key_of(app: &TestApp, token: &str, ws: &str, doc: &str) -> cabinet_domain::ports::BlobKey {
-    use cabinet_domain::ports::DocumentRepository as _;
+async fn key_of(app: &TestApp, token: &str, ws: &str, doc: &str) -> cabinet_domain::documents::BlobKey {
+    use cabinet_domain::documents::DocumentRepository as _;
     let body = json_of(app.get(&format!("/api/v1/workspaces/{ws}/documents/{doc}"), token).await, StatusCode::OK).await;
-    let digest = cabinet_domain::model::Sha256::parse(body["current_version"]["sha256"].as_str().expect("digest"))
+    let digest = cabinet_domain::documents::Sha256::parse(body["current_version"]["sha256"].as_str().expect("digest"))
         .expect("digest");
     let ws = cabinet_domain::WorkspaceId::from_uuid(ws.parse().expect("uuid"));
     app.services.database.documents().blob_key(ws, &digest).await.expect("lookup").expect("recorded")
 }
 
-async fn stored(app: &TestApp, key: &cabinet_domain::ports::BlobKey) -> bool {
+async fn stored(app: &TestApp, key: &cabinet_domain::documents::BlobKey) -> bool {
     app.services.blobs.size(key).await.expect("blob store answers").is_some()
 }
 
@@ -162,7 +162,7 @@ async fn usage(app: &TestApp, token: &str, ws: &str) -> Value {
     json_of(app.get(&format!("/api/v1/workspaces/{ws}/usage"), token).await, StatusCode::OK).await["bytes"].clone()
 }
 
-async fn collect(app: &TestApp) -> cabinet_domain::services::Collected {
+async fn collect(app: &TestApp) -> cabinet_domain::documents::Collected {
     let actor = cabinet_domain::Actor::system();
     app.services.documents.collect_garbage(&actor, std::time::Duration::ZERO).await.expect("collected")
 }

@@ -7,16 +7,19 @@ use std::sync::Arc;
 use cabinet_db::Database;
 use cabinet_db::testing::{self, TestDatabase};
 use cabinet_domain::actor::{ActorKind, ActorRef};
-use cabinet_domain::events::{EventPayload, NewEvent, RevocationReason};
-use cabinet_domain::model::{
-    ApiKey, ApiKeyName, ChildCursor, ChildOrder, DisplayName, Document, DocumentVersion, Email, Folder, ItemName,
-    Membership, PasswordHash, RefreshToken, Session, Sha256, ShareLink, TokenHash, User, Workspace, WorkspaceName,
-};
+use cabinet_domain::audit::{EventPayload, NewEvent, RevocationReason};
+use cabinet_domain::documents::{BlobKey, DocumentRepository, StoredBlob};
+use cabinet_domain::documents::{Document, DocumentVersion, Sha256};
+use cabinet_domain::folders::FolderRepository;
+use cabinet_domain::folders::{ChildCursor, ChildOrder, Folder, ItemName};
+use cabinet_domain::identity::{ApiKey, ApiKeyName, DisplayName, Email, PasswordHash, RefreshToken, Session, User};
+use cabinet_domain::identity::{ApiKeyRepository, SessionRepository, UserRepository};
 use cabinet_domain::page::PageRequest;
-use cabinet_domain::ports::{
-    ApiKeyRepository, BlobKey, DocumentRepository, DownloadCharge, FolderRepository, SessionRepository,
-    ShareLinkRepository, StoredBlob, UserRepository, WorkspaceRepository,
-};
+use cabinet_domain::sharing::ShareLink;
+use cabinet_domain::sharing::{DownloadCharge, ShareLinkRepository};
+use cabinet_domain::system::TokenHash;
+use cabinet_domain::workspaces::WorkspaceRepository;
+use cabinet_domain::workspaces::{Membership, Workspace, WorkspaceName};
 use cabinet_domain::{
     ApiKeyId, Conflict, DomainError, Entity, FolderId, Origin, Role, SessionId, ShareLinkId, UserId, WorkspaceId,
 };
@@ -187,7 +190,7 @@ async fn a_failed_event_append_rolls_back_the_change(db: &Database) {
     assert_eq!(count(db, "SELECT COUNT(*) FROM events").await, first);
     assert!(db.users().get(alice.id).await.expect("get").is_some());
     // The chain's head moved with nothing: the next append continues it intact.
-    use cabinet_domain::ports::AuditTrail as _;
+    use cabinet_domain::audit::AuditTrail as _;
     db.users().create(&bob, &[registered(&bob)]).await.expect("created");
     let report = db.audit().verify(None).await.expect("verify");
     assert_eq!((report.intact_up_to, report.broken_at), (u64::try_from(first).expect("count") + 1, None));
@@ -757,7 +760,7 @@ async fn document_updates_are_conditional_on_the_revision(db: &Database) {
 }
 
 async fn idempotency_keys_claim_once_and_replay(db: &Database) {
-    use cabinet_domain::ports::{Claim, IdempotencyStore, StoredResponse};
+    use cabinet_domain::idempotency::{Claim, IdempotencyStore, StoredResponse};
     let store = Arc::new(db.idempotency());
     let claims = (0..10).map(|_| {
         let store = store.clone();
@@ -911,8 +914,8 @@ async fn purging_a_document_releases_only_content_nothing_else_uses(db: &Databas
 async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
-    let store: Arc<cabinet_domain::ports::StaticBlobStore> = Arc::new(cabinet_storage::ObjectBlobStore::memory());
-    let body = |bytes: &'static [u8]| -> cabinet_domain::ports::ByteStream {
+    let store: Arc<cabinet_domain::documents::StaticBlobStore> = Arc::new(cabinet_storage::ObjectBlobStore::memory());
+    let body = |bytes: &'static [u8]| -> cabinet_domain::documents::ByteStream {
         Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]))
     };
     let repo = db.documents();
@@ -1014,7 +1017,7 @@ async fn uploads_are_tracked_in_flight_until_their_content_is_reserved(db: &Data
 }
 
 async fn expired_trash_lists_what_was_trashed_on_its_own_long_enough_ago(db: &Database) {
-    use cabinet_domain::model::TrashedItem;
+    use cabinet_domain::folders::TrashedItem;
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
     let other = workspace_owned_by(db, alice.id).await;
@@ -1086,7 +1089,7 @@ async fn purging_a_folder_deletes_exactly_the_subtree_it_read(db: &Database) {
     assert_eq!(subtree.folders, [top.id, inner.id]);
     assert_eq!(subtree.documents, [deep.id]);
 
-    let stale = cabinet_domain::model::Subtree { documents: vec![], ..subtree.clone() };
+    let stale = cabinet_domain::folders::Subtree { documents: vec![], ..subtree.clone() };
     assert!(!db.folders().purge(ws.id, &stale, now(), &[]).await.expect("compared"), "a changed subtree is kept");
     let purged = event(EventPayload::FolderPurged {
         workspace_id: ws.id,
@@ -1213,8 +1216,8 @@ async fn chained_workspace(db: &Database, renames: usize) -> Workspace {
 }
 
 async fn the_chain_names_the_first_altered_or_deleted_event(db: &Database) {
-    use cabinet_domain::model::ChainBreak;
-    use cabinet_domain::ports::AuditTrail as _;
+    use cabinet_domain::audit::AuditTrail as _;
+    use cabinet_domain::audit::ChainBreak;
     let trail = db.audit();
     let altered = chained_workspace(db, 5).await;
     let report = trail.verify(Some(altered.id)).await.expect("verify");
@@ -1250,7 +1253,7 @@ async fn the_chain_names_the_first_altered_or_deleted_event(db: &Database) {
 }
 
 async fn concurrent_appends_to_one_chain_leave_no_gaps(db: &Database) {
-    use cabinet_domain::ports::AuditTrail as _;
+    use cabinet_domain::audit::AuditTrail as _;
     // The full 8 × 500 on PostgreSQL; SQLite serialises writers anyway.
     let per_task = if db.backend() == sea_orm::DatabaseBackend::Postgres { 500 } else { 50 };
     let ws = chained_workspace(db, 0).await;
@@ -1273,8 +1276,8 @@ async fn concurrent_appends_to_one_chain_leave_no_gaps(db: &Database) {
 }
 
 async fn events_are_filtered_paged_and_streamed(db: &Database) {
-    use cabinet_domain::model::EventQuery;
-    use cabinet_domain::ports::AuditTrail as _;
+    use cabinet_domain::audit::AuditTrail as _;
+    use cabinet_domain::audit::EventQuery;
     use futures::TryStreamExt as _;
     let trail = db.audit();
     // More than one batch of the stream.
@@ -1353,8 +1356,8 @@ fn version_event(ws: WorkspaceId, v: &DocumentVersion) -> NewEvent {
 async fn snapshot(
     db: &Database,
     workspaces: &[WorkspaceId],
-) -> Vec<(cabinet_domain::model::UsageFigures, Vec<cabinet_domain::model::Activity>)> {
-    use cabinet_domain::ports::Projections as _;
+) -> Vec<(cabinet_domain::audit::UsageFigures, Vec<cabinet_domain::audit::Activity>)> {
+    use cabinet_domain::audit::Projections as _;
     let projections = db.projections();
     let mut out = Vec::new();
     for ws in workspaces {
@@ -1367,8 +1370,8 @@ async fn snapshot(
 }
 
 async fn rebuilt_projections_equal_the_live_ones_after_a_random_workload(db: &Database) {
-    use cabinet_domain::model::UsageFigures;
-    use cabinet_domain::ports::Projections as _;
+    use cabinet_domain::audit::Projections as _;
+    use cabinet_domain::audit::UsageFigures;
     let projections = db.projections();
     let alice = user_in(db, "alice@example.com").await;
     let workspaces = [workspace_owned_by(db, alice.id).await, workspace_owned_by(db, alice.id).await];
@@ -1481,8 +1484,8 @@ async fn rebuilt_projections_equal_the_live_ones_after_a_random_workload(db: &Da
 
 // ------------------------------------------------------------- jobs
 
-fn job_due(at: DateTime<Utc>, kind: &str) -> cabinet_domain::model::Job {
-    cabinet_domain::model::Job {
+fn job_due(at: DateTime<Utc>, kind: &str) -> cabinet_domain::jobs::Job {
+    cabinet_domain::jobs::Job {
         id: cabinet_domain::JobId::from_uuid(Uuid::now_v7()),
         kind: kind.into(),
         payload: r#"{"n":1}"#.into(),
@@ -1490,7 +1493,7 @@ fn job_due(at: DateTime<Utc>, kind: &str) -> cabinet_domain::model::Job {
         attempts: 0,
         max_attempts: 5,
         crashes: 0,
-        state: cabinet_domain::model::JobState::Queued,
+        state: cabinet_domain::jobs::JobState::Queued,
         lease_until: None,
         last_error: None,
         created_at: at,
@@ -1498,8 +1501,8 @@ fn job_due(at: DateTime<Utc>, kind: &str) -> cabinet_domain::model::Job {
 }
 
 async fn jobs_are_claimed_under_a_lease_retried_and_buried(db: &Database) {
-    use cabinet_domain::model::JobState;
-    use cabinet_domain::ports::JobQueue as _;
+    use cabinet_domain::jobs::JobQueue as _;
+    use cabinet_domain::jobs::JobState;
     use std::time::Duration;
     let queue = db.jobs();
     let t0 = now();
@@ -1564,7 +1567,7 @@ async fn jobs_are_claimed_under_a_lease_retried_and_buried(db: &Database) {
 }
 
 async fn concurrent_claimers_take_each_job_once(db: &Database) {
-    use cabinet_domain::ports::JobQueue as _;
+    use cabinet_domain::jobs::JobQueue as _;
     let queue = Arc::new(db.jobs());
     let t0 = now();
     for i in 0..200 {

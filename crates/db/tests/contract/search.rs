@@ -4,8 +4,11 @@
 //! worker does; then the index is asked.
 
 use cabinet_domain::DocumentId;
-use cabinet_domain::model::{SearchFilters, SearchPage, SearchQuery, TextStatus};
-use cabinet_domain::ports::{ContentRecord, ContentRepository as _, Projections as _, SearchIndex as _};
+use cabinet_domain::audit::Projections as _;
+use cabinet_domain::processing::TextStatus;
+use cabinet_domain::processing::{ProcessingRecord, ProcessingRepository as _};
+use cabinet_domain::search::SearchIndex as _;
+use cabinet_domain::search::{SearchFilters, SearchPage, SearchQuery};
 
 use super::*;
 
@@ -51,7 +54,7 @@ async fn indexed(db: &Database, ws: &Workspace, folder: FolderId, spec: Doc<'_>)
 }
 
 async fn record_text(db: &Database, ws: WorkspaceId, doc: DocumentId, version: u32, text: &str) {
-    let record = ContentRecord { text_status: TextStatus::Extracted, text, detail: None, thumbnail: None };
+    let record = ProcessingRecord { text_status: TextStatus::Extracted, text, detail: None, thumbnail: None };
     let processed = event(EventPayload::VersionProcessed {
         workspace_id: ws,
         document_id: doc,
@@ -260,7 +263,8 @@ async fn a_version_is_processed_once_and_only_while_it_exists(db: &Database) {
     let doc = indexed(db, &ws, ws.root_folder_id, Doc { name: "pic", text: "", ..Doc::default() }).await;
     let repo = db.content();
     let key = BlobKey::new(format!("workspaces/{}/objects/thumb", ws.id));
-    let again = ContentRecord { text_status: TextStatus::Unsupported, text: "", detail: None, thumbnail: Some(&key) };
+    let again =
+        ProcessingRecord { text_status: TextStatus::Unsupported, text: "", detail: None, thumbnail: Some(&key) };
     let processed = event(EventPayload::VersionProcessed {
         workspace_id: ws.id,
         document_id: doc.id,

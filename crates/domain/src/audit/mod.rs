@@ -1,0 +1,16 @@
+//! The audit trail: the domain events every change produces, stored in the
+//! same transaction as the change and hash-chained per workspace; the audit
+//! queries and the activity and usage read models.
+
+mod events;
+mod model;
+mod ports;
+mod service;
+
+pub use events::{EventPayload, NewEvent, RevocationReason};
+pub use model::{Activity, AuditEvent, ChainBreak, ChainReport, EventQuery, UsageFigures};
+pub use ports::{AuditTrail, EventStream, Projections};
+pub use service::AuditService;
+
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::{MockAuditTrail, MockProjections};

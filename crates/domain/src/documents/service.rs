@@ -1,0 +1,535 @@
+//! Documents: upload, new versions, metadata, download.
+
+use std::sync::Arc;
+
+use crate::audit::EventPayload;
+use crate::documents::{BlobContent, BlobKey, BlobStore, ByteStream, DocumentRepository, StoredBlob};
+use crate::documents::{ByteRange, Document, DocumentVersion, RangeSpec, Sha256};
+use crate::error::{DomainError, Entity};
+use crate::folders::ItemName;
+use crate::ids::{DocumentId, FolderId, WorkspaceId};
+use crate::policy::Action;
+use crate::system::Runtime;
+use crate::workspaces::WorkspaceAccess;
+use crate::{Actor, DomainResult};
+
+/// The media type of content nobody recognised: served as a download, never rendered.
+pub const OPAQUE_CONTENT_TYPE: &str = "application/octet-stream";
+/// Attempts to append a version when other uploads to the same document race.
+const VERSION_ATTEMPTS: usize = 5;
+
+/// An upload on its way in.
+pub struct Upload {
+    /// The file name the client gave.
+    pub filename: String,
+    /// The media type the client declared, if any; it may only narrow what
+    /// the content itself is (see [`crate::documents::decide_media_type`]).
+    pub declared_type: Option<String>,
+    /// An optional note for the version.
+    pub note: Option<String>,
+    /// The bytes.
+    pub body: ByteStream,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload").field("filename", &self.filename).field("note", &self.note).finish_non_exhaustive()
+    }
+}
+
+/// Requested changes to a document; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct DocumentChanges {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new folder.
+    pub folder_id: Option<FolderId>,
+    /// A new description.
+    pub description: Option<String>,
+    /// New tags, replacing the old.
+    pub tags: Option<Vec<String>>,
+    /// New metadata, replacing the old.
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// A download: the version, and its bytes unless the client already has them.
+#[derive(Debug)]
+pub struct Download {
+    /// The version being sent.
+    pub version: DocumentVersion,
+    /// The bytes, or `None` when the client's `If-None-Match` matched.
+    pub content: Option<BlobContent>,
+}
+
+/// What a collection removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Collected {
+    /// Released content deleted from the store.
+    pub blobs: u64,
+    /// Abandoned uploads deleted.
+    pub abandoned_uploads: u64,
+}
+
+/// The document use cases.
+pub struct DocumentService {
+    rt: Runtime,
+    documents: Arc<dyn DocumentRepository>,
+    blobs: Arc<dyn BlobStore>,
+    access: WorkspaceAccess,
+    limits: UploadLimits,
+}
+
+/// How much may be uploaded.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    /// The largest single file.
+    pub max_upload_bytes: u64,
+    /// The most distinct content one workspace may hold, if limited.
+    pub workspace_quota_bytes: Option<u64>,
+}
+
+impl std::fmt::Debug for DocumentService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentService").field("limits", &self.limits).finish_non_exhaustive()
+    }
+}
+
+fn note(raw: Option<String>) -> DomainResult<Option<String>> {
+    match raw.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
+        Some(n) if n.chars().count() > 1000 => Err(DomainError::invalid("note", "must be at most 1000 characters")),
+        Some(n) if n.chars().any(|c| c.is_control() && c != '\n') => {
+            Err(DomainError::invalid("note", "must not contain control characters"))
+        }
+        other => Ok(other),
+    }
+}
+
+impl DocumentService {
+    /// The document use cases over the given ports, within `limits`.
+    #[must_use]
+    pub fn new(
+        rt: Runtime,
+        documents: Arc<dyn DocumentRepository>,
+        blobs: Arc<dyn BlobStore>,
+        workspaces: Arc<dyn crate::workspaces::WorkspaceRepository>,
+        limits: UploadLimits,
+    ) -> Self {
+        Self { rt, documents, blobs, access: WorkspaceAccess::new(workspaces), limits }
+    }
+
+    /// Streams an upload into the store, cut off at the file size limit.
+    /// The upload is recorded as in flight before its first byte, so that
+    /// one its process never finished is found and removed. Its content is
+    /// then reserved under its digest, so collection cannot remove it from
+    /// under the version about to be recorded; when the workspace holds the
+    /// same bytes already, the new copy goes and the version shares the old.
+    /// The quota is checked when the version is recorded, atomically, since
+    /// only then is it known whether the workspace already held the content
+    /// (identical files count once). Content refused there stays released
+    /// and is collected after the grace period.
+    async fn store(&self, workspace: WorkspaceId, body: ByteStream) -> DomainResult<StoredBlob> {
+        let key = self.blobs.allocate(workspace);
+        self.documents.begin_upload(workspace, &key, self.rt.clock.now()).await?;
+        let reserved = async {
+            let written = self.blobs.write(&key, body, self.limits.max_upload_bytes).await?;
+            let kept = self.documents.reserve_blob(workspace, &written, self.rt.clock.now()).await?;
+            Ok::<_, DomainError>(StoredBlob { key: kept, ..written })
+        }
+        .await;
+        if reserved.as_ref().map_or(true, |stored| stored.key != key) {
+            // Best effort: what cannot be removed now is swept after the grace period.
+            if self.blobs.delete(&key).await.is_ok() {
+                let _ = self.documents.end_upload(&key).await;
+            }
+        }
+        reserved
+    }
+
+    /// How many bytes the workspace holds, and its quota.
+    ///
+    /// # Errors
+    /// `NotFound` when the caller is not a member.
+    pub async fn usage(&self, actor: &Actor, workspace: WorkspaceId) -> DomainResult<(u64, Option<u64>)> {
+        self.access.authorize(actor, workspace, Action::ViewWorkspace).await?;
+        Ok((self.documents.usage(workspace).await?, self.limits.workspace_quota_bytes))
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "the parts of one version, named at the call sites")]
+    fn version_of(
+        &self,
+        actor: &Actor,
+        document: DocumentId,
+        number: u32,
+        filename: ItemName,
+        note: Option<String>,
+        declared: Option<&str>,
+        blob: StoredBlob,
+    ) -> DocumentVersion {
+        DocumentVersion {
+            document_id: document,
+            number,
+            sha256: blob.sha256,
+            size: blob.size,
+            content_type: crate::documents::decide_media_type(
+                declared,
+                filename.as_str(),
+                blob.sniffed_type.as_deref(),
+            ),
+            filename,
+            author: actor.user_id(),
+            note,
+            created_at: self.rt.clock.now(),
+        }
+    }
+
+    fn version_added(workspace: WorkspaceId, v: &DocumentVersion) -> EventPayload {
+        EventPayload::VersionAdded {
+            workspace_id: workspace,
+            document_id: v.document_id,
+            number: v.number,
+            sha256: v.sha256.as_str().to_owned(),
+            size: v.size,
+            content_type: v.content_type.clone(),
+        }
+    }
+
+    /// Creates a document in `folder` from an upload (editors and above).
+    /// The content is streamed to the blob store first; the document and its
+    /// first version are recorded only once every byte is stored.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or folder); `Forbidden`; `Invalid` name or note;
+    /// `TooLarge`; `QuotaExceeded`; `UploadAborted`; `Conflict(NameTaken)`.
+    pub async fn upload(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        folder: FolderId,
+        name: &str,
+        upload: Upload,
+    ) -> DomainResult<(Document, DocumentVersion)> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let name = ItemName::parse(name)?;
+        let filename = ItemName::parse(&upload.filename)
+            .map_err(|_| DomainError::invalid("filename", "is not a valid file name"))?;
+        let note = note(upload.note)?;
+        let blob = self.store(workspace, upload.body).await?;
+        let now = self.rt.clock.now();
+        let id = DocumentId::from_uuid(self.rt.ids.new_id());
+        let version = self.version_of(actor, id, 1, filename, note, upload.declared_type.as_deref(), blob);
+        let document = Document {
+            id,
+            workspace_id: workspace,
+            folder_id: folder,
+            name,
+            current_version: 1,
+            size: version.size,
+            content_type: version.content_type.clone(),
+            description: String::new(),
+            tags: Vec::new(),
+            metadata: std::collections::BTreeMap::new(),
+            revision: 1,
+            created_by: actor.user_id(),
+            created_at: now,
+            updated_at: now,
+        };
+        let events = [
+            self.rt.event(
+                actor,
+                EventPayload::DocumentCreated {
+                    workspace_id: workspace,
+                    document_id: document.id,
+                    folder_id: folder,
+                    name: document.name.as_str().to_owned(),
+                },
+            ),
+            self.rt.event(actor, Self::version_added(workspace, &version)),
+        ];
+        // If this fails, the stored content is referenced by nothing; it is
+        // left for the collection of unreferenced blobs, because deleting it
+        // here could race a concurrent upload of the same bytes.
+        self.documents.create(&document, &version, self.limits.workspace_quota_bytes, &events).await?;
+        Ok((document, version))
+    }
+
+    /// Uploads a new version of a document (editors and above).
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or document); `Forbidden`; `Invalid`; `TooLarge`;
+    /// `UploadAborted`; `Unavailable` when concurrent uploads keep winning.
+    pub async fn add_version(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        upload: Upload,
+    ) -> DomainResult<DocumentVersion> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let filename = ItemName::parse(&upload.filename)
+            .map_err(|_| DomainError::invalid("filename", "is not a valid file name"))?;
+        let note = note(upload.note)?;
+        let declared = upload.declared_type;
+        self.existing(workspace, id).await?;
+        let blob = self.store(workspace, upload.body).await?;
+        for _ in 0..VERSION_ATTEMPTS {
+            let current = self.existing(workspace, id).await?.current_version;
+            let version = self.version_of(
+                actor,
+                id,
+                current + 1,
+                filename.clone(),
+                note.clone(),
+                declared.as_deref(),
+                blob.clone(),
+            );
+            let event = self.rt.event(actor, Self::version_added(workspace, &version));
+            if self.documents.add_version(workspace, &version, self.limits.workspace_quota_bytes, &[event]).await? {
+                return Ok(version);
+            }
+        }
+        Err(DomainError::Unavailable("too many concurrent uploads to this document; retry".into()))
+    }
+
+    /// Changes a document's name, folder, description, tags or metadata
+    /// (editors and above). With `if_match`, the change applies only if the
+    /// document is still at that revision.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace, document or folder); `Forbidden`; `Invalid`;
+    /// `Conflict(NameTaken)`; `PreconditionFailed`.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        changes: DocumentChanges,
+        if_match: Option<u64>,
+    ) -> DomainResult<Document> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let name = changes.name.as_deref().map(ItemName::parse).transpose()?;
+        let tags = changes.tags.map(crate::documents::validate_tags).transpose()?;
+        let metadata = changes.metadata.map(crate::documents::validate_metadata).transpose()?;
+        let description = changes.description.as_deref().map(crate::documents::validate_description).transpose()?;
+        let mut document = self.existing(workspace, id).await?;
+        if if_match.is_some_and(|expected| expected != document.revision) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        let event = EventPayload::DocumentUpdated {
+            workspace_id: workspace,
+            document_id: id,
+            name: name.as_ref().map(|n| n.as_str().to_owned()),
+            folder_id: changes.folder_id,
+            tags: tags.clone(),
+            metadata_keys: metadata.as_ref().map(|m| m.keys().cloned().collect()),
+            description_changed: description.is_some(),
+        };
+        if let Some(name) = name {
+            document.name = name;
+        }
+        if let Some(folder) = changes.folder_id {
+            document.folder_id = folder;
+        }
+        if let Some(tags) = tags {
+            document.tags = tags;
+        }
+        if let Some(metadata) = metadata {
+            document.metadata = metadata;
+        }
+        if let Some(description) = description {
+            document.description = description;
+        }
+        document.revision += 1;
+        document.updated_at = self.rt.clock.now();
+        if self.documents.update(&document, &[self.rt.event(actor, event)]).await? {
+            Ok(document)
+        } else {
+            // Someone else changed it between our read and our write.
+            Err(DomainError::PreconditionFailed)
+        }
+    }
+
+    /// Moves a document to the trash (editors and above).
+    ///
+    /// # Errors
+    /// `NotFound`; `Forbidden`.
+    pub async fn trash(&self, actor: &Actor, workspace: WorkspaceId, id: DocumentId) -> DomainResult<()> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let event = self.rt.event(actor, EventPayload::DocumentTrashed { workspace_id: workspace, document_id: id });
+        self.documents.trash(workspace, id, self.rt.clock.now(), &[event]).await
+    }
+
+    /// Brings a document back from the trash (editors and above).
+    ///
+    /// # Errors
+    /// `NotFound` (also when its folder is in the trash); `Forbidden`; `Conflict(NameTaken)`.
+    pub async fn restore(&self, actor: &Actor, workspace: WorkspaceId, id: DocumentId) -> DomainResult<()> {
+        self.access.authorize(actor, workspace, Action::WriteContent).await?;
+        let event = self.rt.event(actor, EventPayload::DocumentRestored { workspace_id: workspace, document_id: id });
+        self.documents.restore(workspace, id, &[event]).await
+    }
+
+    /// Deletes a trashed document for good, with its versions and share
+    /// links (admins and owners). Its content is released, and collected
+    /// after the grace period unless another version still uses it.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace, or no such document in the trash); `Forbidden`.
+    pub async fn purge(&self, actor: &Actor, workspace: WorkspaceId, id: DocumentId) -> DomainResult<()> {
+        self.access.authorize(actor, workspace, Action::PurgeContent).await?;
+        let event = self.rt.event(actor, EventPayload::DocumentPurged { workspace_id: workspace, document_id: id });
+        self.documents.purge(workspace, id, self.rt.clock.now(), &[event]).await
+    }
+
+    /// Deletes content released longer than `grace` ago, and uploads
+    /// abandoned as long, from the store. Only Cabinet itself may.
+    ///
+    /// # Errors
+    /// `Forbidden` for any other actor; storage failures (what was collected
+    /// before the failure stays collected).
+    pub async fn collect_garbage(&self, actor: &Actor, grace: std::time::Duration) -> DomainResult<Collected> {
+        if actor.principal != crate::Principal::System {
+            return Err(DomainError::Forbidden("only Cabinet collects unreferenced content"));
+        }
+        const BATCH: u32 = 100;
+        let before = self.rt.clock.now() - chrono::Duration::from_std(grace).map_err(DomainError::internal)?;
+        let mut collected = Collected::default();
+        loop {
+            let batch = self.documents.released_blobs(before, BATCH).await?;
+            let mut progressed = false;
+            for (workspace, sha256) in &batch {
+                if self.documents.collect_blob(*workspace, sha256, before, self.blobs.as_ref()).await? {
+                    collected.blobs += 1;
+                    progressed = true;
+                }
+            }
+            // A full batch of which nothing could go would come back forever.
+            if batch.len() < BATCH as usize || !progressed {
+                break;
+            }
+        }
+        loop {
+            let batch = self.documents.abandoned_uploads(before, BATCH).await?;
+            for key in &batch {
+                // Only what was really there counts as collected.
+                if self.blobs.discard_upload(key).await? > 0 {
+                    collected.abandoned_uploads += 1;
+                }
+                self.documents.end_upload(key).await?;
+            }
+            if batch.len() < BATCH as usize {
+                break;
+            }
+        }
+        Ok(collected)
+    }
+
+    async fn existing(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Document> {
+        self.documents.get(workspace, id).await?.ok_or(DomainError::NotFound(Entity::Document))
+    }
+
+    /// A document with its current version.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or document).
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+    ) -> DomainResult<(Document, DocumentVersion)> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        let document = self.existing(workspace, id).await?;
+        let current = self
+            .documents
+            .version(workspace, id, document.current_version)
+            .await?
+            .ok_or_else(|| DomainError::internal("current version missing"))?;
+        Ok((document, current))
+    }
+
+    /// Every version of a document, newest first.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace or document).
+    pub async fn versions(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+    ) -> DomainResult<Vec<DocumentVersion>> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        self.existing(workspace, id).await?;
+        self.documents.versions(workspace, id).await
+    }
+
+    /// The bytes of a version (the current one when `number` is `None`), or
+    /// of a range of it. When `if_none_match` holds the version's digest (its
+    /// ETag) the content is not opened at all.
+    ///
+    /// # Errors
+    /// `NotFound` (workspace, document or version); `RangeNotSatisfiable`.
+    pub async fn download(
+        &self,
+        actor: &Actor,
+        workspace: WorkspaceId,
+        id: DocumentId,
+        number: Option<u32>,
+        range: Option<RangeSpec>,
+        if_none_match: &[Sha256],
+    ) -> DomainResult<Download> {
+        self.access.authorize(actor, workspace, Action::ReadContent).await?;
+        let number = match number {
+            Some(n) => n,
+            None => self.existing(workspace, id).await?.current_version,
+        };
+        let version =
+            self.documents.version(workspace, id, number).await?.ok_or(DomainError::NotFound(Entity::Version))?;
+        match serving(&version, range, if_none_match)? {
+            Serving::NotModified => Ok(Download { version, content: None }),
+            Serving::Bytes(range) => {
+                let key = content_key(self.documents.as_ref(), workspace, &version).await?;
+                let content = self.blobs.get(&key, range).await?;
+                Ok(Download { version, content: Some(content) })
+            }
+        }
+    }
+}
+
+/// Where the workspace keeps a version's content.
+pub(crate) async fn content_key(
+    documents: &dyn DocumentRepository,
+    workspace: WorkspaceId,
+    version: &DocumentVersion,
+) -> DomainResult<BlobKey> {
+    documents.blob_key(workspace, &version.sha256).await?.ok_or(DomainError::NotFound(Entity::Blob))
+}
+
+/// What a download of a version sends, decided before the content is opened.
+pub(crate) enum Serving {
+    /// The client's copy is current (`If-None-Match` names the digest).
+    NotModified,
+    /// The whole content, or this range of it.
+    Bytes(Option<ByteRange>),
+}
+
+/// Decides a download: `If-None-Match` first, then the range.
+///
+/// # Errors
+/// `RangeNotSatisfiable` when none of the requested bytes exist.
+pub(crate) fn serving(
+    version: &DocumentVersion,
+    range: Option<RangeSpec>,
+    if_none_match: &[Sha256],
+) -> DomainResult<Serving> {
+    if if_none_match.contains(&version.sha256) {
+        return Ok(Serving::NotModified);
+    }
+    let range = range
+        .map(|spec| spec.resolve(version.size).ok_or(DomainError::RangeNotSatisfiable { size: version.size }))
+        .transpose()?;
+    Ok(Serving::Bytes(range))
+}
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

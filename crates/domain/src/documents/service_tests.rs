@@ -1,0 +1,424 @@
+use std::sync::Arc;
+
+use bytes::Bytes;
+use mockall::predicate::eq;
+use uuid::Uuid;
+
+use super::*;
+use crate::Role;
+use crate::documents::{MockBlobStore, MockDocumentRepository};
+use crate::testkit::{self, block_on, membership, now, user_actor};
+use crate::workspaces::MockWorkspaceRepository;
+
+const DIGEST: &str = testkit::ABC_DIGEST;
+
+fn ids() -> (WorkspaceId, crate::UserId) {
+    (WorkspaceId::from_uuid(Uuid::new_v4()), crate::UserId::from_uuid(Uuid::new_v4()))
+}
+
+fn upload(name: &str) -> Upload {
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![Ok(Bytes::from_static(b"abc"))];
+    Upload { filename: name.into(), declared_type: None, note: None, body: Box::pin(futures::stream::iter(chunks)) }
+}
+
+fn key(ws: WorkspaceId) -> BlobKey {
+    BlobKey::new(format!("workspaces/{ws}/objects/1"))
+}
+
+fn written(key: &BlobKey, sniffed: Option<&str>) -> StoredBlob {
+    StoredBlob {
+        key: key.clone(),
+        sha256: Sha256::parse(DIGEST).expect("digest"),
+        size: 3,
+        sniffed_type: sniffed.map(Into::into),
+    }
+}
+
+/// Expects one upload to be recorded as in flight, written (up to `max`
+/// bytes) and reserved under its digest, in that order; the workspace did
+/// not hold the content, so it stays where it was written.
+fn expect_stored(blobs: &mut MockBlobStore, docs: &mut MockDocumentRepository, sniffed: Option<&'static str>) {
+    let mut order = mockall::Sequence::new();
+    blobs.expect_allocate().times(1).in_sequence(&mut order).returning(key);
+    docs.expect_begin_upload()
+        .withf(|ws, k, at| *k == key(*ws) && *at == now())
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_, _, _| Ok(()));
+    blobs
+        .expect_write()
+        .withf(|_, _, max| *max == 1024)
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(move |k, _, _| Ok(written(k, sniffed)));
+    docs.expect_reserve_blob()
+        .withf(|_, blob, at| blob.sha256.as_str() == DIGEST && blob.size == 3 && *at == now())
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_, blob, _| Ok(blob.key.clone()));
+    blobs.expect_delete().never();
+    docs.expect_end_upload().never();
+}
+
+fn service(
+    ws: WorkspaceId,
+    user: crate::UserId,
+    role: Role,
+    docs: MockDocumentRepository,
+    blobs: MockBlobStore,
+) -> DocumentService {
+    let mut workspaces = MockWorkspaceRepository::new();
+    workspaces.expect_membership().with(eq(ws), eq(user)).returning(move |w, u| Ok(Some(membership(w, u, role))));
+    DocumentService::new(
+        testkit::runtime(),
+        Arc::new(docs),
+        Arc::new(blobs),
+        Arc::new(workspaces),
+        UploadLimits { max_upload_bytes: 1024, workspace_quota_bytes: None },
+    )
+}
+
+/// `me`, with `role`, uploads `name` into some folder of `ws`.
+fn upload_as(
+    ws: WorkspaceId,
+    me: crate::UserId,
+    role: Role,
+    docs: MockDocumentRepository,
+    blobs: MockBlobStore,
+    name: &str,
+) -> DomainResult<(Document, DocumentVersion)> {
+    let folder = FolderId::from_uuid(Uuid::new_v4());
+    block_on(service(ws, me, role, docs, blobs).upload(&user_actor(me), ws, folder, name, upload(name)))
+}
+
+fn document(ws: WorkspaceId, current: u32) -> Document {
+    testkit::document(ws, DocumentId::from_uuid(Uuid::new_v4()), current, "a.txt")
+}
+
+fn version(doc: DocumentId, number: u32) -> DocumentVersion {
+    testkit::version(doc, number, "a.txt")
+}
+
+#[test]
+fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_version() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    expect_stored(&mut blobs, &mut docs, Some("image/png"));
+    docs.expect_create()
+        .withf(move |d, v, _, events| {
+            d.current_version == 1
+                && v.number == 1
+                && v.document_id == d.id
+                && v.sha256.as_str() == DIGEST
+                && v.content_type == "image/png"
+                && v.author == Some(me)
+                && events.iter().map(|e| e.payload.event_type()).collect::<Vec<_>>()
+                    == ["document.created.v1", "document.version_added.v1"]
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    let folder = FolderId::from_uuid(Uuid::new_v4());
+    let (doc, v) = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
+        &user_actor(me),
+        ws,
+        folder,
+        "Logo",
+        upload("logo.png"),
+    ))
+    .expect("uploaded");
+    assert_eq!(doc.folder_id, folder);
+    assert_eq!(v.filename.as_str(), "logo.png");
+}
+
+/// An upload to a workspace that holds the same bytes already.
+fn expect_deduplicated(blobs: &mut MockBlobStore, docs: &mut MockDocumentRepository) {
+    let mut order = mockall::Sequence::new();
+    blobs.expect_allocate().times(1).in_sequence(&mut order).returning(key);
+    docs.expect_begin_upload().times(1).in_sequence(&mut order).returning(|_, _, _| Ok(()));
+    blobs.expect_write().times(1).in_sequence(&mut order).returning(|k, _, _| Ok(written(k, None)));
+    docs.expect_reserve_blob()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|ws, _, _| Ok(BlobKey::new(format!("workspaces/{ws}/objects/older"))));
+    blobs
+        .expect_delete()
+        .withf(|k| k.as_str().ends_with("/objects/1"))
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_| Ok(()));
+    docs.expect_end_upload()
+        .withf(|k| k.as_str().ends_with("/objects/1"))
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_| Ok(()));
+}
+
+#[test]
+fn content_the_workspace_holds_already_is_shared_and_the_new_copy_removed() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    expect_deduplicated(&mut blobs, &mut docs);
+    docs.expect_create().withf(|_, v, _, _| v.sha256.as_str() == DIGEST).times(1).returning(|_, _, _, _| Ok(()));
+    upload_as(ws, me, Role::Editor, docs, blobs, "a.txt").expect("uploaded");
+}
+
+#[test]
+fn a_failed_write_is_removed_and_forgotten_and_records_nothing() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    blobs.expect_allocate().returning(key);
+    docs.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
+    blobs.expect_write().times(1).returning(|_, _, _| Err(DomainError::UploadAborted("connection reset".into())));
+    docs.expect_reserve_blob().never();
+    blobs.expect_delete().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
+    docs.expect_end_upload().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
+    docs.expect_create().never();
+    let err = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
+    assert!(matches!(err, Err(DomainError::UploadAborted(_))));
+}
+
+#[test]
+fn an_upload_that_cannot_be_removed_stays_recorded_for_the_sweep() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    blobs.expect_allocate().returning(key);
+    docs.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
+    blobs.expect_write().times(1).returning(|_, _, _| Err(DomainError::TooLarge { limit: 1024 }));
+    blobs.expect_delete().times(1).returning(|_| Err(DomainError::Unavailable("store down".into())));
+    docs.expect_end_upload().never();
+    let err = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
+    assert!(matches!(err, Err(DomainError::TooLarge { limit: 1024 })));
+}
+
+#[test]
+fn unrecognised_content_is_opaque_whatever_the_name_says() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    expect_stored(&mut blobs, &mut docs, None);
+    docs.expect_create()
+        .withf(|_, v, _, _| v.content_type == OPAQUE_CONTENT_TYPE)
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    upload_as(ws, me, Role::Editor, docs, blobs, "x.html").expect("uploaded");
+}
+
+#[test]
+fn viewers_cannot_upload_and_nothing_is_stored() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_write().never();
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_create().never();
+    let err = upload_as(ws, me, Role::Viewer, docs, blobs, "a");
+    assert!(matches!(err, Err(DomainError::Forbidden(_))));
+}
+
+#[test]
+fn invalid_names_are_refused_before_any_byte_is_stored() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_write().never();
+    let svc = service(ws, me, Role::Editor, MockDocumentRepository::new(), blobs);
+    let err = block_on(svc.upload(
+        &user_actor(me),
+        ws,
+        FolderId::from_uuid(Uuid::new_v4()),
+        "../../etc/passwd",
+        upload("ok.txt"),
+    ));
+    assert!(matches!(err, Err(DomainError::Invalid(_))));
+}
+
+#[test]
+fn a_new_version_retries_when_another_upload_wins_the_race() {
+    let (ws, me) = ids();
+    let doc = document(ws, 1);
+    let id = doc.id;
+    let mut current = 1;
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_get().returning(move |_, _| {
+        let mut d = doc.clone();
+        d.current_version = current;
+        current = 2; // another upload landed in between
+        Ok(Some(d))
+    });
+    let mut attempts = 0;
+    docs.expect_add_version().times(2).returning(move |_, v, _, events| {
+        attempts += 1;
+        assert!(matches!(events[0].payload, EventPayload::VersionAdded { number, .. } if number == v.number));
+        Ok(attempts == 2 && v.number == 3)
+    });
+    let mut blobs = MockBlobStore::new();
+    expect_stored(&mut blobs, &mut docs, None);
+    let v = block_on(service(ws, me, Role::Editor, docs, blobs).add_version(&user_actor(me), ws, id, upload("a.txt")))
+        .expect("added");
+    assert_eq!(v.number, 3);
+}
+
+#[test]
+fn a_matching_etag_never_opens_the_content() {
+    let (ws, me) = ids();
+    let doc = document(ws, 2);
+    let id = doc.id;
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_get().returning(move |_, _| Ok(Some(doc.clone())));
+    docs.expect_version().with(eq(ws), eq(id), eq(2)).returning(move |_, d, n| Ok(Some(version(d, n))));
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_get().never();
+    let etag = Sha256::parse(DIGEST).expect("digest");
+    let got =
+        block_on(service(ws, me, Role::Viewer, docs, blobs).download(&user_actor(me), ws, id, None, None, &[etag]))
+            .expect("ok");
+    assert!(got.content.is_none());
+    assert_eq!(got.version.number, 2);
+}
+
+#[test]
+fn ranges_outside_the_content_are_not_satisfiable() {
+    let (ws, me) = ids();
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_version().returning(move |_, d, n| Ok(Some(version(d, n))));
+    let mut blobs = MockBlobStore::new();
+    blobs.expect_get().never();
+    let range = RangeSpec::From { first: 3, last: None };
+    let err = block_on(service(ws, me, Role::Viewer, docs, blobs).download(
+        &user_actor(me),
+        ws,
+        id,
+        Some(1),
+        Some(range),
+        &[],
+    ));
+    assert!(matches!(err, Err(DomainError::RangeNotSatisfiable { size: 3 })));
+}
+
+#[test]
+fn a_missing_version_is_not_found() {
+    let (ws, me) = ids();
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_version().returning(|_, _, _| Ok(None));
+    let err = block_on(service(ws, me, Role::Viewer, docs, MockBlobStore::new()).download(
+        &user_actor(me),
+        ws,
+        DocumentId::from_uuid(Uuid::new_v4()),
+        Some(9),
+        None,
+        &[],
+    ));
+    assert!(matches!(err, Err(DomainError::NotFound(Entity::Version))));
+}
+
+#[test]
+fn the_quota_is_passed_to_the_repository_and_its_refusal_surfaces() {
+    let (ws, me) = ids();
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_create()
+        .withf(|_, _, quota, _| *quota == Some(1000))
+        .times(1)
+        .returning(|_, _, _, _| Err(DomainError::QuotaExceeded { quota: 1000 }));
+    let mut blobs = MockBlobStore::new();
+    expect_stored(&mut blobs, &mut docs, None);
+    let mut workspaces = MockWorkspaceRepository::new();
+    workspaces.expect_membership().returning(move |w, u| Ok(Some(membership(w, u, Role::Editor))));
+    let svc = DocumentService::new(
+        testkit::runtime(),
+        Arc::new(docs),
+        Arc::new(blobs),
+        Arc::new(workspaces),
+        UploadLimits { max_upload_bytes: 1024, workspace_quota_bytes: Some(1000) },
+    );
+    let err = block_on(svc.upload(&user_actor(me), ws, FolderId::from_uuid(Uuid::new_v4()), "big", upload("big")));
+    assert!(matches!(err, Err(DomainError::QuotaExceeded { quota: 1000 })), "{err:?}");
+}
+
+#[test]
+fn updates_check_the_revision_and_record_what_changed() {
+    let (ws, me) = ids();
+    let doc = document(ws, 1);
+    let id = doc.id;
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_get().returning(move |_, _| Ok(Some(doc.clone())));
+    docs.expect_update()
+        .withf(|d, events| {
+            d.revision == 2
+                && d.tags == ["Q3"]
+                && d.name.as_str() == "Renamed"
+                && matches!(&events[0].payload, EventPayload::DocumentUpdated { name: Some(n), description_changed: false, .. } if n == "Renamed")
+        })
+        .times(1)
+        .returning(|_, _| Ok(true));
+    let svc = service(ws, me, Role::Editor, docs, MockBlobStore::new());
+    let changes = DocumentChanges {
+        name: Some("Renamed".into()),
+        tags: Some(vec!["Q3".into(), "q3".into()]),
+        ..DocumentChanges::default()
+    };
+    let updated = block_on(svc.update(&user_actor(me), ws, id, changes, Some(1))).expect("updated");
+    assert_eq!(updated.revision, 2);
+
+    let stale = block_on(svc.update(&user_actor(me), ws, id, DocumentChanges::default(), Some(7)));
+    assert!(matches!(stale, Err(DomainError::PreconditionFailed)));
+}
+
+#[test]
+fn a_lost_race_on_update_is_a_failed_precondition() {
+    let (ws, me) = ids();
+    let doc = document(ws, 1);
+    let id = doc.id;
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_get().returning(move |_, _| Ok(Some(doc.clone())));
+    docs.expect_update().returning(|_, _| Ok(false));
+    let svc = service(ws, me, Role::Editor, docs, MockBlobStore::new());
+    let err = block_on(svc.update(
+        &user_actor(me),
+        ws,
+        id,
+        DocumentChanges { description: Some("x".into()), ..DocumentChanges::default() },
+        None,
+    ));
+    assert!(matches!(err, Err(DomainError::PreconditionFailed)));
+}
+
+#[test]
+fn when_the_event_store_refuses_the_change_is_not_reported_as_done() {
+    // The repository persists the change and its events in one transaction;
+    // when the append fails it stores neither and says so, and the service
+    // passes the failure on instead of returning a document.
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    expect_stored(&mut blobs, &mut docs, None);
+    docs.expect_create()
+        .withf(|_, _, _, events| events.len() == 2)
+        .times(1)
+        .returning(|_, _, _, _| Err(DomainError::Internal("the event store refused the append".into())));
+    docs.expect_add_version().never();
+    let result = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
+    assert!(matches!(result, Err(DomainError::Internal(_))), "{result:?}");
+}
+
+#[test]
+fn collection_counts_only_abandoned_uploads_that_left_something_behind() {
+    let (ws, me) = ids();
+    let (left, clean) = (key(ws), BlobKey::new(format!("workspaces/{ws}/objects/2")));
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    docs.expect_released_blobs().returning(|_, _| Ok(Vec::new()));
+    let batch = vec![left.clone(), clean.clone()];
+    docs.expect_abandoned_uploads().returning(move |_, _| Ok(batch.clone()));
+    let staged = left.clone();
+    blobs.expect_discard_upload().returning(move |k| Ok(if *k == staged { 3 } else { 0 }));
+    docs.expect_end_upload().times(2).returning(|_| Ok(()));
+    let collected = block_on(
+        service(ws, me, Role::Owner, docs, blobs)
+            .collect_garbage(&crate::Actor::system(), std::time::Duration::from_secs(60)),
+    )
+    .expect("collected");
+    assert_eq!((collected.blobs, collected.abandoned_uploads), (0, 1));
+}
