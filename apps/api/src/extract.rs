@@ -80,7 +80,7 @@ impl FromRequest for Authenticated {
             let Some(token) = bearer.filter(|t| !t.is_empty()) else {
                 return Err(DomainError::Unauthenticated(AuthFailure::MissingCredentials).into());
             };
-            Ok(Self(app.auth.authenticate(&token, origin).await?))
+            Ok(Self(app.authentication.authenticate(&token, origin).await?))
         })
     }
 }

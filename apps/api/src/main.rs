@@ -203,7 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = admin_password()?;
             let app = cabinet_bootstrap::build(settings).await?;
             let user = app
-                .auth
+                .accounts
                 .create_admin(&Actor::system(), Registration { email, password, display_name })
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -21,7 +21,9 @@ use cabinet_domain::documents::{DocumentService, UploadLimits};
 use cabinet_domain::folders::FolderService;
 use cabinet_domain::health::HealthCheck;
 use cabinet_domain::idempotency::IdempotencyStore;
-use cabinet_domain::identity::{ApiKeyService, AuthPorts, AuthService, AuthSettings, ThrottleSettings};
+use cabinet_domain::identity::{
+    AccountService, ApiKeyService, AuthPorts, AuthSettings, AuthenticationService, SessionService, ThrottleSettings,
+};
 use cabinet_domain::identity::{PasswordHasher, RateLimiter, RevocationList};
 use cabinet_domain::jobs::JobService;
 use cabinet_domain::jobs::JobSignal;
@@ -47,8 +49,12 @@ pub use settings::{
 /// Everything the apps need, built once at start-up.
 #[derive(Clone)]
 pub struct App {
-    /// Identity use cases.
-    pub auth: Arc<AuthService>,
+    /// Accounts: registration, password change, the caller's account.
+    pub accounts: Arc<AccountService>,
+    /// Sign-in, refresh, sign-out and the caller's sessions.
+    pub sessions: Arc<SessionService>,
+    /// Turns a request's bearer credential into an actor.
+    pub authentication: Arc<AuthenticationService>,
     /// Workspace use cases.
     pub workspaces: Arc<WorkspaceService>,
     /// API key use cases.
@@ -161,37 +167,37 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         queue_timeout: Duration::from_secs(5),
     })?);
 
-    let auth = AuthService::new(
-        rt.clone(),
-        AuthPorts {
-            users: users.clone(),
-            sessions: Arc::new(database.sessions()),
-            api_keys: api_key_repo.clone(),
-            workspaces: workspaces_repo.clone(),
-            hasher: hasher.clone(),
-            tokens: Arc::new(jwt),
-            secrets: secrets.clone(),
-            limiter: limiter.clone(),
-            revocations,
+    let auth_ports = AuthPorts {
+        users: users.clone(),
+        sessions: Arc::new(database.sessions()),
+        api_keys: api_key_repo.clone(),
+        workspaces: workspaces_repo.clone(),
+        hasher: hasher.clone(),
+        tokens: Arc::new(jwt),
+        secrets: secrets.clone(),
+        limiter: limiter.clone(),
+        revocations,
+    };
+    let auth_settings = AuthSettings {
+        allow_registration: auth_cfg.allow_registration,
+        access_ttl: Duration::from_secs(auth_cfg.access_ttl),
+        refresh_idle_ttl: Duration::from_secs(auth_cfg.refresh_idle_ttl),
+        session_ttl: Duration::from_secs(auth_cfg.session_ttl),
+        throttle: ThrottleSettings {
+            account_ip_failures: auth_cfg.login.account_ip_failures,
+            account_failures: auth_cfg.login.account_failures,
+            device_failures: auth_cfg.login.device_failures,
+            device_ttl: Duration::from_secs(auth_cfg.login.device_days.saturating_mul(24 * 3600)),
+            account_window: Duration::from_secs(auth_cfg.login.account_window),
+            ip_attempts: auth_cfg.login.ip_attempts,
+            ip_window: Duration::from_secs(auth_cfg.login.ip_window),
+            register_attempts: auth_cfg.login.register_attempts,
+            register_window: Duration::from_secs(auth_cfg.login.register_window),
         },
-        AuthSettings {
-            allow_registration: auth_cfg.allow_registration,
-            access_ttl: Duration::from_secs(auth_cfg.access_ttl),
-            refresh_idle_ttl: Duration::from_secs(auth_cfg.refresh_idle_ttl),
-            session_ttl: Duration::from_secs(auth_cfg.session_ttl),
-            throttle: ThrottleSettings {
-                account_ip_failures: auth_cfg.login.account_ip_failures,
-                account_failures: auth_cfg.login.account_failures,
-                device_failures: auth_cfg.login.device_failures,
-                device_ttl: Duration::from_secs(auth_cfg.login.device_days.saturating_mul(24 * 3600)),
-                account_window: Duration::from_secs(auth_cfg.login.account_window),
-                ip_attempts: auth_cfg.login.ip_attempts,
-                ip_window: Duration::from_secs(auth_cfg.login.ip_window),
-                register_attempts: auth_cfg.login.register_attempts,
-                register_window: Duration::from_secs(auth_cfg.login.register_window),
-            },
-        },
-    );
+    };
+    let accounts = AccountService::new(rt.clone(), &auth_ports, auth_settings.clone());
+    let sessions = SessionService::new(rt.clone(), &auth_ports, auth_settings);
+    let authentication = AuthenticationService::new(rt.clone(), &auth_ports);
     let workspaces = WorkspaceService::new(rt.clone(), workspaces_repo.clone(), users, api_key_repo.clone());
     let folders = FolderService::new(rt.clone(), Arc::new(database.folders()), workspaces_repo.clone());
     let documents_repo = Arc::new(database.documents());
@@ -261,7 +267,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo.clone());
 
     Ok(App {
-        auth: Arc::new(auth),
+        accounts: Arc::new(accounts),
+        sessions: Arc::new(sessions),
+        authentication: Arc::new(authentication),
         workspaces: Arc::new(workspaces),
         api_keys: Arc::new(api_keys),
         folders: Arc::new(folders),

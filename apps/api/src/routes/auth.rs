@@ -90,7 +90,7 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let user = app
-        .auth
+        .accounts
         .register(
             &Actor::anonymous(origin.0),
             Registration { email: body.email, password: body.password, display_name: body.display_name },
@@ -117,7 +117,7 @@ pub async fn login(
     let body = body.into_inner();
     let device_token = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned());
     let mut pair = app
-        .auth
+        .sessions
         .login(&Actor::anonymous(origin.0), Credentials { email: body.email, password: body.password, device_token })
         .await?;
     let device = pair.device_token.take();
@@ -168,7 +168,7 @@ pub async fn refresh(
             cookie.value().to_owned()
         }
     };
-    let pair = app.auth.refresh(&Actor::anonymous(origin.0), &token).await?;
+    let pair = app.sessions.refresh(&Actor::anonymous(origin.0), &token).await?;
     Ok(tokens(&app, pair))
 }
 
@@ -180,7 +180,7 @@ pub async fn refresh(
         (status = 403, description = "Not a user session (API key)", body = Problem),
     ))]
 pub async fn logout(app: web::Data<App>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    app.auth.logout(&caller.0).await?;
+    app.sessions.logout(&caller.0).await?;
     let mut gone = refresh_cookie(String::new(), CookieDuration::ZERO);
     gone.make_removal();
     Ok(HttpResponse::NoContent().cookie(gone).finish())

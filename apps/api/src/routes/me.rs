@@ -17,7 +17,7 @@ use crate::problem::{ApiError, Problem};
         (status = 403, description = "API keys have no account", body = Problem),
     ))]
 pub async fn get(app: web::Data<App>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(UserDto::from(app.auth.me(&caller.0).await?)))
+    Ok(HttpResponse::Ok().json(UserDto::from(app.accounts.me(&caller.0).await?)))
 }
 
 /// The caller's active sessions, newest first.
@@ -28,7 +28,7 @@ pub async fn get(app: web::Data<App>, caller: Authenticated) -> Result<HttpRespo
         (status = 403, description = "API keys have no sessions", body = Problem),
     ))]
 pub async fn sessions(app: web::Data<App>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let items: Vec<SessionDto> = app.auth.list_sessions(&caller.0).await?.into_iter().map(Into::into).collect();
+    let items: Vec<SessionDto> = app.sessions.list_sessions(&caller.0).await?.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(ListDto { items, next_cursor: None }))
 }
 
@@ -45,7 +45,7 @@ pub async fn revoke_session(
     caller: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    app.auth.revoke_session(&caller.0, SessionId::from_uuid(id.into_inner())).await?;
+    app.sessions.revoke_session(&caller.0, SessionId::from_uuid(id.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -63,6 +63,6 @@ pub async fn change_password(
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    app.auth.change_password(&caller.0, body.current_password, body.new_password).await?;
+    app.accounts.change_password(&caller.0, body.current_password, body.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

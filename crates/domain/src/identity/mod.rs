@@ -1,27 +1,34 @@
-//! Identity: accounts, sign-in and sessions with rotating refresh tokens, API
-//! keys, password hashing and access tokens (as ports), sign-in throttling and
-//! token revocation.
+//! Identity: accounts ([`AccountService`]), sign-in and sessions with rotating
+//! refresh tokens ([`SessionService`]), the authentication of every request
+//! ([`AuthenticationService`]), API keys ([`ApiKeyService`]); password hashing
+//! and access tokens as ports; sign-in throttling and token revocation.
 
+mod accounts;
 mod api_key;
 mod api_keys;
-mod auth;
+mod authentication;
 mod credentials;
 mod limits;
 mod ports;
 mod session;
+mod sessions;
+mod settings;
 mod user;
 mod values;
 
+#[cfg(test)]
+mod test_support;
+
+pub use accounts::{AccountService, Registration};
 pub use api_key::{ApiKey, ApiKeyName, NewApiKey};
 pub use api_keys::{ApiKeyService, CreateApiKey};
-pub use auth::{
-    API_KEY_PREFIX, AuthPorts, AuthService, AuthSettings, Credentials, REFRESH_TOKEN_PREFIX, Registration, SessionView,
-    ThrottleSettings, TokenPair,
-};
+pub use authentication::AuthenticationService;
 pub use credentials::{AccessClaims, AccessTokenCodec, DeviceClaims, PasswordCheck, PasswordHasher};
 pub use limits::{Counter, RateLimiter, RevocationList};
 pub use ports::{ApiKeyRepository, SessionRepository, UserRepository};
 pub use session::{RefreshToken, Session};
+pub use sessions::{Credentials, SessionService, SessionView, TokenPair};
+pub use settings::{API_KEY_PREFIX, AuthPorts, AuthSettings, REFRESH_TOKEN_PREFIX, ThrottleSettings};
 pub use user::{PasswordHash, User};
 pub use values::{DisplayName, Email, Password};
 
