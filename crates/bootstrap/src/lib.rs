@@ -201,9 +201,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     let workspaces = WorkspaceService::new(rt.clone(), workspaces_repo.clone(), users, api_key_repo.clone());
     let folders = FolderService::new(rt.clone(), Arc::new(database.folders()), workspaces_repo.clone());
     let documents_repo = Arc::new(database.documents());
+    let ledger = Arc::new(database.blob_ledger());
     let documents = DocumentService::new(
         rt.clone(),
         documents_repo.clone(),
+        ledger.clone(),
         blob_store.clone(),
         workspaces_repo.clone(),
         UploadLimits {
@@ -214,6 +216,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     let content = ProcessingService::new(ProcessingPorts {
         rt: rt.clone(),
         documents: documents_repo.clone(),
+        ledger: ledger.clone(),
         content: Arc::new(database.content()),
         blobs: blob_store.clone(),
         analyzer: Arc::new(analyzer(&settings.extract)?),
@@ -225,6 +228,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             rt: rt.clone(),
             links: Arc::new(database.share_links()),
             documents: documents_repo,
+            ledger,
             blobs: blob_store.clone(),
             workspaces: workspaces_repo.clone(),
             hasher: hasher.clone(),

@@ -40,6 +40,7 @@ pub use api_keys::SqlApiKeyRepository;
 pub use audit::SqlAuditTrail;
 pub use content::SqlContentRepository;
 pub use documents::SqlDocumentRepository;
+pub use documents::ledger::SqlBlobLedger;
 pub use folders::SqlFolderRepository;
 pub use idempotency::SqlIdempotencyStore;
 pub use jobs::SqlJobQueue;
@@ -197,6 +198,12 @@ impl Database {
     #[must_use]
     pub fn documents(&self) -> SqlDocumentRepository {
         SqlDocumentRepository::new(self.conn.clone())
+    }
+
+    /// The blob ledger on this database.
+    #[must_use]
+    pub fn blob_ledger(&self) -> SqlBlobLedger {
+        SqlBlobLedger::new(self.conn.clone())
     }
 
     /// The idempotency key store on this database.

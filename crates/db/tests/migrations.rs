@@ -178,9 +178,9 @@ async fn content_from_before_keys_is_found_where_it_was_stored(db: &Database) {
     .expect("blob");
 
     db.migrate().await.expect("the remaining migrations");
-    use cabinet_domain::documents::DocumentRepository as _;
+    use cabinet_domain::documents::BlobLedger as _;
     let sha = cabinet_domain::documents::Sha256::parse(&digest).expect("digest");
-    let key = db.documents().blob_key(cabinet_domain::WorkspaceId::from_uuid(ws), &sha).await.expect("read");
+    let key = db.blob_ledger().blob_key(cabinet_domain::WorkspaceId::from_uuid(ws), &sha).await.expect("read");
     assert_eq!(key.expect("recorded").as_str(), format!("workspaces/{ws}/blobs/ab/{digest}"));
 }
 

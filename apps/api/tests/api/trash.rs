@@ -146,12 +146,12 @@ async fn a_document_in_a_trashed_folder_cannot_be_restored_alone_and_viewers_can
 
 /// Where the content of a document's current version is stored.
 async fn key_of(app: &TestApp, token: &str, ws: &str, doc: &str) -> cabinet_domain::documents::BlobKey {
-    use cabinet_domain::documents::DocumentRepository as _;
+    use cabinet_domain::documents::BlobLedger as _;
     let body = json_of(app.get(&format!("/api/v1/workspaces/{ws}/documents/{doc}"), token).await, StatusCode::OK).await;
     let digest = cabinet_domain::documents::Sha256::parse(body["current_version"]["sha256"].as_str().expect("digest"))
         .expect("digest");
     let ws = cabinet_domain::WorkspaceId::from_uuid(ws.parse().expect("uuid"));
-    app.services.database.documents().blob_key(ws, &digest).await.expect("lookup").expect("recorded")
+    app.services.database.blob_ledger().blob_key(ws, &digest).await.expect("lookup").expect("recorded")
 }
 
 async fn stored(app: &TestApp, key: &cabinet_domain::documents::BlobKey) -> bool {

@@ -8,7 +8,7 @@ use cabinet_db::Database;
 use cabinet_db::testing::{self, TestDatabase};
 use cabinet_domain::actor::{ActorKind, ActorRef};
 use cabinet_domain::audit::{EventPayload, NewEvent, RevocationReason};
-use cabinet_domain::documents::{BlobKey, DocumentRepository, StoredBlob};
+use cabinet_domain::documents::{BlobKey, BlobLedger, DocumentRepository, StoredBlob};
 use cabinet_domain::documents::{Document, DocumentVersion, Sha256};
 use cabinet_domain::folders::FolderRepository;
 use cabinet_domain::folders::{ChildCursor, ChildOrder, Folder, ItemName};
@@ -602,12 +602,12 @@ fn doc_in(ws: &Workspace, folder: FolderId, name: &str) -> Document {
 
 /// Reserves a version's content as an upload does before its version is recorded.
 async fn held(db: &Database, workspace: WorkspaceId, version: DocumentVersion) -> DocumentVersion {
-    let repo = db.documents();
+    let ledger = db.blob_ledger();
     let key = BlobKey::new(format!("workspaces/{workspace}/objects/{}", uuid::Uuid::now_v7()));
-    repo.begin_upload(workspace, &key, now()).await.expect("upload begun");
+    ledger.begin_upload(workspace, &key, now()).await.expect("upload begun");
     let blob = StoredBlob { key: key.clone(), sha256: version.sha256.clone(), size: version.size, sniffed_type: None };
-    if repo.reserve_blob(workspace, &blob, now()).await.expect("reserved") != key {
-        repo.end_upload(&key).await.expect("the copy is not kept");
+    if ledger.reserve_blob(workspace, &blob, now()).await.expect("reserved") != key {
+        ledger.end_upload(&key).await.expect("the copy is not kept");
     }
     version
 }
@@ -914,18 +914,18 @@ async fn purging_a_document_releases_only_content_nothing_else_uses(db: &Databas
 async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
-    let store: Arc<cabinet_domain::documents::StaticBlobStore> = Arc::new(cabinet_storage::ObjectBlobStore::memory());
+    let store: Arc<dyn cabinet_domain::documents::BlobStore> = Arc::new(cabinet_storage::ObjectBlobStore::memory());
     let body = |bytes: &'static [u8]| -> cabinet_domain::documents::ByteStream {
         Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(bytes))]))
     };
-    let repo = db.documents();
+    let (repo, ledger) = (db.documents(), db.blob_ledger());
     let upload = |bytes: &'static [u8]| {
-        let (store, repo) = (store.clone(), db.documents());
+        let (store, ledger) = (store.clone(), db.blob_ledger());
         async move {
             let key = store.allocate(ws.id);
-            repo.begin_upload(ws.id, &key, now()).await.expect("upload begun");
+            ledger.begin_upload(ws.id, &key, now()).await.expect("upload begun");
             let written = store.write(&key, body(bytes), 100).await.expect("written");
-            assert_eq!(repo.reserve_blob(ws.id, &written, now()).await.expect("reserved"), key, "new content");
+            assert_eq!(ledger.reserve_blob(ws.id, &written, now()).await.expect("reserved"), key, "new content");
             written
         }
     };
@@ -942,39 +942,52 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
     }
     // An upload of the same bytes reserves the content, which stays where it was.
     let again = store.allocate(ws.id);
-    repo.begin_upload(ws.id, &again, now()).await.expect("upload begun");
+    ledger.begin_upload(ws.id, &again, now()).await.expect("upload begun");
     let copy = store.write(&again, body(b"uploaded again"), 100).await.expect("written");
-    assert_eq!(repo.reserve_blob(ws.id, &copy, now()).await.expect("reserved"), kept.key, "the held copy is kept");
+    assert_eq!(ledger.reserve_blob(ws.id, &copy, now()).await.expect("reserved"), kept.key, "the held copy is kept");
     assert_eq!(
-        repo.abandoned_uploads(now() + TimeDelta::seconds(1), 10).await.expect("listed"),
+        ledger.abandoned_uploads(now() + TimeDelta::seconds(1), 10).await.expect("listed"),
         std::slice::from_ref(&again)
     );
     store.delete(&again).await.expect("copy removed");
-    repo.end_upload(&again).await.expect("forgotten");
+    ledger.end_upload(&again).await.expect("forgotten");
 
     let cutoff = now() - TimeDelta::hours(1);
-    let due = repo.released_blobs(cutoff, 10).await.expect("released");
+    let due = ledger.released_blobs(cutoff, 10).await.expect("released");
     assert_eq!(due, [(ws.id, gone.sha256.clone())], "the reserved content's grace restarted");
     let too_early = now() - TimeDelta::hours(3);
-    assert!(!repo.collect_blob(ws.id, &gone.sha256, too_early, store.as_ref()).await.expect("collect"));
-    assert!(repo.collect_blob(ws.id, &gone.sha256, cutoff, store.as_ref()).await.expect("collect"));
-    assert!(!repo.collect_blob(ws.id, &kept.sha256, cutoff, store.as_ref()).await.expect("collect"));
+    assert_eq!(ledger.retire_blob(ws.id, &gone.sha256, too_early).await.expect("retire"), None, "still in its grace");
+    let retired = ledger.retire_blob(ws.id, &gone.sha256, cutoff).await.expect("retire");
+    assert_eq!(retired.as_ref(), Some(&gone.key), "the object to delete");
+    assert_eq!(ledger.retire_blob(ws.id, &kept.sha256, cutoff).await.expect("retire"), None, "reserved again");
+    assert_eq!(blob_released(db, gone.sha256.as_str()).await, None, "forgotten");
+    assert_eq!(ledger.blob_key(ws.id, &gone.sha256).await.expect("key"), None);
+    assert_eq!(
+        ledger.abandoned_uploads(cutoff, 10).await.expect("listed"),
+        std::slice::from_ref(&gone.key),
+        "until its object is gone, a retired key waits as an abandoned upload"
+    );
+    store.delete(&gone.key).await.expect("deleted");
+    ledger.end_upload(&gone.key).await.expect("forgotten");
     assert_eq!(store.size(&gone.key).await.expect("size"), None, "deleted from the store");
     assert_eq!(store.size(&kept.key).await.expect("size"), Some(14));
-    assert_eq!(repo.blob_key(ws.id, &kept.sha256).await.expect("key"), Some(kept.key.clone()));
-    assert_eq!(blob_released(db, gone.sha256.as_str()).await, None, "forgotten");
-    assert_eq!(repo.blob_key(ws.id, &gone.sha256).await.expect("key"), None);
-    assert!(!repo.collect_blob(ws.id, &gone.sha256, cutoff, store.as_ref()).await.expect("again"));
+    assert_eq!(ledger.blob_key(ws.id, &kept.sha256).await.expect("key"), Some(kept.key.clone()));
+    assert_eq!(ledger.retire_blob(ws.id, &gone.sha256, cutoff).await.expect("again"), None);
+    assert!(ledger.abandoned_uploads(now() + TimeDelta::seconds(1), 10).await.expect("listed").is_empty());
+    // The same bytes uploaded after their retirement are stored anew, at the upload's own key.
+    let anew = upload(b"released long ago").await;
+    assert_ne!(anew.key, gone.key);
+    assert_eq!(ledger.blob_key(ws.id, &gone.sha256).await.expect("key"), Some(anew.key));
 
     // Reserving content a workspace holds leaves it held.
     let holder = doc_in(&ws, ws.root_folder_id, "held");
     repo.create(&holder, &held(db, ws.id, version_of(&holder, 1, "c3")).await, None, &[]).await.expect("created");
     let digest = Sha256::parse(&format!("{:0>64}", "c3")).expect("digest");
-    let original = repo.blob_key(ws.id, &digest).await.expect("key").expect("held");
+    let original = ledger.blob_key(ws.id, &digest).await.expect("key").expect("held");
     let upload = store.allocate(ws.id);
-    repo.begin_upload(ws.id, &upload, now()).await.expect("upload begun");
+    ledger.begin_upload(ws.id, &upload, now()).await.expect("upload begun");
     let copy = StoredBlob { key: upload, sha256: digest.clone(), size: 10, sniffed_type: None };
-    assert_eq!(repo.reserve_blob(ws.id, &copy, now()).await.expect("reserved"), original);
+    assert_eq!(ledger.reserve_blob(ws.id, &copy, now()).await.expect("reserved"), original);
     assert_eq!(blob_released(db, digest.as_str()).await, Some(false));
     assert_eq!(repo.usage(ws.id).await.expect("usage"), 10);
 }
@@ -982,32 +995,32 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
 async fn uploads_are_tracked_in_flight_until_their_content_is_reserved(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
-    let repo = db.documents();
+    let (repo, ledger) = (db.documents(), db.blob_ledger());
     let started = now() - TimeDelta::hours(2);
     let (old, fresh) = (
         BlobKey::new(format!("workspaces/{}/objects/old", ws.id)),
         BlobKey::new(format!("workspaces/{}/objects/new", ws.id)),
     );
-    repo.begin_upload(ws.id, &old, started).await.expect("begun");
-    repo.begin_upload(ws.id, &fresh, now()).await.expect("begun");
+    ledger.begin_upload(ws.id, &old, started).await.expect("begun");
+    ledger.begin_upload(ws.id, &fresh, now()).await.expect("begun");
     let cutoff = now() - TimeDelta::hours(1);
     assert_eq!(
-        repo.abandoned_uploads(cutoff, 10).await.expect("listed"),
+        ledger.abandoned_uploads(cutoff, 10).await.expect("listed"),
         std::slice::from_ref(&old),
         "only the stale one"
     );
 
     // The sweep removed the stale upload while its process was still about to reserve it.
-    repo.end_upload(&old).await.expect("forgotten");
+    ledger.end_upload(&old).await.expect("forgotten");
     let late = StoredBlob {
         key: old,
         sha256: Sha256::parse(&format!("{:0>64}", "e5")).expect("digest"),
         size: 10,
         sniffed_type: None,
     };
-    let err = repo.reserve_blob(ws.id, &late, now()).await.expect_err("swept");
+    let err = ledger.reserve_blob(ws.id, &late, now()).await.expect_err("swept");
     assert!(matches!(err, DomainError::UploadAborted(_)), "{err:?}");
-    assert_eq!(repo.blob_key(ws.id, &late.sha256).await.expect("key"), None, "nothing points at the deleted object");
+    assert_eq!(ledger.blob_key(ws.id, &late.sha256).await.expect("key"), None, "nothing points at the deleted object");
 
     // A version's content must be reserved first.
     let doc = doc_in(&ws, ws.root_folder_id, "unreserved.bin");

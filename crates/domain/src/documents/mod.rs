@@ -3,6 +3,7 @@
 //! blob store the content lives in.
 
 mod blob;
+mod ledger;
 mod media_type;
 mod model;
 mod ports;
@@ -10,16 +11,19 @@ mod service;
 mod store;
 
 pub use blob::{ByteRange, Sha256};
+pub use ledger::BlobLedger;
 pub use media_type::decide_media_type;
 pub use model::{
     Document, DocumentVersion, MAX_METADATA, MAX_TAGS, RangeSpec, validate_description, validate_metadata,
     validate_tags,
 };
-pub use ports::{DocumentRepository, StaticBlobStore};
+pub use ports::DocumentRepository;
 pub use service::{Collected, DocumentChanges, DocumentService, Download, OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
 pub(crate) use service::{Serving, content_key, serving};
 pub use store::{BlobContent, BlobKey, BlobStore, ByteStream, StoredBlob};
 
+#[cfg(any(test, feature = "mocks"))]
+pub use ledger::MockBlobLedger;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockDocumentRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -9,12 +9,8 @@ use chrono::{DateTime, Utc};
 
 use crate::DomainResult;
 use crate::audit::NewEvent;
-use crate::documents::{BlobKey, BlobStore, StoredBlob};
-use crate::documents::{Document, DocumentVersion, Sha256};
+use crate::documents::{Document, DocumentVersion};
 use crate::ids::{DocumentId, WorkspaceId};
-
-/// A blob store as services hold it (behind an `Arc`).
-pub type StaticBlobStore = dyn BlobStore + 'static;
 
 /// Documents and their versions.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -82,51 +78,6 @@ pub trait DocumentRepository: Send + Sync {
     /// when its folder is not live; `Conflict(NameTaken)`.
     async fn restore(&self, workspace: WorkspaceId, id: DocumentId, events: &[NewEvent]) -> DomainResult<()>;
 
-    /// Records that content is being written to `key`, so that an upload a
-    /// dead process abandoned can be found and removed.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn begin_upload(&self, workspace: WorkspaceId, key: &BlobKey, now: DateTime<Utc>) -> DomainResult<()>;
-
-    /// Forgets an upload in flight whose content was removed (or never written).
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn end_upload(&self, key: &BlobKey) -> DomainResult<()>;
-
-    /// Uploads begun before `before` and never finished, oldest first, at most `limit`.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn abandoned_uploads(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<BlobKey>>;
-
-    /// Records that the upload written to `key` holds `sha256`, so that
-    /// collection cannot delete that content while the upload is between
-    /// writing it and recording its version. Content the workspace does not
-    /// hold yet is recorded at `key`, released at `now`: if no version ever
-    /// references it, collection removes it after its grace. Content the
-    /// workspace holds already stays where it is, and the upload at `key`
-    /// stays recorded as in flight until the caller removes it.
-    ///
-    /// Returns where the content is kept.
-    ///
-    /// # Errors
-    /// [`crate::DomainError::UploadAborted`] when the upload is no longer
-    /// recorded (it was taken for abandoned); storage failures.
-    async fn reserve_blob(
-        &self,
-        workspace: WorkspaceId,
-        blob: &StoredBlob,
-        now: DateTime<Utc>,
-    ) -> DomainResult<BlobKey>;
-
-    /// Where the workspace keeps the content with this digest.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn blob_key(&self, workspace: WorkspaceId, sha256: &Sha256) -> DomainResult<Option<BlobKey>>;
-
     /// Deletes a trashed document for good with its versions and share
     /// links. Content no remaining version references is released.
     ///
@@ -139,28 +90,6 @@ pub trait DocumentRepository: Send + Sync {
         now: DateTime<Utc>,
         events: &[NewEvent],
     ) -> DomainResult<()>;
-
-    /// Content released before `before`, oldest first, at most `limit`.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn released_blobs(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<(WorkspaceId, Sha256)>>;
-
-    /// Deletes released content from `store` and forgets it, if it is still
-    /// released since before `before` and unreferenced. The record stays
-    /// locked while the store deletes, so a concurrent upload of the same
-    /// bytes either reserves it first (and it is kept) or waits and stores
-    /// it anew. `true` when it was collected.
-    ///
-    /// # Errors
-    /// Storage or blob store failures; the record is kept then.
-    async fn collect_blob(
-        &self,
-        workspace: WorkspaceId,
-        sha256: &Sha256,
-        before: DateTime<Utc>,
-        store: &StaticBlobStore,
-    ) -> DomainResult<bool>;
 
     /// The bytes of distinct content the workspace holds.
     ///

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::audit::EventPayload;
-use crate::documents::{BlobContent, BlobKey, BlobStore, ByteStream, DocumentRepository, StoredBlob};
+use crate::documents::{BlobContent, BlobKey, BlobLedger, BlobStore, ByteStream, DocumentRepository, StoredBlob};
 use crate::documents::{ByteRange, Document, DocumentVersion, RangeSpec, Sha256};
 use crate::error::{DomainError, Entity};
 use crate::folders::ItemName;
@@ -74,6 +74,7 @@ pub struct Collected {
 pub struct DocumentService {
     rt: Runtime,
     documents: Arc<dyn DocumentRepository>,
+    ledger: Arc<dyn BlobLedger>,
     blobs: Arc<dyn BlobStore>,
     access: WorkspaceAccess,
     limits: UploadLimits,
@@ -110,11 +111,12 @@ impl DocumentService {
     pub fn new(
         rt: Runtime,
         documents: Arc<dyn DocumentRepository>,
+        ledger: Arc<dyn BlobLedger>,
         blobs: Arc<dyn BlobStore>,
         workspaces: Arc<dyn crate::workspaces::WorkspaceRepository>,
         limits: UploadLimits,
     ) -> Self {
-        Self { rt, documents, blobs, access: WorkspaceAccess::new(workspaces), limits }
+        Self { rt, documents, ledger, blobs, access: WorkspaceAccess::new(workspaces), limits }
     }
 
     /// Streams an upload into the store, cut off at the file size limit.
@@ -129,17 +131,17 @@ impl DocumentService {
     /// and is collected after the grace period.
     async fn store(&self, workspace: WorkspaceId, body: ByteStream) -> DomainResult<StoredBlob> {
         let key = self.blobs.allocate(workspace);
-        self.documents.begin_upload(workspace, &key, self.rt.clock.now()).await?;
+        self.ledger.begin_upload(workspace, &key, self.rt.clock.now()).await?;
         let reserved = async {
             let written = self.blobs.write(&key, body, self.limits.max_upload_bytes).await?;
-            let kept = self.documents.reserve_blob(workspace, &written, self.rt.clock.now()).await?;
+            let kept = self.ledger.reserve_blob(workspace, &written, self.rt.clock.now()).await?;
             Ok::<_, DomainError>(StoredBlob { key: kept, ..written })
         }
         .await;
         if reserved.as_ref().map_or(true, |stored| stored.key != key) {
             // Best effort: what cannot be removed now is swept after the grace period.
             if self.blobs.delete(&key).await.is_ok() {
-                let _ = self.documents.end_upload(&key).await;
+                let _ = self.ledger.end_upload(&key).await;
             }
         }
         reserved
@@ -394,10 +396,16 @@ impl DocumentService {
         let before = self.rt.clock.now() - chrono::Duration::from_std(grace).map_err(DomainError::internal)?;
         let mut collected = Collected::default();
         loop {
-            let batch = self.documents.released_blobs(before, BATCH).await?;
+            let batch = self.ledger.released_blobs(before, BATCH).await?;
             let mut progressed = false;
             for (workspace, sha256) in &batch {
-                if self.documents.collect_blob(*workspace, sha256, before, self.blobs.as_ref()).await? {
+                // Out of the ledger first: from then on no upload can be
+                // given this key, so deleting its object is safe. A crash
+                // before the delete leaves the key as an abandoned upload,
+                // which the sweep below removes on a later run.
+                if let Some(key) = self.ledger.retire_blob(*workspace, sha256, before).await? {
+                    self.blobs.delete(&key).await?;
+                    self.ledger.end_upload(&key).await?;
                     collected.blobs += 1;
                     progressed = true;
                 }
@@ -408,13 +416,13 @@ impl DocumentService {
             }
         }
         loop {
-            let batch = self.documents.abandoned_uploads(before, BATCH).await?;
+            let batch = self.ledger.abandoned_uploads(before, BATCH).await?;
             for key in &batch {
                 // Only what was really there counts as collected.
                 if self.blobs.discard_upload(key).await? > 0 {
                     collected.abandoned_uploads += 1;
                 }
-                self.documents.end_upload(key).await?;
+                self.ledger.end_upload(key).await?;
             }
             if batch.len() < BATCH as usize {
                 break;
@@ -487,7 +495,7 @@ impl DocumentService {
         match serving(&version, range, if_none_match)? {
             Serving::NotModified => Ok(Download { version, content: None }),
             Serving::Bytes(range) => {
-                let key = content_key(self.documents.as_ref(), workspace, &version).await?;
+                let key = content_key(self.ledger.as_ref(), workspace, &version).await?;
                 let content = self.blobs.get(&key, range).await?;
                 Ok(Download { version, content: Some(content) })
             }
@@ -497,11 +505,11 @@ impl DocumentService {
 
 /// Where the workspace keeps a version's content.
 pub(crate) async fn content_key(
-    documents: &dyn DocumentRepository,
+    ledger: &dyn BlobLedger,
     workspace: WorkspaceId,
     version: &DocumentVersion,
 ) -> DomainResult<BlobKey> {
-    documents.blob_key(workspace, &version.sha256).await?.ok_or(DomainError::NotFound(Entity::Blob))
+    ledger.blob_key(workspace, &version.sha256).await?.ok_or(DomainError::NotFound(Entity::Blob))
 }
 
 /// What a download of a version sends, decided before the content is opened.

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
-use crate::documents::{MockBlobStore, MockDocumentRepository};
+use crate::documents::{MockBlobLedger, MockBlobStore, MockDocumentRepository};
 use crate::testkit::{self, block_on, membership, now, user_actor};
 use crate::workspaces::MockWorkspaceRepository;
 
@@ -37,10 +37,11 @@ fn written(key: &BlobKey, sniffed: Option<&str>) -> StoredBlob {
 /// Expects one upload to be recorded as in flight, written (up to `max`
 /// bytes) and reserved under its digest, in that order; the workspace did
 /// not hold the content, so it stays where it was written.
-fn expect_stored(blobs: &mut MockBlobStore, docs: &mut MockDocumentRepository, sniffed: Option<&'static str>) {
+fn expect_stored(blobs: &mut MockBlobStore, ledger: &mut MockBlobLedger, sniffed: Option<&'static str>) {
     let mut order = mockall::Sequence::new();
     blobs.expect_allocate().times(1).in_sequence(&mut order).returning(key);
-    docs.expect_begin_upload()
+    ledger
+        .expect_begin_upload()
         .withf(|ws, k, at| *k == key(*ws) && *at == now())
         .times(1)
         .in_sequence(&mut order)
@@ -51,13 +52,14 @@ fn expect_stored(blobs: &mut MockBlobStore, docs: &mut MockDocumentRepository, s
         .times(1)
         .in_sequence(&mut order)
         .returning(move |k, _, _| Ok(written(k, sniffed)));
-    docs.expect_reserve_blob()
+    ledger
+        .expect_reserve_blob()
         .withf(|_, blob, at| blob.sha256.as_str() == DIGEST && blob.size == 3 && *at == now())
         .times(1)
         .in_sequence(&mut order)
         .returning(|_, blob, _| Ok(blob.key.clone()));
     blobs.expect_delete().never();
-    docs.expect_end_upload().never();
+    ledger.expect_end_upload().never();
 }
 
 fn service(
@@ -65,6 +67,7 @@ fn service(
     user: crate::UserId,
     role: Role,
     docs: MockDocumentRepository,
+    ledger: MockBlobLedger,
     blobs: MockBlobStore,
 ) -> DocumentService {
     let mut workspaces = MockWorkspaceRepository::new();
@@ -72,6 +75,7 @@ fn service(
     DocumentService::new(
         testkit::runtime(),
         Arc::new(docs),
+        Arc::new(ledger),
         Arc::new(blobs),
         Arc::new(workspaces),
         UploadLimits { max_upload_bytes: 1024, workspace_quota_bytes: None },
@@ -84,11 +88,12 @@ fn upload_as(
     me: crate::UserId,
     role: Role,
     docs: MockDocumentRepository,
+    ledger: MockBlobLedger,
     blobs: MockBlobStore,
     name: &str,
 ) -> DomainResult<(Document, DocumentVersion)> {
     let folder = FolderId::from_uuid(Uuid::new_v4());
-    block_on(service(ws, me, role, docs, blobs).upload(&user_actor(me), ws, folder, name, upload(name)))
+    block_on(service(ws, me, role, docs, ledger, blobs).upload(&user_actor(me), ws, folder, name, upload(name)))
 }
 
 fn document(ws: WorkspaceId, current: u32) -> Document {
@@ -104,7 +109,8 @@ fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_versio
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
     let mut docs = MockDocumentRepository::new();
-    expect_stored(&mut blobs, &mut docs, Some("image/png"));
+    let mut ledger = MockBlobLedger::new();
+    expect_stored(&mut blobs, &mut ledger, Some("image/png"));
     docs.expect_create()
         .withf(move |d, v, _, events| {
             d.current_version == 1
@@ -119,7 +125,7 @@ fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_versio
         .times(1)
         .returning(|_, _, _, _| Ok(()));
     let folder = FolderId::from_uuid(Uuid::new_v4());
-    let (doc, v) = block_on(service(ws, me, Role::Editor, docs, blobs).upload(
+    let (doc, v) = block_on(service(ws, me, Role::Editor, docs, ledger, blobs).upload(
         &user_actor(me),
         ws,
         folder,
@@ -132,12 +138,13 @@ fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_versio
 }
 
 /// An upload to a workspace that holds the same bytes already.
-fn expect_deduplicated(blobs: &mut MockBlobStore, docs: &mut MockDocumentRepository) {
+fn expect_deduplicated(blobs: &mut MockBlobStore, ledger: &mut MockBlobLedger) {
     let mut order = mockall::Sequence::new();
     blobs.expect_allocate().times(1).in_sequence(&mut order).returning(key);
-    docs.expect_begin_upload().times(1).in_sequence(&mut order).returning(|_, _, _| Ok(()));
+    ledger.expect_begin_upload().times(1).in_sequence(&mut order).returning(|_, _, _| Ok(()));
     blobs.expect_write().times(1).in_sequence(&mut order).returning(|k, _, _| Ok(written(k, None)));
-    docs.expect_reserve_blob()
+    ledger
+        .expect_reserve_blob()
         .times(1)
         .in_sequence(&mut order)
         .returning(|ws, _, _| Ok(BlobKey::new(format!("workspaces/{ws}/objects/older"))));
@@ -147,7 +154,8 @@ fn expect_deduplicated(blobs: &mut MockBlobStore, docs: &mut MockDocumentReposit
         .times(1)
         .in_sequence(&mut order)
         .returning(|_| Ok(()));
-    docs.expect_end_upload()
+    ledger
+        .expect_end_upload()
         .withf(|k| k.as_str().ends_with("/objects/1"))
         .times(1)
         .in_sequence(&mut order)
@@ -159,9 +167,10 @@ fn content_the_workspace_holds_already_is_shared_and_the_new_copy_removed() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
     let mut docs = MockDocumentRepository::new();
-    expect_deduplicated(&mut blobs, &mut docs);
+    let mut ledger = MockBlobLedger::new();
+    expect_deduplicated(&mut blobs, &mut ledger);
     docs.expect_create().withf(|_, v, _, _| v.sha256.as_str() == DIGEST).times(1).returning(|_, _, _, _| Ok(()));
-    upload_as(ws, me, Role::Editor, docs, blobs, "a.txt").expect("uploaded");
+    upload_as(ws, me, Role::Editor, docs, ledger, blobs, "a.txt").expect("uploaded");
 }
 
 #[test]
@@ -169,14 +178,15 @@ fn a_failed_write_is_removed_and_forgotten_and_records_nothing() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
     let mut docs = MockDocumentRepository::new();
+    let mut ledger = MockBlobLedger::new();
     blobs.expect_allocate().returning(key);
-    docs.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
+    ledger.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
     blobs.expect_write().times(1).returning(|_, _, _| Err(DomainError::UploadAborted("connection reset".into())));
-    docs.expect_reserve_blob().never();
+    ledger.expect_reserve_blob().never();
     blobs.expect_delete().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
-    docs.expect_end_upload().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
+    ledger.expect_end_upload().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
     docs.expect_create().never();
-    let err = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
+    let err = upload_as(ws, me, Role::Editor, docs, ledger, blobs, "a.txt");
     assert!(matches!(err, Err(DomainError::UploadAborted(_))));
 }
 
@@ -184,13 +194,14 @@ fn a_failed_write_is_removed_and_forgotten_and_records_nothing() {
 fn an_upload_that_cannot_be_removed_stays_recorded_for_the_sweep() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
-    let mut docs = MockDocumentRepository::new();
+    let docs = MockDocumentRepository::new();
+    let mut ledger = MockBlobLedger::new();
     blobs.expect_allocate().returning(key);
-    docs.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
+    ledger.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
     blobs.expect_write().times(1).returning(|_, _, _| Err(DomainError::TooLarge { limit: 1024 }));
     blobs.expect_delete().times(1).returning(|_| Err(DomainError::Unavailable("store down".into())));
-    docs.expect_end_upload().never();
-    let err = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
+    ledger.expect_end_upload().never();
+    let err = upload_as(ws, me, Role::Editor, docs, ledger, blobs, "a.txt");
     assert!(matches!(err, Err(DomainError::TooLarge { limit: 1024 })));
 }
 
@@ -199,12 +210,13 @@ fn unrecognised_content_is_opaque_whatever_the_name_says() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
     let mut docs = MockDocumentRepository::new();
-    expect_stored(&mut blobs, &mut docs, None);
+    let mut ledger = MockBlobLedger::new();
+    expect_stored(&mut blobs, &mut ledger, None);
     docs.expect_create()
         .withf(|_, v, _, _| v.content_type == OPAQUE_CONTENT_TYPE)
         .times(1)
         .returning(|_, _, _, _| Ok(()));
-    upload_as(ws, me, Role::Editor, docs, blobs, "x.html").expect("uploaded");
+    upload_as(ws, me, Role::Editor, docs, ledger, blobs, "x.html").expect("uploaded");
 }
 
 #[test]
@@ -214,7 +226,7 @@ fn viewers_cannot_upload_and_nothing_is_stored() {
     blobs.expect_write().never();
     let mut docs = MockDocumentRepository::new();
     docs.expect_create().never();
-    let err = upload_as(ws, me, Role::Viewer, docs, blobs, "a");
+    let err = upload_as(ws, me, Role::Viewer, docs, MockBlobLedger::new(), blobs, "a");
     assert!(matches!(err, Err(DomainError::Forbidden(_))));
 }
 
@@ -223,7 +235,7 @@ fn invalid_names_are_refused_before_any_byte_is_stored() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
     blobs.expect_write().never();
-    let svc = service(ws, me, Role::Editor, MockDocumentRepository::new(), blobs);
+    let svc = service(ws, me, Role::Editor, MockDocumentRepository::new(), MockBlobLedger::new(), blobs);
     let err = block_on(svc.upload(
         &user_actor(me),
         ws,
@@ -241,6 +253,7 @@ fn a_new_version_retries_when_another_upload_wins_the_race() {
     let id = doc.id;
     let mut current = 1;
     let mut docs = MockDocumentRepository::new();
+    let mut ledger = MockBlobLedger::new();
     docs.expect_get().returning(move |_, _| {
         let mut d = doc.clone();
         d.current_version = current;
@@ -254,9 +267,14 @@ fn a_new_version_retries_when_another_upload_wins_the_race() {
         Ok(attempts == 2 && v.number == 3)
     });
     let mut blobs = MockBlobStore::new();
-    expect_stored(&mut blobs, &mut docs, None);
-    let v = block_on(service(ws, me, Role::Editor, docs, blobs).add_version(&user_actor(me), ws, id, upload("a.txt")))
-        .expect("added");
+    expect_stored(&mut blobs, &mut ledger, None);
+    let v = block_on(service(ws, me, Role::Editor, docs, ledger, blobs).add_version(
+        &user_actor(me),
+        ws,
+        id,
+        upload("a.txt"),
+    ))
+    .expect("added");
     assert_eq!(v.number, 3);
 }
 
@@ -271,9 +289,15 @@ fn a_matching_etag_never_opens_the_content() {
     let mut blobs = MockBlobStore::new();
     blobs.expect_get().never();
     let etag = Sha256::parse(DIGEST).expect("digest");
-    let got =
-        block_on(service(ws, me, Role::Viewer, docs, blobs).download(&user_actor(me), ws, id, None, None, &[etag]))
-            .expect("ok");
+    let got = block_on(service(ws, me, Role::Viewer, docs, MockBlobLedger::new(), blobs).download(
+        &user_actor(me),
+        ws,
+        id,
+        None,
+        None,
+        &[etag],
+    ))
+    .expect("ok");
     assert!(got.content.is_none());
     assert_eq!(got.version.number, 2);
 }
@@ -287,7 +311,7 @@ fn ranges_outside_the_content_are_not_satisfiable() {
     let mut blobs = MockBlobStore::new();
     blobs.expect_get().never();
     let range = RangeSpec::From { first: 3, last: None };
-    let err = block_on(service(ws, me, Role::Viewer, docs, blobs).download(
+    let err = block_on(service(ws, me, Role::Viewer, docs, MockBlobLedger::new(), blobs).download(
         &user_actor(me),
         ws,
         id,
@@ -303,7 +327,7 @@ fn a_missing_version_is_not_found() {
     let (ws, me) = ids();
     let mut docs = MockDocumentRepository::new();
     docs.expect_version().returning(|_, _, _| Ok(None));
-    let err = block_on(service(ws, me, Role::Viewer, docs, MockBlobStore::new()).download(
+    let err = block_on(service(ws, me, Role::Viewer, docs, MockBlobLedger::new(), MockBlobStore::new()).download(
         &user_actor(me),
         ws,
         DocumentId::from_uuid(Uuid::new_v4()),
@@ -318,17 +342,19 @@ fn a_missing_version_is_not_found() {
 fn the_quota_is_passed_to_the_repository_and_its_refusal_surfaces() {
     let (ws, me) = ids();
     let mut docs = MockDocumentRepository::new();
+    let mut ledger = MockBlobLedger::new();
     docs.expect_create()
         .withf(|_, _, quota, _| *quota == Some(1000))
         .times(1)
         .returning(|_, _, _, _| Err(DomainError::QuotaExceeded { quota: 1000 }));
     let mut blobs = MockBlobStore::new();
-    expect_stored(&mut blobs, &mut docs, None);
+    expect_stored(&mut blobs, &mut ledger, None);
     let mut workspaces = MockWorkspaceRepository::new();
     workspaces.expect_membership().returning(move |w, u| Ok(Some(membership(w, u, Role::Editor))));
     let svc = DocumentService::new(
         testkit::runtime(),
         Arc::new(docs),
+        Arc::new(ledger),
         Arc::new(blobs),
         Arc::new(workspaces),
         UploadLimits { max_upload_bytes: 1024, workspace_quota_bytes: Some(1000) },
@@ -353,7 +379,7 @@ fn updates_check_the_revision_and_record_what_changed() {
         })
         .times(1)
         .returning(|_, _| Ok(true));
-    let svc = service(ws, me, Role::Editor, docs, MockBlobStore::new());
+    let svc = service(ws, me, Role::Editor, docs, MockBlobLedger::new(), MockBlobStore::new());
     let changes = DocumentChanges {
         name: Some("Renamed".into()),
         tags: Some(vec!["Q3".into(), "q3".into()]),
@@ -374,7 +400,7 @@ fn a_lost_race_on_update_is_a_failed_precondition() {
     let mut docs = MockDocumentRepository::new();
     docs.expect_get().returning(move |_, _| Ok(Some(doc.clone())));
     docs.expect_update().returning(|_, _| Ok(false));
-    let svc = service(ws, me, Role::Editor, docs, MockBlobStore::new());
+    let svc = service(ws, me, Role::Editor, docs, MockBlobLedger::new(), MockBlobStore::new());
     let err = block_on(svc.update(
         &user_actor(me),
         ws,
@@ -393,13 +419,14 @@ fn when_the_event_store_refuses_the_change_is_not_reported_as_done() {
     let (ws, me) = ids();
     let mut blobs = MockBlobStore::new();
     let mut docs = MockDocumentRepository::new();
-    expect_stored(&mut blobs, &mut docs, None);
+    let mut ledger = MockBlobLedger::new();
+    expect_stored(&mut blobs, &mut ledger, None);
     docs.expect_create()
         .withf(|_, _, _, events| events.len() == 2)
         .times(1)
         .returning(|_, _, _, _| Err(DomainError::Internal("the event store refused the append".into())));
     docs.expect_add_version().never();
-    let result = upload_as(ws, me, Role::Editor, docs, blobs, "a.txt");
+    let result = upload_as(ws, me, Role::Editor, docs, ledger, blobs, "a.txt");
     assert!(matches!(result, Err(DomainError::Internal(_))), "{result:?}");
 }
 
@@ -408,17 +435,78 @@ fn collection_counts_only_abandoned_uploads_that_left_something_behind() {
     let (ws, me) = ids();
     let (left, clean) = (key(ws), BlobKey::new(format!("workspaces/{ws}/objects/2")));
     let mut blobs = MockBlobStore::new();
-    let mut docs = MockDocumentRepository::new();
-    docs.expect_released_blobs().returning(|_, _| Ok(Vec::new()));
+    let docs = MockDocumentRepository::new();
+    let mut ledger = MockBlobLedger::new();
+    ledger.expect_released_blobs().returning(|_, _| Ok(Vec::new()));
     let batch = vec![left.clone(), clean.clone()];
-    docs.expect_abandoned_uploads().returning(move |_, _| Ok(batch.clone()));
+    ledger.expect_abandoned_uploads().returning(move |_, _| Ok(batch.clone()));
     let staged = left.clone();
     blobs.expect_discard_upload().returning(move |k| Ok(if *k == staged { 3 } else { 0 }));
-    docs.expect_end_upload().times(2).returning(|_| Ok(()));
+    ledger.expect_end_upload().times(2).returning(|_| Ok(()));
     let collected = block_on(
-        service(ws, me, Role::Owner, docs, blobs)
+        service(ws, me, Role::Owner, docs, ledger, blobs)
             .collect_garbage(&crate::Actor::system(), std::time::Duration::from_secs(60)),
     )
     .expect("collected");
     assert_eq!((collected.blobs, collected.abandoned_uploads), (0, 1));
+}
+
+/// Collects one released digest of which the ledger retires `home` (or
+/// nothing, when an upload reserved it again), the store's delete answering
+/// `delete`. Expects retire, delete and forget in that order, each only
+/// when the step before it succeeded.
+fn collect_released(retires: bool, delete: DomainResult<()>) -> DomainResult<Collected> {
+    let (ws, me) = ids();
+    let digest = Sha256::parse(DIGEST).expect("digest");
+    let home = key(ws);
+    let deleted = retires && delete.is_ok();
+    let mut order = mockall::Sequence::new();
+    let mut ledger = MockBlobLedger::new();
+    let mut blobs = MockBlobStore::new();
+    let due = digest.clone();
+    ledger.expect_released_blobs().times(1).returning(move |_, _| Ok(vec![(ws, due.clone())]));
+    let retired = retires.then(|| home.clone());
+    ledger
+        .expect_retire_blob()
+        .withf(move |w, d, before| *w == ws && *d == digest && *before == now() - chrono::TimeDelta::seconds(60))
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(move |_, _, _| Ok(retired.clone()));
+    let gone = home.clone();
+    let mut delete = Some(delete);
+    blobs
+        .expect_delete()
+        .withf(move |k| *k == gone)
+        .times(usize::from(retires))
+        .in_sequence(&mut order)
+        .returning(move |_| delete.take().unwrap_or(Ok(())));
+    ledger
+        .expect_end_upload()
+        .withf(move |k| *k == home)
+        .times(usize::from(deleted))
+        .in_sequence(&mut order)
+        .returning(|_| Ok(()));
+    ledger.expect_abandoned_uploads().returning(|_, _| Ok(Vec::new()));
+    block_on(
+        service(ws, me, Role::Owner, MockDocumentRepository::new(), ledger, blobs)
+            .collect_garbage(&crate::Actor::system(), std::time::Duration::from_secs(60)),
+    )
+}
+
+#[test]
+fn released_content_leaves_the_ledger_before_its_object_is_deleted() {
+    let collected = collect_released(true, Ok(())).expect("collected");
+    assert_eq!((collected.blobs, collected.abandoned_uploads), (1, 0));
+}
+
+#[test]
+fn content_an_upload_reserved_again_is_not_deleted() {
+    let collected = collect_released(false, Ok(())).expect("collected");
+    assert_eq!(collected.blobs, 0);
+}
+
+#[test]
+fn a_failed_delete_leaves_the_key_recorded_for_the_sweep() {
+    let err = collect_released(true, Err(DomainError::Unavailable("store down".into())));
+    assert!(matches!(err, Err(DomainError::Unavailable(_))), "{err:?}");
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::audit::EventPayload;
 use crate::documents::content_key;
-use crate::documents::{BlobContent, BlobStore, ByteStream, DocumentRepository};
+use crate::documents::{BlobContent, BlobLedger, BlobStore, ByteStream, DocumentRepository};
 use crate::error::{DomainError, Entity};
 use crate::ids::{DocumentId, JobId, WorkspaceId};
 use crate::jobs::Job;
@@ -82,6 +82,7 @@ pub struct ProcessingService {
     rt: Runtime,
     access: WorkspaceAccess,
     documents: Arc<dyn DocumentRepository>,
+    ledger: Arc<dyn BlobLedger>,
     content: Arc<dyn ProcessingRepository>,
     blobs: Arc<dyn BlobStore>,
     analyzer: Arc<dyn ContentAnalyzer>,
@@ -99,6 +100,8 @@ pub struct ProcessingPorts {
     pub rt: Runtime,
     /// Documents and their versions.
     pub documents: Arc<dyn DocumentRepository>,
+    /// Where each version's content is kept, and uploads in flight.
+    pub ledger: Arc<dyn BlobLedger>,
     /// Processed versions.
     pub content: Arc<dyn ProcessingRepository>,
     /// File contents.
@@ -134,6 +137,7 @@ impl ProcessingService {
             rt: ports.rt,
             access: WorkspaceAccess::new(ports.workspaces),
             documents: ports.documents,
+            ledger: ports.ledger,
             content: ports.content,
             blobs: ports.blobs,
             analyzer: ports.analyzer,
@@ -158,7 +162,7 @@ impl ProcessingService {
         let Some(version) = self.documents.version(ws, doc, number).await? else {
             return Ok(None);
         };
-        let key = match content_key(self.documents.as_ref(), ws, &version).await {
+        let key = match content_key(self.ledger.as_ref(), ws, &version).await {
             Ok(key) => key,
             Err(DomainError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e),
@@ -174,12 +178,12 @@ impl ProcessingService {
         let thumbnail = match &analysis.thumbnail {
             Some(t) => {
                 let key = self.blobs.allocate(ws);
-                self.documents.begin_upload(ws, &key, self.rt.clock.now()).await?;
+                self.ledger.begin_upload(ws, &key, self.rt.clock.now()).await?;
                 let body: ByteStream = Box::pin(Once(Some(t.png.clone())));
                 match self.blobs.write(&key, body, MAX_THUMBNAIL_BYTES).await {
                     Ok(_) => Some(key),
                     Err(e) => {
-                        self.documents.end_upload(&key).await?;
+                        self.ledger.end_upload(&key).await?;
                         return Err(e);
                     }
                 }
@@ -210,7 +214,7 @@ impl ProcessingService {
             // Not recorded: the thumbnail must not outlive the attempt. A
             // failure here leaves the upload for the collector.
             self.blobs.delete(key).await?;
-            self.documents.end_upload(key).await?;
+            self.ledger.end_upload(key).await?;
         }
         if !recorded? {
             return Ok(None);

@@ -5,13 +5,14 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
-use crate::documents::{BlobKey, MockBlobStore, MockDocumentRepository, StoredBlob};
+use crate::documents::{BlobKey, MockBlobLedger, MockBlobStore, MockDocumentRepository, StoredBlob};
 use crate::processing::{Analysis, TextStatus, Thumbnail};
 use crate::processing::{MockContentAnalyzer, MockProcessingRepository};
 use crate::testkit::{self, block_on, member_repo, now, user_actor};
 
 struct Mocks {
     documents: MockDocumentRepository,
+    ledger: MockBlobLedger,
     content: MockProcessingRepository,
     blobs: MockBlobStore,
     analyzer: MockContentAnalyzer,
@@ -21,6 +22,7 @@ impl Mocks {
     fn new() -> Self {
         Self {
             documents: MockDocumentRepository::new(),
+            ledger: MockBlobLedger::new(),
             content: MockProcessingRepository::new(),
             blobs: MockBlobStore::new(),
             analyzer: MockContentAnalyzer::new(),
@@ -31,6 +33,7 @@ impl Mocks {
         ProcessingService::new(ProcessingPorts {
             rt: testkit::runtime(),
             documents: Arc::new(self.documents),
+            ledger: Arc::new(self.ledger),
             content: Arc::new(self.content),
             blobs: Arc::new(self.blobs),
             analyzer: Arc::new(self.analyzer),
@@ -59,7 +62,7 @@ fn no_members() -> Arc<crate::workspaces::MockWorkspaceRepository> {
 fn expect_analysed(m: &mut Mocks, analysis: Analysis) {
     m.content.expect_get().returning(|_, _, _| Ok(None));
     m.documents.expect_version().returning(move |_, doc, n| Ok(Some(testkit::version(doc, n, "report.png"))));
-    m.documents
+    m.ledger
         .expect_blob_key()
         .returning(move |ws, _| Ok(Some(BlobKey::new(format!("workspaces/{ws}/objects/content")))));
     m.blobs.expect_get().withf(|k, range| k.as_str().ends_with("/content") && range.is_none()).returning(|_, _| {
@@ -84,7 +87,7 @@ fn with_thumbnail() -> Analysis {
 
 fn expect_thumbnail_written(m: &mut Mocks) {
     m.blobs.expect_allocate().times(1).returning(thumb_key);
-    m.documents.expect_begin_upload().withf(|ws, k, _| *k == thumb_key(*ws)).times(1).returning(|_, _, _| Ok(()));
+    m.ledger.expect_begin_upload().withf(|ws, k, _| *k == thumb_key(*ws)).times(1).returning(|_, _, _| Ok(()));
     m.blobs.expect_write().withf(|k, _, max| k.as_str().ends_with("/thumb") && *max == MAX_THUMBNAIL_BYTES).returning(
         |k, _, _| {
             Ok(StoredBlob {
@@ -137,7 +140,7 @@ fn a_thumbnail_whose_version_went_away_meanwhile_is_deleted() {
     expect_thumbnail_written(&mut m);
     m.content.expect_record().times(1).returning(|_, _, _, _, _, _| Ok(false));
     m.blobs.expect_delete().withf(|k| k.as_str().ends_with("/thumb")).times(1).returning(|_| Ok(()));
-    m.documents.expect_end_upload().withf(|k| k.as_str().ends_with("/thumb")).times(1).returning(|_| Ok(()));
+    m.ledger.expect_end_upload().withf(|k| k.as_str().ends_with("/thumb")).times(1).returning(|_| Ok(()));
     let done = block_on(m.service(no_members()).process(&Actor::system(), t)).expect("processes");
     assert_eq!(done, None);
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::actor::{ActorKind, ActorRef};
 use crate::audit::EventPayload;
-use crate::documents::{BlobStore, DocumentRepository};
+use crate::documents::{BlobLedger, BlobStore, DocumentRepository};
 use crate::documents::{Document, DocumentVersion, RangeSpec, Sha256};
 use crate::documents::{Download, Serving, content_key, serving};
 use crate::error::{DomainError, Entity};
@@ -79,6 +79,8 @@ pub struct SharePorts {
     pub links: Arc<dyn ShareLinkRepository>,
     /// Documents.
     pub documents: Arc<dyn DocumentRepository>,
+    /// Where each version's content is kept.
+    pub ledger: Arc<dyn BlobLedger>,
     /// Content.
     pub blobs: Arc<dyn BlobStore>,
     /// Workspaces, for access checks.
@@ -390,7 +392,7 @@ impl ShareService {
             let gone = current.and_then(|l| l.gone(now)).unwrap_or(LinkGone::Exhausted);
             return Err(DomainError::LinkGone(gone));
         }
-        let key = content_key(self.ports.documents.as_ref(), shared.link.workspace_id, &version).await?;
+        let key = content_key(self.ports.ledger.as_ref(), shared.link.workspace_id, &version).await?;
         let content = self.ports.blobs.get(&key, range).await?;
         Ok((shared, Download { version, content: Some(content) }))
     }

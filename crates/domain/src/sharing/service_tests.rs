@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
-use crate::documents::{MockBlobStore, MockDocumentRepository};
+use crate::documents::{MockBlobLedger, MockBlobStore, MockDocumentRepository};
 use crate::identity::PasswordHash;
 use crate::identity::{Counter, MockPasswordHasher, MockRateLimiter};
 use crate::sharing::LinkGone;
@@ -22,6 +22,7 @@ const TOKEN: &str = "cabs_secret";
 struct Mocks {
     links: MockShareLinkRepository,
     documents: MockDocumentRepository,
+    ledger: MockBlobLedger,
     blobs: MockBlobStore,
     hasher: MockPasswordHasher,
     limiter: MockRateLimiter,
@@ -32,6 +33,7 @@ impl Mocks {
         Self {
             links: MockShareLinkRepository::new(),
             documents: MockDocumentRepository::new(),
+            ledger: MockBlobLedger::new(),
             blobs: MockBlobStore::new(),
             hasher: MockPasswordHasher::new(),
             limiter: MockRateLimiter::new(),
@@ -49,6 +51,7 @@ impl Mocks {
                 rt: testkit::runtime(),
                 links: Arc::new(self.links),
                 documents: Arc::new(self.documents),
+                ledger: Arc::new(self.ledger),
                 blobs: Arc::new(self.blobs),
                 workspaces: Arc::new(workspaces),
                 hasher: Arc::new(self.hasher),
@@ -292,7 +295,7 @@ fn every_request_is_charged_its_bytes_and_only_a_copys_start_counts_as_a_downloa
         })
         .times(1)
         .returning(|_, _, _, _| Ok(true));
-    m.documents
+    m.ledger
         .expect_blob_key()
         .withf(move |w, sha| *w == ws && sha.as_str() == DIGEST)
         .returning(|w, _| Ok(Some(crate::documents::BlobKey::new(format!("workspaces/{w}/objects/1")))));

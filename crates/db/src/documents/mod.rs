@@ -1,19 +1,21 @@
-//! The document repository: documents, versions, and the content each workspace holds.
+//! The document repository: documents and their versions; the ledger of the
+//! content each workspace holds is in [`ledger`].
+
+pub(crate) mod ledger;
 
 use async_trait::async_trait;
 use cabinet_domain::audit::NewEvent;
-use cabinet_domain::documents::Sha256;
-use cabinet_domain::documents::{BlobKey, DocumentRepository, StaticBlobStore, StoredBlob};
+use cabinet_domain::documents::DocumentRepository;
 use cabinet_domain::documents::{Document, DocumentVersion};
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, WorkspaceId};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::convert;
-use crate::entities::{blobs, document_versions, documents, folders, share_links, uploads};
+use crate::entities::{blobs, document_versions, documents, folders, share_links};
 use crate::error::{DbResultExt, db_err, db_err_unique};
 use crate::events::{append, in_transaction, update_one_with_events};
 use crate::workspaces::lock_workspace;
@@ -34,7 +36,7 @@ fn number(n: u32) -> DomainResult<i32> {
     i32::try_from(n).map_err(DomainError::internal)
 }
 
-fn size(n: u64) -> DomainResult<i64> {
+pub(crate) fn size(n: u64) -> DomainResult<i64> {
     i64::try_from(n).map_err(DomainError::internal)
 }
 
@@ -83,7 +85,7 @@ async fn insert_version<C: ConnectionTrait>(conn: &C, workspace: WorkspaceId, v:
 }
 
 /// No version of the blob's workspace references the blob row being filtered.
-fn unreferenced() -> Expr {
+pub(crate) fn unreferenced() -> Expr {
     Expr::cust(
         "NOT EXISTS (SELECT 1 FROM document_versions v \
          WHERE v.workspace_id = blobs.workspace_id AND v.sha256 = blobs.sha256)",
@@ -341,97 +343,6 @@ impl DocumentRepository for SqlDocumentRepository {
         Ok(())
     }
 
-    async fn begin_upload(&self, workspace: WorkspaceId, key: &BlobKey, now: DateTime<Utc>) -> DomainResult<()> {
-        let row = uploads::ActiveModel {
-            storage_key: Set(key.as_str().to_owned()),
-            workspace_id: Set(workspace.as_uuid()),
-            started_at: Set(now),
-        };
-        uploads::Entity::insert(row).exec_without_returning(&self.db).await.or_domain()?;
-        Ok(())
-    }
-
-    async fn end_upload(&self, key: &BlobKey) -> DomainResult<()> {
-        uploads::Entity::delete_by_id(key.as_str().to_owned()).exec(&self.db).await.or_domain()?;
-        Ok(())
-    }
-
-    async fn abandoned_uploads(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<BlobKey>> {
-        let keys: Vec<String> = uploads::Entity::find()
-            .select_only()
-            .column(uploads::Column::StorageKey)
-            .filter(uploads::Column::StartedAt.lt(before))
-            .order_by_asc(uploads::Column::StartedAt)
-            .limit(u64::from(limit))
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .or_domain()?;
-        Ok(keys.into_iter().map(BlobKey::new).collect())
-    }
-
-    #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
-    async fn reserve_blob(
-        &self,
-        workspace: WorkspaceId,
-        blob: &StoredBlob,
-        now: DateTime<Utc>,
-    ) -> DomainResult<BlobKey> {
-        let txn = crate::error::begin_write(&self.db).await?;
-        let row = blobs::ActiveModel {
-            workspace_id: Set(workspace.as_uuid()),
-            sha256: Set(blob.sha256.as_str().to_owned()),
-            size: Set(size(blob.size)?),
-            created_at: Set(now),
-            released_at: Set(Some(now)),
-            storage_key: Set(blob.key.as_str().to_owned()),
-        };
-        // Held content stays held; released content is released anew, which
-        // restarts its grace. Either way it stays where it is. On PostgreSQL
-        // this waits for a collection that is deleting the row, and then
-        // inserts it afresh.
-        blobs::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([blobs::Column::WorkspaceId, blobs::Column::Sha256])
-                    .value(
-                        blobs::Column::ReleasedAt,
-                        Expr::cust("CASE WHEN blobs.released_at IS NULL THEN NULL ELSE excluded.released_at END"),
-                    )
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await
-            .or_domain()?;
-        let kept = blobs::Entity::find_by_id((workspace.as_uuid(), blob.sha256.as_str().to_owned()))
-            .one(&txn)
-            .await
-            .or_domain()?
-            .ok_or_else(|| DomainError::internal("reserved content vanished"))?
-            .storage_key;
-        if kept == blob.key.as_str() {
-            // The upload is now the content's home; a sweep that took it for
-            // abandoned already deleted it, and then nothing may point at it.
-            let ended = uploads::Entity::delete_by_id(kept.clone()).exec(&txn).await.or_domain()?;
-            if ended.rows_affected != 1 {
-                txn.rollback().await.map_err(db_err)?;
-                return Err(DomainError::UploadAborted("the upload was removed as abandoned".into()));
-            }
-        }
-        txn.commit().await.map_err(db_err)?;
-        Ok(BlobKey::new(kept))
-    }
-
-    async fn blob_key(&self, workspace: WorkspaceId, sha256: &Sha256) -> DomainResult<Option<BlobKey>> {
-        let key: Option<String> = blobs::Entity::find_by_id((workspace.as_uuid(), sha256.as_str().to_owned()))
-            .select_only()
-            .column(blobs::Column::StorageKey)
-            .into_tuple()
-            .one(&self.db)
-            .await
-            .or_domain()?;
-        Ok(key.map(BlobKey::new))
-    }
-
     #[tracing::instrument(skip_all, fields(document_id = %id), err(level = "debug"))]
     async fn purge(
         &self,
@@ -451,56 +362,6 @@ impl DocumentRepository for SqlDocumentRepository {
                 .ok_or(DomainError::NotFound(Entity::Document))?;
             delete_documents(&txn, workspace, vec![id.as_uuid()], now).await
         })
-    }
-
-    async fn released_blobs(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<(WorkspaceId, Sha256)>> {
-        let rows: Vec<(uuid::Uuid, String)> = blobs::Entity::find()
-            .select_only()
-            .column(blobs::Column::WorkspaceId)
-            .column(blobs::Column::Sha256)
-            .filter(blobs::Column::ReleasedAt.lt(before))
-            .order_by_asc(blobs::Column::ReleasedAt)
-            .limit(u64::from(limit))
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .or_domain()?;
-        rows.into_iter().map(|(w, sha)| Ok((WorkspaceId::from_uuid(w), Sha256::parse(&sha)?))).collect()
-    }
-
-    #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
-    async fn collect_blob(
-        &self,
-        workspace: WorkspaceId,
-        sha256: &Sha256,
-        before: DateTime<Utc>,
-        store: &StaticBlobStore,
-    ) -> DomainResult<bool> {
-        let txn = crate::error::begin_write(&self.db).await?;
-        // A record's key never changes, so it can be read before the delete.
-        let Some(row) =
-            blobs::Entity::find_by_id((workspace.as_uuid(), sha256.as_str().to_owned())).one(&txn).await.or_domain()?
-        else {
-            txn.rollback().await.map_err(db_err)?;
-            return Ok(false);
-        };
-        // Deleting the row locks it (the row on PostgreSQL, the whole
-        // database on SQLite) until the content is gone from the store.
-        let deleted = blobs::Entity::delete_many()
-            .filter(blobs::Column::WorkspaceId.eq(workspace.as_uuid()))
-            .filter(blobs::Column::Sha256.eq(sha256.as_str()))
-            .filter(blobs::Column::ReleasedAt.lt(before))
-            .filter(unreferenced())
-            .exec(&txn)
-            .await
-            .or_domain()?;
-        if deleted.rows_affected != 1 {
-            txn.rollback().await.map_err(db_err)?;
-            return Ok(false);
-        }
-        store.delete(&BlobKey::new(row.storage_key)).await?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(true)
     }
 
     async fn usage(&self, workspace: WorkspaceId) -> DomainResult<u64> {
