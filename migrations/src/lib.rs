@@ -23,8 +23,6 @@ mod m20261203_000013_share_bytes;
 mod m20261203_000014_instance_secrets;
 mod m20261203_000015_job_crashes;
 
-pub mod chain;
-
 /// Every migration, oldest first.
 #[derive(Debug)]
 pub struct Migrator;

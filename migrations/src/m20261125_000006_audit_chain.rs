@@ -5,7 +5,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
-use crate::chain::{ACCOUNT_CHAIN, ChainedEvent, GENESIS, event_hash};
+use cabinet_domain::audit::chain::{ACCOUNT_CHAIN, ChainedEvent, GENESIS, event_hash};
 
 #[derive(Debug, DeriveMigrationName)]
 pub struct Migration;

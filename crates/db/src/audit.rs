@@ -1,10 +1,11 @@
-//! The audit trail read back: walking and verifying the hash chains.
+//! The audit trail read back: events, exports and the links of the hash
+//! chains that the domain verifies.
 
 use async_trait::async_trait;
-use cabinet_domain::audit::{AuditEvent, ChainBreak, ChainReport, EventQuery};
+use cabinet_domain::audit::chain::ACCOUNT_CHAIN;
+use cabinet_domain::audit::{AuditEvent, ChainLink, EventQuery};
 use cabinet_domain::audit::{AuditTrail, EventStream};
 use cabinet_domain::{DomainError, DomainResult, WorkspaceId};
-use cabinet_migrations::chain::{ACCOUNT_CHAIN, ChainedEvent, GENESIS, event_hash};
 use futures::StreamExt as _;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
@@ -30,26 +31,25 @@ fn position(n: i64) -> u64 {
     u64::try_from(n).unwrap_or_default()
 }
 
-/// The hash `row` should carry after `prev_hash`.
-fn recompute(prev_hash: &str, row: &events::Model, seq: i64) -> String {
-    event_hash(
-        prev_hash,
-        &ChainedEvent {
-            workspace_id: row.workspace_id,
-            workspace_seq: seq,
-            id: row.id,
-            aggregate_type: &row.aggregate_type,
-            aggregate_id: row.aggregate_id,
-            event_type: &row.event_type,
-            actor_kind: &row.actor_kind,
-            actor_id: row.actor_id,
-            request_id: row.request_id.as_deref(),
-            ip: row.ip.as_deref(),
-            user_agent: row.user_agent.as_deref(),
-            occurred_at: row.occurred_at,
-            payload: &row.payload,
-        },
-    )
+/// A stored event as a link of its chain.
+fn link(row: events::Model) -> DomainResult<ChainLink> {
+    Ok(ChainLink {
+        workspace_id: row.workspace_id,
+        workspace_seq: row.chain_seq.ok_or_else(|| DomainError::internal("a chained event without a position"))?,
+        id: row.id,
+        aggregate_type: row.aggregate_type,
+        aggregate_id: row.aggregate_id,
+        event_type: row.event_type,
+        actor_kind: row.actor_kind,
+        actor_id: row.actor_id,
+        request_id: row.request_id,
+        ip: row.ip,
+        user_agent: row.user_agent,
+        occurred_at: row.occurred_at,
+        payload: row.payload,
+        prev_hash: row.prev_hash,
+        hash: row.hash,
+    })
 }
 
 fn audit_event(row: events::Model) -> DomainResult<AuditEvent> {
@@ -141,50 +141,23 @@ impl AuditTrail for SqlAuditTrail {
         .boxed()
     }
 
-    #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn verify(&self, workspace: Option<WorkspaceId>) -> DomainResult<ChainReport> {
+    async fn chain_links(&self, workspace: Option<WorkspaceId>, from: u64, limit: u32) -> DomainResult<Vec<ChainLink>> {
         let chain = workspace.map_or(ACCOUNT_CHAIN, |w| w.as_uuid());
-        let mut report = ChainReport { workspace, intact_up_to: 0, broken_at: None };
-        let (mut expected, mut prev_hash) = (1_i64, GENESIS.to_owned());
-        loop {
-            let batch = events::Entity::find()
-                .filter(events::Column::ChainId.eq(chain))
-                .filter(events::Column::ChainSeq.gte(expected))
-                .order_by_asc(events::Column::ChainSeq)
-                .limit(BATCH)
-                .all(&self.db)
-                .await
-                .or_domain()?;
-            let full = batch.len() as u64 == BATCH;
-            for row in batch {
-                let seq = row.chain_seq.ok_or_else(|| DomainError::internal("a chained event without a position"))?;
-                let broken = if seq != expected {
-                    Some((position(expected), ChainBreak::Missing))
-                } else if row.prev_hash.as_deref() != Some(prev_hash.as_str()) {
-                    Some((position(seq), ChainBreak::Relinked))
-                } else if row.hash.as_deref() != Some(recompute(&prev_hash, &row, seq).as_str()) {
-                    Some((position(seq), ChainBreak::Altered))
-                } else {
-                    None
-                };
-                if broken.is_some() {
-                    report.broken_at = broken;
-                    return Ok(report);
-                }
-                report.intact_up_to = position(seq);
-                prev_hash = row.hash.unwrap_or_default();
-                expected += 1;
-            }
-            if !full {
-                break;
-            }
-        }
-        // Events deleted from the end leave the head ahead of the last event.
+        let rows = events::Entity::find()
+            .filter(events::Column::ChainId.eq(chain))
+            .filter(events::Column::ChainSeq.gte(i64::try_from(from).map_err(DomainError::internal)?))
+            .order_by_asc(events::Column::ChainSeq)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .or_domain()?;
+        rows.into_iter().map(link).collect()
+    }
+
+    async fn chain_head(&self, workspace: Option<WorkspaceId>) -> DomainResult<u64> {
+        let chain = workspace.map_or(ACCOUNT_CHAIN, |w| w.as_uuid());
         let head = audit_heads::Entity::find_by_id(chain).one(&self.db).await.or_domain()?;
-        if head.is_some_and(|h| h.last_seq >= expected) {
-            report.broken_at = Some((position(expected), ChainBreak::Missing));
-        }
-        Ok(report)
+        Ok(head.map_or(0, |h| position(h.last_seq)))
     }
 
     async fn chains(&self) -> DomainResult<Vec<Option<WorkspaceId>>> {

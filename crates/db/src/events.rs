@@ -1,8 +1,8 @@
 //! Appending domain events inside the transaction of the change they describe.
 
 use cabinet_domain::audit::NewEvent;
+use cabinet_domain::audit::chain::{ACCOUNT_CHAIN, ChainedEvent, GENESIS, event_hash};
 use cabinet_domain::{DomainError, DomainResult};
-use cabinet_migrations::chain::{ACCOUNT_CHAIN, ChainedEvent, GENESIS, event_hash};
 use chrono::SubsecRound as _;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{

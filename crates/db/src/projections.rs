@@ -10,10 +10,10 @@
 
 use async_trait::async_trait;
 use cabinet_domain::audit::Projections;
+use cabinet_domain::audit::chain::ACCOUNT_CHAIN;
 use cabinet_domain::audit::{Activity, UsageFigures};
 use cabinet_domain::processing::{PROCESS_RETRY, VersionRef};
 use cabinet_domain::{DocumentId, DomainError, DomainResult, WorkspaceId};
-use cabinet_migrations::chain::ACCOUNT_CHAIN;
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use cabinet_db::Database;
 use cabinet_db::testing::{self, TestDatabase};
 use cabinet_domain::actor::{ActorKind, ActorRef};
-use cabinet_domain::audit::{EventPayload, NewEvent, RevocationReason};
+use cabinet_domain::audit::{AuditTrail as _, EventPayload, NewEvent, RevocationReason, verify_chain};
 use cabinet_domain::documents::{BlobKey, BlobLedger, DocumentRepository, StoredBlob};
 use cabinet_domain::documents::{Document, DocumentVersion, Sha256};
 use cabinet_domain::folders::FolderRepository;
@@ -190,9 +190,9 @@ async fn a_failed_event_append_rolls_back_the_change(db: &Database) {
     assert_eq!(count(db, "SELECT COUNT(*) FROM events").await, first);
     assert!(db.users().get(alice.id).await.expect("get").is_some());
     // The chain's head moved with nothing: the next append continues it intact.
-    use cabinet_domain::audit::AuditTrail as _;
+
     db.users().create(&bob, &[registered(&bob)]).await.expect("created");
-    let report = db.audit().verify(None).await.expect("verify");
+    let report = verify_chain(&db.audit(), None).await.expect("verify");
     assert_eq!((report.intact_up_to, report.broken_at), (u64::try_from(first).expect("count") + 1, None));
 }
 
@@ -1229,13 +1229,12 @@ async fn chained_workspace(db: &Database, renames: usize) -> Workspace {
 }
 
 async fn the_chain_names_the_first_altered_or_deleted_event(db: &Database) {
-    use cabinet_domain::audit::AuditTrail as _;
     use cabinet_domain::audit::ChainBreak;
     let trail = db.audit();
     let altered = chained_workspace(db, 5).await;
-    let report = trail.verify(Some(altered.id)).await.expect("verify");
+    let report = verify_chain(&trail, Some(altered.id)).await.expect("verify");
     assert_eq!((report.intact_up_to, report.broken_at), (6, None), "created + 5 renames");
-    let account = trail.verify(None).await.expect("verify");
+    let account = verify_chain(&trail, None).await.expect("verify");
     assert!(account.is_intact() && account.intact_up_to >= 1, "{account:?}");
 
     let payload = r#"{"workspace_renamed":{"workspace_id":"x","from":"Acme","to":"Forged"}}"#;
@@ -1245,17 +1244,17 @@ async fn the_chain_names_the_first_altered_or_deleted_event(db: &Database) {
         vec![serde_json::from_str::<serde_json::Value>(payload).expect("json").into(), altered.id.as_uuid().into()],
     )
     .await;
-    let report = trail.verify(Some(altered.id)).await.expect("verify");
+    let report = verify_chain(&trail, Some(altered.id)).await.expect("verify");
     assert_eq!((report.intact_up_to, report.broken_at), (2, Some((3, ChainBreak::Altered))));
 
     let holed = chained_workspace(db, 5).await;
     tamper(db, "DELETE FROM events WHERE chain_id = ? AND chain_seq = 4", vec![holed.id.as_uuid().into()]).await;
-    let report = trail.verify(Some(holed.id)).await.expect("verify");
+    let report = verify_chain(&trail, Some(holed.id)).await.expect("verify");
     assert_eq!((report.intact_up_to, report.broken_at), (3, Some((4, ChainBreak::Missing))));
 
     let cut = chained_workspace(db, 3).await;
     tamper(db, "DELETE FROM events WHERE chain_id = ? AND chain_seq = 4", vec![cut.id.as_uuid().into()]).await;
-    let report = trail.verify(Some(cut.id)).await.expect("verify");
+    let report = verify_chain(&trail, Some(cut.id)).await.expect("verify");
     assert_eq!((report.intact_up_to, report.broken_at), (3, Some((4, ChainBreak::Missing))), "the tail too");
 
     let chains = trail.chains().await.expect("chains");
@@ -1266,7 +1265,6 @@ async fn the_chain_names_the_first_altered_or_deleted_event(db: &Database) {
 }
 
 async fn concurrent_appends_to_one_chain_leave_no_gaps(db: &Database) {
-    use cabinet_domain::audit::AuditTrail as _;
     // The full 8 × 500 on PostgreSQL; SQLite serialises writers anyway.
     let per_task = if db.backend() == sea_orm::DatabaseBackend::Postgres { 500 } else { 50 };
     let ws = chained_workspace(db, 0).await;
@@ -1283,13 +1281,12 @@ async fn concurrent_appends_to_one_chain_leave_no_gaps(db: &Database) {
         task.expect("task");
     }
     let total = 1 + 8 * per_task;
-    let report = db.audit().verify(Some(ws.id)).await.expect("verify");
+    let report = verify_chain(&db.audit(), Some(ws.id)).await.expect("verify");
     assert_eq!((report.intact_up_to, report.broken_at), (total as u64, None));
     assert_eq!(events_of_type(db, "workspace.renamed.v1").await, i64::from(8 * per_task));
 }
 
 async fn events_are_filtered_paged_and_streamed(db: &Database) {
-    use cabinet_domain::audit::AuditTrail as _;
     use cabinet_domain::audit::EventQuery;
     use futures::TryStreamExt as _;
     let trail = db.audit();

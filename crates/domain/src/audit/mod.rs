@@ -2,11 +2,13 @@
 //! same transaction as the change and hash-chained per workspace; the audit
 //! queries and the activity and usage read models.
 
+pub mod chain;
 mod events;
 mod model;
 mod ports;
 mod service;
 
+pub use chain::{ChainLink, ChainWalk, verify_chain};
 pub use events::{EventPayload, NewEvent, RevocationReason};
 pub use model::{Activity, AuditEvent, ChainBreak, ChainReport, EventQuery, UsageFigures};
 pub use ports::{AuditTrail, EventStream, Projections};

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::DomainResult;
-use crate::audit::{Activity, AuditEvent, ChainReport, EventQuery, UsageFigures};
+use crate::audit::{Activity, AuditEvent, ChainLink, EventQuery, UsageFigures};
 use crate::ids::WorkspaceId;
 
 /// Events flowing out of the store in constant memory.
@@ -13,13 +13,20 @@ pub type EventStream = std::pin::Pin<Box<dyn futures_core::Stream<Item = DomainR
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AuditTrail: Send + Sync {
-    /// Walks one chain from its first event (a workspace's, or the
-    /// account-level chain for `None`), recomputing every hash, and reports
-    /// the first position where it breaks. Constant memory however long.
+    /// Up to `limit` events of one chain (a workspace's, or the
+    /// account-level chain for `None`) from position `from` on, in chain
+    /// order, as stored: [`crate::audit::verify_chain`] walks them.
     ///
     /// # Errors
-    /// Storage failures (a broken chain is a report, not an error).
-    async fn verify(&self, workspace: Option<WorkspaceId>) -> DomainResult<ChainReport>;
+    /// Storage failures.
+    async fn chain_links(&self, workspace: Option<WorkspaceId>, from: u64, limit: u32) -> DomainResult<Vec<ChainLink>>;
+
+    /// The last position the chain's head handed out (0 for a chain without
+    /// events), which deleting events does not move back.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn chain_head(&self, workspace: Option<WorkspaceId>) -> DomainResult<u64>;
 
     /// Every chain with at least one event, workspaces of deleted
     /// workspaces included.

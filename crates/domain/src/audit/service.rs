@@ -107,7 +107,7 @@ impl AuditService {
     /// `NotFound` (workspace, or not a member); `Forbidden`.
     pub async fn verify(&self, actor: &Actor, workspace: WorkspaceId) -> DomainResult<ChainReport> {
         self.access.authorize(actor, workspace, Action::ReadAudit).await?;
-        self.trail.verify(Some(workspace)).await
+        crate::audit::verify_chain(self.trail.as_ref(), Some(workspace)).await
     }
 
     /// A page of the workspace's events matching `query` (admins and
@@ -185,7 +185,7 @@ impl AuditService {
         };
         let mut reports = Vec::with_capacity(chains.len());
         for chain in chains {
-            reports.push(self.trail.verify(chain).await?);
+            reports.push(crate::audit::verify_chain(self.trail.as_ref(), chain).await?);
         }
         Ok(reports)
     }
@@ -193,7 +193,6 @@ impl AuditService {
 
 #[cfg(test)]
 mod tests {
-    use mockall::predicate::eq;
     use uuid::Uuid;
 
     use super::*;
@@ -203,8 +202,30 @@ mod tests {
     use crate::testkit::{block_on, membership, user_actor};
     use crate::workspaces::MockWorkspaceRepository;
 
-    fn report(workspace: Option<WorkspaceId>) -> ChainReport {
-        ChainReport { workspace, intact_up_to: 4, broken_at: Some((5, ChainBreak::Altered)) }
+    /// A trail whose chains hold one event, stored with a hash that does not match it.
+    fn altered_trail(chains: usize) -> MockAuditTrail {
+        let mut trail = MockAuditTrail::new();
+        trail.expect_chain_links().times(chains).returning(|w, from, _| {
+            assert_eq!(from, 1, "a walk starts at the chain's first position");
+            Ok(vec![crate::audit::ChainLink {
+                workspace_id: w.map(|w| w.as_uuid()),
+                workspace_seq: 1,
+                id: Uuid::new_v4(),
+                aggregate_type: "workspace".into(),
+                aggregate_id: Uuid::new_v4(),
+                event_type: "workspace.renamed.v1".into(),
+                actor_kind: "user".into(),
+                actor_id: None,
+                request_id: None,
+                ip: None,
+                user_agent: None,
+                occurred_at: crate::testkit::now(),
+                payload: serde_json::json!({}),
+                prev_hash: Some(crate::audit::chain::GENESIS.into()),
+                hash: Some("0".repeat(64)),
+            }])
+        });
+        trail
     }
 
     #[test]
@@ -213,13 +234,16 @@ mod tests {
         let me = crate::UserId::from_uuid(Uuid::new_v4());
         for (role, allowed) in [(Role::Admin, true), (Role::Editor, false)] {
             let mut trail = MockAuditTrail::new();
-            trail.expect_verify().with(eq(Some(ws))).times(usize::from(allowed)).returning(|w| Ok(report(w)));
+            if allowed {
+                trail = altered_trail(1);
+            }
             let mut workspaces = MockWorkspaceRepository::new();
             workspaces.expect_membership().returning(move |w, u| Ok(Some(membership(w, u, role))));
             let service = AuditService::new(Arc::new(trail), Arc::new(MockProjections::new()), Arc::new(workspaces));
             let result = block_on(service.verify(&user_actor(me), ws));
             if allowed {
-                assert_eq!(result.expect("report").broken_at, Some((5, ChainBreak::Altered)));
+                let report = result.expect("report");
+                assert_eq!((report.workspace, report.broken_at), (Some(ws), Some((1, ChainBreak::Altered))));
             } else {
                 assert!(matches!(result, Err(DomainError::Forbidden(_))), "{result:?}");
             }
@@ -244,10 +268,9 @@ mod tests {
     #[test]
     fn every_chain_is_verified_for_the_system_only() {
         let chains = vec![None, Some(WorkspaceId::from_uuid(Uuid::new_v4()))];
-        let mut trail = MockAuditTrail::new();
+        let mut trail = altered_trail(2);
         let listed = chains.clone();
         trail.expect_chains().times(1).returning(move || Ok(listed.clone()));
-        trail.expect_verify().times(2).returning(|w| Ok(report(w)));
         let service = AuditService::new(
             Arc::new(trail),
             Arc::new(MockProjections::new()),
@@ -255,6 +278,7 @@ mod tests {
         );
         let reports = block_on(service.verify_chains(&Actor::system(), None)).expect("reports");
         assert_eq!(reports.iter().map(|r| r.workspace).collect::<Vec<_>>(), chains);
+        assert!(reports.iter().all(|r| r.broken_at == Some((1, ChainBreak::Altered))));
         let someone = user_actor(crate::UserId::from_uuid(Uuid::new_v4()));
         assert!(matches!(block_on(service.verify_chains(&someone, None)), Err(DomainError::Forbidden(_))));
     }
