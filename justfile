@@ -27,6 +27,15 @@ test: services web chromium
     CABINET_TEST_BACKEND=postgres cargo test --locked -p cabinet-api --test api
     bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/cabinet"
     .ci/schemathesis.sh "$bin"
+    # The web app's API types must be generated from the document the server serves.
+    schema="$(mktemp -d)"
+    "$bin" openapi > "$schema/openapi.json"
+    (cd apps/web && npx openapi-typescript "$schema/openapi.json" -o "$schema/schema.ts" >/dev/null)
+    if ! diff -u apps/web/src/api/schema.ts "$schema/schema.ts" > "$schema/diff"; then
+        head -n 40 "$schema/diff"
+        echo "apps/web/src/api/schema.ts is not the server's OpenAPI document: run 'npm run gen:api' in apps/web" >&2
+        exit 1
+    fi
     cd apps/web
     npm test
     CABINET_BIN="$bin" CHROMIUM="$(command -v chromium)" node e2e/run.mjs

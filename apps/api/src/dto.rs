@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::problem::ApiError;
+use crate::problem::ProblemCode;
 
 /// A role in a workspace.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -72,10 +73,10 @@ impl PageQuery {
             Some(c) => {
                 let bytes = URL_SAFE_NO_PAD
                     .decode(c)
-                    .map_err(|_| ApiError::bad_request("invalid_cursor", "the cursor is not valid"))?;
+                    .map_err(|_| ApiError::new(ProblemCode::InvalidCursor, "the cursor is not valid"))?;
                 Some(
                     Uuid::from_slice(&bytes)
-                        .map_err(|_| ApiError::bad_request("invalid_cursor", "the cursor is not valid"))?,
+                        .map_err(|_| ApiError::new(ProblemCode::InvalidCursor, "the cursor is not valid"))?,
                 )
             }
         };

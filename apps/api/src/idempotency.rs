@@ -22,6 +22,7 @@ use cabinet_domain::{Actor, DomainError, Principal};
 use sha2::{Digest as _, Sha256};
 
 use crate::problem::ApiError;
+use crate::problem::ProblemCode;
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
@@ -86,7 +87,9 @@ where
         .to_str()
         .ok()
         .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| ApiError::bad_request("invalid_idempotency_key", "must be 1 to 255 visible ASCII characters"))?;
+        .ok_or_else(|| {
+            ApiError::new(ProblemCode::InvalidIdempotencyKey, "must be 1 to 255 visible ASCII characters")
+        })?;
     let Some(scope) = scope_of(actor) else {
         return handler().await;
     };
@@ -104,16 +107,12 @@ where
     match app.idempotency.claim(&scope, key, &fingerprint, now, stale_before).await? {
         Claim::Completed(stored) => Ok(replay(stored)),
         Claim::InProgress => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency_in_progress",
-            "Request in progress",
+            ProblemCode::IdempotencyInProgress,
             "a request with this idempotency key is still running; retry shortly",
         )
         .with_retry_after(1)),
         Claim::Mismatch => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "Idempotency key reused",
+            ProblemCode::IdempotencyKeyReused,
             "this idempotency key was used for a different request",
         )),
         Claim::Claimed => {

@@ -19,7 +19,7 @@ use std::net::TcpListener;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App as ActixApp, HttpRequest, HttpResponse, HttpServer, ResponseError as _, web};
 use anyhow::Context as _;
@@ -28,6 +28,7 @@ use utoipa::OpenApi as _;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::problem::ApiError;
+use crate::problem::ProblemCode;
 use crate::web_app::WebApp;
 
 /// Headers on every response: no sniffing, no framing, no referrer leaks.
@@ -104,7 +105,7 @@ async fn route_not_found(req: HttpRequest, web: web::Data<Option<WebApp>>) -> Ht
     {
         return app.index();
     }
-    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "Not found", "no such route").error_response()
+    ApiError::new(ProblemCode::RouteNotFound, "no such route").error_response()
 }
 
 /// Registers everything on an actix `App`; shared by the server and tests.
@@ -119,13 +120,13 @@ pub fn configure(app: web::Data<App>, web: web::Data<Option<WebApp>>) -> impl Fn
             .app_data(web::JsonConfig::default().limit(json_limit).error_handler(|e, _| problem::json_error(e).into()))
             .app_data(web::PayloadConfig::new(json_limit))
             .app_data(web::PathConfig::default().error_handler(|e, _| {
-                ApiError::bad_request("invalid_path", format!("a path parameter is malformed: {e}")).into()
+                ApiError::new(ProblemCode::InvalidPath, format!("a path parameter is malformed: {e}")).into()
             }))
             .app_data(web::FormConfig::default().limit(4096).error_handler(|e, _| {
-                ApiError::bad_request("invalid_form", format!("the form is malformed: {e}")).into()
+                ApiError::new(ProblemCode::InvalidForm, format!("the form is malformed: {e}")).into()
             }))
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                ApiError::bad_request("invalid_query", format!("the query string is malformed: {e}")).into()
+                ApiError::new(ProblemCode::InvalidQuery, format!("the query string is malformed: {e}")).into()
             }))
             .service(
                 web::scope("/health")
@@ -133,6 +134,8 @@ pub fn configure(app: web::Data<App>, web: web::Data<Option<WebApp>>) -> impl Fn
                     .route("/ready", web::get().to(routes::health::ready)),
             )
             .route("/metrics", web::get().to(routes::health::metrics))
+            .route("/problems", web::get().to(problem::pages::index))
+            .route("/problems/{code}", web::get().to(problem::pages::one))
             .route("/api/docs", web::get().to(docs_redirect))
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()))
             .service(web::scope("/api/v1").wrap(api_headers()).configure(routes::configure))

@@ -13,7 +13,7 @@ use std::time::Duration;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage as _, ResponseError as _, web};
 use bytes::Bytes;
@@ -22,6 +22,7 @@ use futures::Stream;
 use tokio::time::{Instant, Sleep};
 
 use crate::problem::ApiError;
+use crate::problem::ProblemCode;
 
 /// The limits one body is held to.
 #[derive(Debug, Clone, Copy)]
@@ -139,9 +140,7 @@ pub async fn guard_bodies(
     }
     let (req, _) = response.into_parts();
     let mut refused = ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "request_body_timeout",
-        "Request body too slow",
+        ProblemCode::RequestBodyTimeout,
         "the request body arrived too slowly; send it again at a steady pace",
     )
     .error_response();

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::Authenticated;
+use crate::problem::ProblemCode;
 use crate::problem::{ApiError, Problem};
 
 /// Where a chain breaks.
@@ -101,7 +102,7 @@ pub struct AuditQuery {
 }
 
 fn cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
-    raw.map(|c| c.parse::<u64>().map_err(|_| DomainError::invalid("cursor", "is not a cursor of this list").into()))
+    raw.map(|c| c.parse::<u64>().map_err(|_| ApiError::new(ProblemCode::InvalidCursor, "the cursor is not valid")))
         .transpose()
 }
 

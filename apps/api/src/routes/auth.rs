@@ -2,7 +2,7 @@
 
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
 use cabinet_domain::identity::{Credentials, Registration, TokenPair};
@@ -10,6 +10,7 @@ use cabinet_domain::{Actor, AuthFailure, DomainError};
 
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserDto};
 use crate::extract::{Authenticated, RequestOrigin};
+use crate::problem::ProblemCode;
 use crate::problem::{ApiError, Problem};
 
 /// The browser's copy of the refresh token. `__Host-` pins it to this exact
@@ -158,12 +159,7 @@ pub async fn refresh(
             let cookie =
                 req.cookie(REFRESH_COOKIE).ok_or(DomainError::Unauthenticated(AuthFailure::InvalidRefreshToken))?;
             if !cookie_request_allowed(&req, &app) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "origin_not_allowed",
-                    "Forbidden",
-                    "this origin may not use the refresh cookie",
-                ));
+                return Err(ApiError::new(ProblemCode::OriginNotAllowed, "this origin may not use the refresh cookie"));
             }
             cookie.value().to_owned()
         }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::extract::Authenticated;
 use crate::idempotency::idempotent;
+use crate::problem::ProblemCode;
 use crate::problem::{ApiError, Problem};
 
 /// Media types shown in the browser instead of downloaded: formats that
@@ -189,7 +190,7 @@ struct UploadFields {
 }
 
 fn form_error(e: &multer::Error) -> ApiError {
-    ApiError::bad_request("invalid_form", format!("the multipart form is malformed: {e}"))
+    ApiError::new(ProblemCode::InvalidForm, format!("the multipart form is malformed: {e}"))
 }
 
 /// The upload's fields and byte stream. A raw body is the file itself, with

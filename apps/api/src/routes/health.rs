@@ -2,12 +2,13 @@
 
 use std::time::Duration;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError as _, web};
 use cabinet_bootstrap::App;
 use secrecy::ExposeSecret as _;
 
 use crate::problem::ApiError;
+use crate::problem::ProblemCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -66,9 +67,7 @@ pub async fn ready(app: web::Data<App>) -> HttpResponse {
 pub async fn metrics(req: HttpRequest, app: web::Data<App>) -> HttpResponse {
     if !may_read_metrics(&req, &app) {
         return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Forbidden",
+            ProblemCode::Forbidden,
             "metrics are served to loopback clients or with the metrics token",
         )
         .error_response();

@@ -6,13 +6,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
 use cabinet_domain::processing::{TextStatus, VersionContent};
 use cabinet_domain::search::{SearchFilters, SearchHit, SearchPage, SnippetPart};
-use cabinet_domain::{DocumentId, DomainError, FolderId, UserId, WorkspaceId};
+use cabinet_domain::{DocumentId, FolderId, UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::Authenticated;
+use crate::problem::ProblemCode;
 use crate::problem::{ApiError, Problem};
 
 /// A search: words and filters.
@@ -118,7 +119,9 @@ pub async fn search(
     let params = params.into_inner();
     let offset = match params.cursor.as_deref() {
         None => 0,
-        Some(c) => c.parse::<u32>().map_err(|_| DomainError::invalid("cursor", "is not a cursor of this list"))?,
+        Some(c) => {
+            c.parse::<u32>().map_err(|_| ApiError::new(ProblemCode::InvalidCursor, "the cursor is not valid"))?
+        }
     };
     let page = SearchPage::new(offset, params.limit)?;
     let filters = SearchFilters {

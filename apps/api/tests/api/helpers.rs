@@ -355,6 +355,7 @@ pub async fn problem(response: Response, status: StatusCode, code: &str) -> Valu
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status.as_u16());
     assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string(), "{body}");
+    assert_eq!(body["type"], format!("/problems/{code}"), "the type names the page explaining the code");
     assert_eq!(body["request_id"].as_str(), request_id.as_deref(), "the problem names the request");
     body
 }

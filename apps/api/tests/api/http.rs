@@ -288,9 +288,9 @@ async fn the_web_app_is_served_with_spa_fallback_and_long_lived_assets() {
 
     // Scripts asking for JSON still get the API's answers.
     let api = app.client.get(app.url("/api/v1/nothing-here")).header("accept", "text/html").send().await;
-    crate::helpers::problem(api.expect("sent"), StatusCode::NOT_FOUND, "route_not_found").await;
+    problem(api.expect("sent"), StatusCode::NOT_FOUND, "route_not_found").await;
     let share = app.client.get(app.url("/s/some-token")).header("accept", "application/json").send().await;
-    crate::helpers::problem(share.expect("sent"), StatusCode::NOT_FOUND, "share_link_not_found").await;
+    problem(share.expect("sent"), StatusCode::NOT_FOUND, "share_link_not_found").await;
     let other = app.client.get(app.url("/no-such-page")).send().await.expect("sent");
     assert_eq!(other.status(), StatusCode::NOT_FOUND, "not a page request");
 }
@@ -398,13 +398,8 @@ fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 #[test]
 fn every_problem_code_the_web_app_checks_is_one_the_server_sends() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut server = std::collections::HashSet::new();
-    let mut sources = Vec::new();
-    files(&root.join("src"), &mut sources);
-    for path in sources.iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
-        let text = std::fs::read_to_string(path).expect("source");
-        server.extend(literals_after(&text, "\""));
-    }
+    let server: std::collections::HashSet<String> =
+        cabinet_api::problem::ProblemCode::ALL.iter().map(|c| c.as_str().to_owned()).collect();
     let mut web = Vec::new();
     let mut scripts = Vec::new();
     files(&root.join("../web/src"), &mut scripts);
@@ -426,4 +421,56 @@ fn every_problem_code_the_web_app_checks_is_one_the_server_sends() {
     let unknown: Vec<_> =
         web.iter().filter(|(_, c)| !server.contains(c) && !client_only.contains(&c.as_str())).collect();
     assert!(unknown.is_empty(), "the web app checks codes the server never sends: {unknown:?}");
+}
+
+#[tokio::test]
+async fn every_problem_type_is_a_page_explaining_its_code() {
+    let app = spawn_app().await;
+    let spec = app.client.get(app.url("/api/v1/openapi.json")).send().await.expect("sent");
+    let spec: serde_json::Value = spec.json().await.expect("json");
+    let codes = spec["components"]["schemas"]["ProblemCode"]["enum"].as_array().expect("codes are an enum").clone();
+    assert_eq!(codes.len(), cabinet_api::problem::ProblemCode::ALL.len());
+    for code in codes {
+        let code = code.as_str().expect("a string");
+        let page = app.client.get(app.url(&format!("/problems/{code}"))).send().await.expect("sent");
+        assert_eq!(page.status(), StatusCode::OK, "{code}");
+        assert!(page.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
+        let text = page.text().await.expect("body");
+        assert!(text.contains(&format!("<code>{code}</code>")), "{code}: {text}");
+    }
+    let index = app.client.get(app.url("/problems")).send().await.expect("sent").text().await.expect("body");
+    assert!(index.contains("/problems/name_taken"));
+    // A problem's type resolves against the server it came from.
+    let missing = app.client.get(app.url("/api/v1/nothing-here")).send().await.expect("sent");
+    let body = problem(missing, StatusCode::NOT_FOUND, "route_not_found").await;
+    let page = app.client.get(app.url(body["type"].as_str().expect("type"))).send().await.expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    let unknown = app.client.get(app.url("/problems/no_such_code")).send().await.expect("sent");
+    problem(unknown, StatusCode::NOT_FOUND, "route_not_found").await;
+}
+
+#[tokio::test]
+async fn a_bad_cursor_is_one_problem_whatever_the_list() {
+    let app = spawn_app().await;
+    let alice = app.user("alice@example.com").await;
+    let ws = app.workspace(&alice.access, "Cursors").await;
+    let body = json_of(app.get(&format!("/api/v1/workspaces/{ws}"), &alice.access).await, StatusCode::OK).await;
+    let root = body["root_folder_id"].as_str().expect("root").to_owned();
+    let doc = app.upload_file(&alice.access, &ws, &root, "a.txt", "words").await;
+    let lists = [
+        "/api/v1/workspaces".to_owned(),
+        format!("/api/v1/workspaces/{ws}/activity"),
+        format!("/api/v1/workspaces/{ws}/api-keys"),
+        format!("/api/v1/workspaces/{ws}/audit/events"),
+        format!("/api/v1/workspaces/{ws}/audit/export"),
+        format!("/api/v1/workspaces/{ws}/documents/{doc}/history"),
+        format!("/api/v1/workspaces/{ws}/folders/{root}/children"),
+        format!("/api/v1/workspaces/{ws}/members"),
+        format!("/api/v1/workspaces/{ws}/search?q=words"),
+    ];
+    for list in lists {
+        let joiner = if list.contains('?') { '&' } else { '?' };
+        let response = app.get(&format!("{list}{joiner}cursor=!!!"), &alice.access).await;
+        problem(response, StatusCode::BAD_REQUEST, "invalid_cursor").await;
+    }
 }

@@ -3,6 +3,13 @@
 // can show.
 import { isAxiosError } from "axios";
 
+import type { components } from "./schema";
+
+/** Every code the server sends, generated from its OpenAPI document: a renamed code fails the type check. */
+export type ServerCode = components["schemas"]["ProblemCode"];
+/** Codes the app gives failures that brought no problem document. */
+export type ClientCode = "http_error" | "canceled" | "network" | "unknown";
+
 export interface FieldProblem {
   field: string;
   message: string;
@@ -10,14 +17,14 @@ export interface FieldProblem {
 
 export interface Problem {
   status: number;
-  code: string;
+  code: ServerCode | ClientCode;
   title: string;
   detail?: string;
   errors?: FieldProblem[];
 }
 
 /** Messages for codes whose API detail is written for developers. */
-const FRIENDLY: Record<string, string> = {
+const FRIENDLY: Partial<Record<ServerCode | ClientCode, string>> = {
   invalid_credentials: "Wrong email or password.",
   email_taken: "An account with this email already exists.",
   registration_closed: "This Cabinet does not accept new accounts. Ask an administrator for one.",
