@@ -102,6 +102,8 @@ renderer:
 lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
+    cargo clippy -p cabinet-domain --all-targets --all-features --locked -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc -p cabinet-domain --no-deps --locked
 
 # Format the code.
 fmt:
