@@ -89,7 +89,7 @@ fn cors(origins: &[String]) -> Cors {
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH])
         .allowed_header("idempotency-key")
-        .allowed_header(routes::shares::PASSWORD_HEADER)
+        .allowed_header(routes::sharing::PASSWORD_HEADER)
         .expose_headers(["idempotent-replayed"])
         .expose_headers([header::LOCATION, header::ETAG, header::RETRY_AFTER])
         .expose_headers(["x-request-id"])

@@ -1,18 +1,15 @@
-//! Route handlers, one module per resource. Handlers are thin: extract,
+//! Route handlers, grouped by capability as the domain is. Handlers are thin: extract,
 //! convert to domain values, call one service, map the result.
 
-pub mod api_keys;
 pub mod audit;
-pub mod auth;
 pub mod documents;
 pub mod folders;
 pub mod health;
+pub mod identity;
 pub mod jobs;
-pub mod me;
-pub mod members;
+pub mod processing;
 pub mod search;
-pub mod shares;
-pub mod trash;
+pub mod sharing;
 pub mod webhooks;
 pub mod workspaces;
 
@@ -22,17 +19,17 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/auth")
-            .route("/register", web::post().to(auth::register))
-            .route("/login", web::post().to(auth::login))
-            .route("/refresh", web::post().to(auth::refresh))
-            .route("/logout", web::post().to(auth::logout)),
+            .route("/register", web::post().to(identity::auth::register))
+            .route("/login", web::post().to(identity::auth::login))
+            .route("/refresh", web::post().to(identity::auth::refresh))
+            .route("/logout", web::post().to(identity::auth::logout)),
     )
     .service(
         web::scope("/me")
-            .route("", web::get().to(me::get))
-            .route("/sessions", web::get().to(me::sessions))
-            .route("/sessions/{id}", web::delete().to(me::revoke_session))
-            .route("/password", web::put().to(me::change_password)),
+            .route("", web::get().to(identity::me::get))
+            .route("/sessions", web::get().to(identity::me::sessions))
+            .route("/sessions/{id}", web::delete().to(identity::me::revoke_session))
+            .route("/password", web::put().to(identity::me::change_password)),
     )
     .service(
         web::scope("/workspaces")
@@ -48,27 +45,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/audit/export", web::get().to(audit::export))
             .route("/{ws}/documents/{id}/history", web::get().to(audit::document_history))
             .route("/{ws}/search", web::get().to(search::search))
-            .route("/{ws}/documents/{id}/thumbnail", web::get().to(search::thumbnail))
-            .route("/{ws}/documents/{id}/versions/{n}/thumbnail", web::get().to(search::version_thumbnail))
-            .route("/{ws}/documents/{id}/versions/{n}/processing", web::get().to(search::processing))
-            .route("/{ws}/members", web::get().to(members::list))
-            .route("/{ws}/members", web::post().to(members::add))
-            .route("/{ws}/members/{user_id}", web::patch().to(members::change_role))
-            .route("/{ws}/members/{user_id}", web::delete().to(members::remove))
-            .route("/{ws}/api-keys", web::get().to(api_keys::list))
-            .route("/{ws}/api-keys", web::post().to(api_keys::create))
-            .route("/{ws}/api-keys/{key_id}", web::delete().to(api_keys::revoke))
+            .route("/{ws}/documents/{id}/thumbnail", web::get().to(processing::thumbnail))
+            .route("/{ws}/documents/{id}/versions/{n}/thumbnail", web::get().to(processing::version_thumbnail))
+            .route("/{ws}/documents/{id}/versions/{n}/processing", web::get().to(processing::processing))
+            .route("/{ws}/members", web::get().to(workspaces::members::list))
+            .route("/{ws}/members", web::post().to(workspaces::members::add))
+            .route("/{ws}/members/{user_id}", web::patch().to(workspaces::members::change_role))
+            .route("/{ws}/members/{user_id}", web::delete().to(workspaces::members::remove))
+            .route("/{ws}/api-keys", web::get().to(identity::api_keys::list))
+            .route("/{ws}/api-keys", web::post().to(identity::api_keys::create))
+            .route("/{ws}/api-keys/{key_id}", web::delete().to(identity::api_keys::revoke))
             .route("/{ws}/folders", web::post().to(folders::create))
             .route("/{ws}/folders/{id}", web::get().to(folders::get))
             .route("/{ws}/folders/{id}", web::patch().to(folders::update))
-            .route("/{ws}/folders/{id}", web::delete().to(trash::trash_folder))
-            .route("/{ws}/folders/{id}/restore", web::post().to(trash::restore_folder))
-            .route("/{ws}/trash", web::get().to(trash::list))
-            .route("/{ws}/trash/documents/{id}", web::delete().to(trash::purge_document))
-            .route("/{ws}/trash/folders/{id}", web::delete().to(trash::purge_folder))
-            .route("/{ws}/documents/{id}/shares", web::post().to(shares::create))
-            .route("/{ws}/documents/{id}/shares", web::get().to(shares::list))
-            .route("/{ws}/shares/{link_id}", web::delete().to(shares::revoke))
+            .route("/{ws}/folders/{id}", web::delete().to(folders::trash::trash_folder))
+            .route("/{ws}/folders/{id}/restore", web::post().to(folders::trash::restore_folder))
+            .route("/{ws}/trash", web::get().to(folders::trash::list))
+            .route("/{ws}/trash/documents/{id}", web::delete().to(folders::trash::purge_document))
+            .route("/{ws}/trash/folders/{id}", web::delete().to(folders::trash::purge_folder))
+            .route("/{ws}/documents/{id}/shares", web::post().to(sharing::create))
+            .route("/{ws}/documents/{id}/shares", web::get().to(sharing::list))
+            .route("/{ws}/shares/{link_id}", web::delete().to(sharing::revoke))
             .route("/{ws}/webhooks", web::post().to(webhooks::create))
             .route("/{ws}/webhooks", web::get().to(webhooks::list))
             .route("/{ws}/webhooks/{id}", web::get().to(webhooks::get))
@@ -81,8 +78,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/folders/{id}/documents", web::post().to(documents::upload))
             .route("/{ws}/documents/{id}", web::get().to(documents::get))
             .route("/{ws}/documents/{id}", web::patch().to(documents::update))
-            .route("/{ws}/documents/{id}", web::delete().to(trash::trash_document))
-            .route("/{ws}/documents/{id}/restore", web::post().to(trash::restore_document))
+            .route("/{ws}/documents/{id}", web::delete().to(folders::trash::trash_document))
+            .route("/{ws}/documents/{id}/restore", web::post().to(folders::trash::restore_document))
             .route("/{ws}/documents/{id}/content", web::get().to(documents::content))
             .route("/{ws}/documents/{id}/versions", web::get().to(documents::versions))
             .route("/{ws}/documents/{id}/versions", web::post().to(documents::add_version))
@@ -98,7 +95,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Registers the public share link routes under `/s`.
 pub fn configure_public(cfg: &mut web::ServiceConfig) {
-    cfg.route("/{token}", web::get().to(shares::open))
-        .route("/{token}/download", web::get().to(shares::download))
-        .route("/{token}/download", web::post().to(shares::download_with_form));
+    cfg.route("/{token}", web::get().to(sharing::open))
+        .route("/{token}/download", web::get().to(sharing::download))
+        .route("/{token}/download", web::post().to(sharing::download_with_form));
 }

@@ -1,5 +1,7 @@
 //! Folders: create, read with breadcrumbs, rename, move, list children.
 
+pub mod trash;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;

@@ -1,5 +1,7 @@
 //! Workspaces.
 
+pub mod members;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
