@@ -217,7 +217,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         rt: rt.clone(),
         documents: documents_repo.clone(),
         ledger: ledger.clone(),
-        content: Arc::new(database.content()),
+        content: Arc::new(database.processing()),
         blobs: blob_store.clone(),
         analyzer: Arc::new(analyzer(&settings.extract)?),
         workspaces: workspaces_repo.clone(),

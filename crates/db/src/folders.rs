@@ -15,11 +15,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::audit::store::{append, in_transaction};
 use crate::convert;
 use crate::documents::delete_documents;
 use crate::entities::{documents, folders};
 use crate::error::{DbResultExt, db_err, db_err_unique};
-use crate::events::{append, in_transaction};
 use crate::workspaces::lock_workspace;
 
 /// Which folders below a folder a subtree walk follows.

@@ -5,22 +5,18 @@
 //! transaction with the events' append, so a change is never stored without
 //! its record, nor a record without its change.
 
-mod api_keys;
 mod audit;
-mod content;
 mod convert;
 mod documents;
 mod entities;
 mod error;
-mod events;
 mod folders;
 mod idempotency;
+mod identity;
 mod jobs;
-mod projections;
+mod processing;
 mod search;
-mod sessions;
-mod shares;
-mod users;
+mod sharing;
 mod webhooks;
 mod workspaces;
 
@@ -36,19 +32,19 @@ use cabinet_migrations::Migrator;
 use cabinet_migrations::MigratorTrait;
 use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
 
-pub use api_keys::SqlApiKeyRepository;
-pub use audit::SqlAuditTrail;
-pub use content::SqlContentRepository;
+pub use audit::projections::SqlProjections;
+pub use audit::trail::SqlAuditTrail;
 pub use documents::SqlDocumentRepository;
 pub use documents::ledger::SqlBlobLedger;
 pub use folders::SqlFolderRepository;
 pub use idempotency::SqlIdempotencyStore;
+pub use identity::api_keys::SqlApiKeyRepository;
+pub use identity::sessions::SqlSessionRepository;
+pub use identity::users::SqlUserRepository;
 pub use jobs::SqlJobQueue;
-pub use projections::SqlProjections;
+pub use processing::SqlProcessingRepository;
 pub use search::{INDEXED_TEXT_BYTES, SqlSearchIndex, search_statement, search_statement_json};
-pub use sessions::SqlSessionRepository;
-pub use shares::SqlShareLinkRepository;
-pub use users::SqlUserRepository;
+pub use sharing::SqlShareLinkRepository;
 pub use webhooks::SqlWebhookRepository;
 pub use workspaces::SqlWorkspaceRepository;
 
@@ -250,8 +246,8 @@ impl Database {
 
     /// Processed versions: extracted text and thumbnails.
     #[must_use]
-    pub fn content(&self) -> SqlContentRepository {
-        SqlContentRepository::new(self.conn.clone())
+    pub fn processing(&self) -> SqlProcessingRepository {
+        SqlProcessingRepository::new(self.conn.clone())
     }
 
     /// The full-text index.

@@ -15,9 +15,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use crate::audit::store::{append, in_transaction};
 use crate::entities::{audit_heads, events, webhook_deliveries, webhook_endpoints};
 use crate::error::{DbResultExt, db_err};
-use crate::events::{append, in_transaction};
 use crate::jobs::insert_job;
 
 /// Webhooks in the SQL database.

@@ -14,10 +14,10 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use crate::audit::store::in_transaction;
 use crate::convert;
 use crate::entities::{api_keys, folders, memberships, users, workspaces};
 use crate::error::{DbResultExt, db_err_unique};
-use crate::events::in_transaction;
 
 /// Workspaces in the SQL database.
 #[derive(Debug, Clone)]

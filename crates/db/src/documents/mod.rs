@@ -14,10 +14,10 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use crate::audit::store::{append, in_transaction, update_one_with_events};
 use crate::convert;
 use crate::entities::{blobs, document_versions, documents, folders, share_links};
 use crate::error::{DbResultExt, db_err, db_err_unique};
-use crate::events::{append, in_transaction, update_one_with_events};
 use crate::workspaces::lock_workspace;
 
 /// Documents in the SQL database.

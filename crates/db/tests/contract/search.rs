@@ -62,7 +62,7 @@ async fn record_text(db: &Database, ws: WorkspaceId, doc: DocumentId, version: u
         text: TextStatus::Extracted,
         thumbnail: false,
     });
-    assert!(db.content().record(ws, doc, version, record, now(), &processed).await.expect("recorded"));
+    assert!(db.processing().record(ws, doc, version, record, now(), &processed).await.expect("recorded"));
 }
 
 async fn caught_up(db: &Database) {
@@ -182,7 +182,7 @@ async fn search_stays_in_its_workspace_and_out_of_the_trash(db: &Database) {
     caught_up(db).await;
     let left = count(db, "SELECT COUNT(*) FROM version_content").await;
     assert_eq!(left, 3, "the purged version's record stays until its thumbnail is collected");
-    assert!(db.content().orphaned_thumbnails(10).await.expect("orphans").is_empty());
+    assert!(db.processing().orphaned_thumbnails(10).await.expect("orphans").is_empty());
     assert_eq!(count(db, "SELECT COUNT(*) FROM version_content").await, 2, "records without a thumbnail go at once");
 }
 
@@ -261,7 +261,7 @@ async fn a_version_is_processed_once_and_only_while_it_exists(db: &Database) {
     let alice = user_in(db, "alice@example.com").await;
     let ws = workspace_owned_by(db, alice.id).await;
     let doc = indexed(db, &ws, ws.root_folder_id, Doc { name: "pic", text: "", ..Doc::default() }).await;
-    let repo = db.content();
+    let repo = db.processing();
     let key = BlobKey::new(format!("workspaces/{}/objects/thumb", ws.id));
     let again =
         ProcessingRecord { text_status: TextStatus::Unsupported, text: "", detail: None, thumbnail: Some(&key) };

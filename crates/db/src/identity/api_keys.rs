@@ -11,10 +11,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
+use crate::audit::store::{in_transaction, update_one_with_events};
 use crate::convert;
 use crate::entities::api_keys;
 use crate::error::DbResultExt;
-use crate::events::{in_transaction, update_one_with_events};
 
 /// API keys in the SQL database.
 #[derive(Debug, Clone)]

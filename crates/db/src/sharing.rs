@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
+use crate::audit::store::{in_transaction, update_one_with_events};
 use crate::convert;
 use crate::entities::{documents, share_links};
 use crate::error::DbResultExt;
-use crate::events::{in_transaction, update_one_with_events};
 
 /// Share links in the SQL database.
 #[derive(Debug, Clone)]

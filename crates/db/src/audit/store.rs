@@ -119,7 +119,7 @@ macro_rules! in_transaction {
     ($db:expr, $events:expr, |$txn:ident| $work:block) => {{
         let $txn = $crate::error::begin_write(&$db).await?;
         let out = async { $work }.await?;
-        $crate::events::append(&$txn, $events).await?;
+        $crate::audit::store::append(&$txn, $events).await?;
         $txn.commit().await.map_err($crate::error::db_err)?;
         Ok(out)
     }};

@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
+use crate::audit::store::{append, in_transaction, update_one_with_events};
 use crate::convert;
 use crate::entities::{refresh_tokens, sessions};
 use crate::error::{DbResultExt, db_err};
-use crate::events::{append, in_transaction, update_one_with_events};
 
 /// Sessions in the SQL database.
 #[derive(Debug, Clone)]

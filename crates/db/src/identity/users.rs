@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 
+use crate::audit::store::in_transaction;
 use crate::convert;
 use crate::entities::{sessions, users};
 use crate::error::{DbResultExt, db_err_unique};
-use crate::events::in_transaction;
 
 /// Users in the SQL database.
 #[derive(Debug, Clone)]

@@ -10,17 +10,17 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait as _, DatabaseConnection, EntityTrait, QueryFilter, Set, Statement};
 
+use crate::audit::store::append;
 use crate::entities::{document_versions, uploads, version_content};
 use crate::error::{DbResultExt, db_err};
-use crate::events::append;
 
 /// Processed versions in the SQL database.
 #[derive(Debug, Clone)]
-pub struct SqlContentRepository {
+pub struct SqlProcessingRepository {
     db: DatabaseConnection,
 }
 
-impl SqlContentRepository {
+impl SqlProcessingRepository {
     pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
@@ -44,7 +44,7 @@ pub(crate) fn to_domain(row: version_content::Model) -> DomainResult<VersionCont
 }
 
 #[async_trait]
-impl ProcessingRepository for SqlContentRepository {
+impl ProcessingRepository for SqlProcessingRepository {
     async fn get(
         &self,
         workspace: WorkspaceId,
