@@ -3,13 +3,15 @@
 //! queries and the activity and usage read models.
 
 pub mod chain;
+mod event_meta;
 mod events;
 mod model;
 mod ports;
 mod service;
 
 pub use chain::{ChainLink, ChainWalk, verify_chain};
-pub use events::{EventPayload, NewEvent, RevocationReason};
+pub use event_meta::NewEvent;
+pub use events::{EventPayload, RevocationReason};
 pub use model::{Activity, AuditEvent, ChainBreak, ChainReport, EventQuery, UsageFigures};
 pub use ports::{AuditTrail, EventStream, Projections};
 pub use service::AuditService;

@@ -3,14 +3,20 @@
 //! blob store the content lives in.
 
 mod blob;
+mod collection;
+mod download;
 mod ledger;
 mod media_type;
 mod model;
 mod ports;
 mod service;
 mod store;
+mod upload;
 
 pub use blob::{ByteRange, Sha256};
+pub use collection::Collected;
+pub use download::Download;
+pub(crate) use download::{Serving, content_key, serving};
 pub use ledger::BlobLedger;
 pub use media_type::decide_media_type;
 pub use model::{
@@ -18,9 +24,9 @@ pub use model::{
     validate_tags,
 };
 pub use ports::DocumentRepository;
-pub use service::{Collected, DocumentChanges, DocumentService, Download, OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
-pub(crate) use service::{Serving, content_key, serving};
+pub use service::{DocumentChanges, DocumentService};
 pub use store::{BlobContent, BlobKey, BlobStore, ByteStream, StoredBlob};
+pub use upload::{OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use ledger::MockBlobLedger;

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use crate::audit::EventPayload;
-use crate::documents::{BlobContent, BlobKey, BlobLedger, BlobStore, ByteStream, DocumentRepository, StoredBlob};
-use crate::documents::{ByteRange, Document, DocumentVersion, RangeSpec, Sha256};
+use crate::documents::{BlobLedger, BlobStore, ByteStream, DocumentRepository, StoredBlob};
+use crate::documents::{Document, DocumentVersion};
+use crate::documents::{Upload, UploadLimits};
 use crate::error::{DomainError, Entity};
 use crate::folders::ItemName;
 use crate::ids::{DocumentId, FolderId, WorkspaceId};
@@ -13,29 +14,8 @@ use crate::system::Runtime;
 use crate::workspaces::WorkspaceAccess;
 use crate::{Actor, DomainResult};
 
-/// The media type of content nobody recognised: served as a download, never rendered.
-pub const OPAQUE_CONTENT_TYPE: &str = "application/octet-stream";
 /// Attempts to append a version when other uploads to the same document race.
 const VERSION_ATTEMPTS: usize = 5;
-
-/// An upload on its way in.
-pub struct Upload {
-    /// The file name the client gave.
-    pub filename: String,
-    /// The media type the client declared, if any; it may only narrow what
-    /// the content itself is (see [`crate::documents::decide_media_type`]).
-    pub declared_type: Option<String>,
-    /// An optional note for the version.
-    pub note: Option<String>,
-    /// The bytes.
-    pub body: ByteStream,
-}
-
-impl std::fmt::Debug for Upload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upload").field("filename", &self.filename).field("note", &self.note).finish_non_exhaustive()
-    }
-}
 
 /// Requested changes to a document; `None` leaves a field as it is.
 #[derive(Debug, Default)]
@@ -52,41 +32,14 @@ pub struct DocumentChanges {
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
-/// A download: the version, and its bytes unless the client already has them.
-#[derive(Debug)]
-pub struct Download {
-    /// The version being sent.
-    pub version: DocumentVersion,
-    /// The bytes, or `None` when the client's `If-None-Match` matched.
-    pub content: Option<BlobContent>,
-}
-
-/// What a collection removed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Collected {
-    /// Released content deleted from the store.
-    pub blobs: u64,
-    /// Abandoned uploads deleted.
-    pub abandoned_uploads: u64,
-}
-
 /// The document use cases.
 pub struct DocumentService {
-    rt: Runtime,
-    documents: Arc<dyn DocumentRepository>,
-    ledger: Arc<dyn BlobLedger>,
-    blobs: Arc<dyn BlobStore>,
-    access: WorkspaceAccess,
-    limits: UploadLimits,
-}
-
-/// How much may be uploaded.
-#[derive(Debug, Clone, Copy)]
-pub struct UploadLimits {
-    /// The largest single file.
-    pub max_upload_bytes: u64,
-    /// The most distinct content one workspace may hold, if limited.
-    pub workspace_quota_bytes: Option<u64>,
+    pub(super) rt: Runtime,
+    pub(super) documents: Arc<dyn DocumentRepository>,
+    pub(super) ledger: Arc<dyn BlobLedger>,
+    pub(super) blobs: Arc<dyn BlobStore>,
+    pub(super) access: WorkspaceAccess,
+    pub(super) limits: UploadLimits,
 }
 
 impl std::fmt::Debug for DocumentService {
@@ -382,56 +335,7 @@ impl DocumentService {
         self.documents.purge(workspace, id, self.rt.clock.now(), &[event]).await
     }
 
-    /// Deletes content released longer than `grace` ago, and uploads
-    /// abandoned as long, from the store. Only Cabinet itself may.
-    ///
-    /// # Errors
-    /// `Forbidden` for any other actor; storage failures (what was collected
-    /// before the failure stays collected).
-    pub async fn collect_garbage(&self, actor: &Actor, grace: std::time::Duration) -> DomainResult<Collected> {
-        if actor.principal != crate::Principal::System {
-            return Err(DomainError::Forbidden("only Cabinet collects unreferenced content"));
-        }
-        const BATCH: u32 = 100;
-        let before = self.rt.clock.now() - chrono::Duration::from_std(grace).map_err(DomainError::internal)?;
-        let mut collected = Collected::default();
-        loop {
-            let batch = self.ledger.released_blobs(before, BATCH).await?;
-            let mut progressed = false;
-            for (workspace, sha256) in &batch {
-                // Out of the ledger first: from then on no upload can be
-                // given this key, so deleting its object is safe. A crash
-                // before the delete leaves the key as an abandoned upload,
-                // which the sweep below removes on a later run.
-                if let Some(key) = self.ledger.retire_blob(*workspace, sha256, before).await? {
-                    self.blobs.delete(&key).await?;
-                    self.ledger.end_upload(&key).await?;
-                    collected.blobs += 1;
-                    progressed = true;
-                }
-            }
-            // A full batch of which nothing could go would come back forever.
-            if batch.len() < BATCH as usize || !progressed {
-                break;
-            }
-        }
-        loop {
-            let batch = self.ledger.abandoned_uploads(before, BATCH).await?;
-            for key in &batch {
-                // Only what was really there counts as collected.
-                if self.blobs.discard_upload(key).await? > 0 {
-                    collected.abandoned_uploads += 1;
-                }
-                self.ledger.end_upload(key).await?;
-            }
-            if batch.len() < BATCH as usize {
-                break;
-            }
-        }
-        Ok(collected)
-    }
-
-    async fn existing(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Document> {
+    pub(super) async fn existing(&self, workspace: WorkspaceId, id: DocumentId) -> DomainResult<Document> {
         self.documents.get(workspace, id).await?.ok_or(DomainError::NotFound(Entity::Document))
     }
 
@@ -469,73 +373,6 @@ impl DocumentService {
         self.existing(workspace, id).await?;
         self.documents.versions(workspace, id).await
     }
-
-    /// The bytes of a version (the current one when `number` is `None`), or
-    /// of a range of it. When `if_none_match` holds the version's digest (its
-    /// ETag) the content is not opened at all.
-    ///
-    /// # Errors
-    /// `NotFound` (workspace, document or version); `RangeNotSatisfiable`.
-    pub async fn download(
-        &self,
-        actor: &Actor,
-        workspace: WorkspaceId,
-        id: DocumentId,
-        number: Option<u32>,
-        range: Option<RangeSpec>,
-        if_none_match: &[Sha256],
-    ) -> DomainResult<Download> {
-        self.access.authorize(actor, workspace, Action::ReadContent).await?;
-        let number = match number {
-            Some(n) => n,
-            None => self.existing(workspace, id).await?.current_version,
-        };
-        let version =
-            self.documents.version(workspace, id, number).await?.ok_or(DomainError::NotFound(Entity::Version))?;
-        match serving(&version, range, if_none_match)? {
-            Serving::NotModified => Ok(Download { version, content: None }),
-            Serving::Bytes(range) => {
-                let key = content_key(self.ledger.as_ref(), workspace, &version).await?;
-                let content = self.blobs.get(&key, range).await?;
-                Ok(Download { version, content: Some(content) })
-            }
-        }
-    }
-}
-
-/// Where the workspace keeps a version's content.
-pub(crate) async fn content_key(
-    ledger: &dyn BlobLedger,
-    workspace: WorkspaceId,
-    version: &DocumentVersion,
-) -> DomainResult<BlobKey> {
-    ledger.blob_key(workspace, &version.sha256).await?.ok_or(DomainError::NotFound(Entity::Blob))
-}
-
-/// What a download of a version sends, decided before the content is opened.
-pub(crate) enum Serving {
-    /// The client's copy is current (`If-None-Match` names the digest).
-    NotModified,
-    /// The whole content, or this range of it.
-    Bytes(Option<ByteRange>),
-}
-
-/// Decides a download: `If-None-Match` first, then the range.
-///
-/// # Errors
-/// `RangeNotSatisfiable` when none of the requested bytes exist.
-pub(crate) fn serving(
-    version: &DocumentVersion,
-    range: Option<RangeSpec>,
-    if_none_match: &[Sha256],
-) -> DomainResult<Serving> {
-    if if_none_match.contains(&version.sha256) {
-        return Ok(Serving::NotModified);
-    }
-    let range = range
-        .map(|spec| spec.resolve(version.size).ok_or(DomainError::RangeNotSatisfiable { size: version.size }))
-        .transpose()?;
-    Ok(Serving::Bytes(range))
 }
 
 #[cfg(test)]

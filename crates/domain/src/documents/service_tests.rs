@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
+use crate::documents::*;
 use crate::documents::{MockBlobLedger, MockBlobStore, MockDocumentRepository};
 use crate::testkit::{self, block_on, membership, now, user_actor};
 use crate::workspaces::MockWorkspaceRepository;
