@@ -4,6 +4,8 @@ use mockall::predicate::eq;
 use uuid::Uuid;
 
 use super::*;
+use crate::jobs::*;
+use crate::webhooks::*;
 use crate::jobs::MockJobSignal;
 use crate::testkit::{self, block_on, membership, now, user_actor};
 use crate::webhooks::OutboxEvent;
