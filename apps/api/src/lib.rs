@@ -7,6 +7,7 @@
 
 pub mod dto;
 pub mod extract;
+pub mod http;
 pub mod idempotency;
 pub mod openapi;
 pub mod problem;

@@ -75,15 +75,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/webhooks/{id}/deliveries", web::get().to(webhooks::deliveries))
             .route("/{ws}/deliveries/{id}/redeliver", web::post().to(webhooks::redeliver))
             .route("/{ws}/folders/{id}/children", web::get().to(folders::children))
-            .route("/{ws}/folders/{id}/documents", web::post().to(documents::upload))
+            .route("/{ws}/folders/{id}/documents", web::post().to(documents::transfer::upload))
             .route("/{ws}/documents/{id}", web::get().to(documents::get))
             .route("/{ws}/documents/{id}", web::patch().to(documents::update))
             .route("/{ws}/documents/{id}", web::delete().to(folders::trash::trash_document))
             .route("/{ws}/documents/{id}/restore", web::post().to(folders::trash::restore_document))
-            .route("/{ws}/documents/{id}/content", web::get().to(documents::content))
+            .route("/{ws}/documents/{id}/content", web::get().to(documents::transfer::content))
             .route("/{ws}/documents/{id}/versions", web::get().to(documents::versions))
-            .route("/{ws}/documents/{id}/versions", web::post().to(documents::add_version))
-            .route("/{ws}/documents/{id}/versions/{n}/content", web::get().to(documents::version_content)),
+            .route("/{ws}/documents/{id}/versions", web::post().to(documents::transfer::add_version))
+            .route("/{ws}/documents/{id}/versions/{n}/content", web::get().to(documents::transfer::version_content)),
     )
     .service(
         web::scope("/admin")

@@ -12,8 +12,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::extract::{Authenticated, RequestOrigin};
+use crate::http::conditional::parse_if_none_match;
+use crate::http::files::{file_response, parse_range};
 use crate::problem::{ApiError, Problem};
-use crate::routes::documents::{file_response, parse_if_none_match, parse_range};
 
 /// The header a client sends a link's password in.
 pub const PASSWORD_HEADER: &str = "x-share-password";

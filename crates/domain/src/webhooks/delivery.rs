@@ -2,17 +2,13 @@
 //! event store is the outbox) and sends them, signed, with retries, a
 //! circuit breaker per endpoint and automatic disabling after a long outage.
 
-
-
 use crate::audit::EventPayload;
 use crate::error::DomainError;
 use crate::ids::DeliveryId;
 use crate::jobs::Job;
 use crate::jobs::JobError;
 use crate::webhooks::{Attempt, SendFailure, WebhookRequest, WebhookService};
-use crate::webhooks::{
-    Breaker, Delivery, DeliveryStatus, MAX_RESPONSE_BODY, webhook_body,
-};
+use crate::webhooks::{Breaker, Delivery, DeliveryStatus, MAX_RESPONSE_BODY, webhook_body};
 use crate::{Actor, DomainResult, Principal};
 
 /// The job kind that delivers one delivery.

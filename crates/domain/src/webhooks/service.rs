@@ -15,11 +15,10 @@ use crate::jobs::{NewJob, RetryPolicy};
 use crate::policy::Action;
 use crate::system::Runtime;
 use crate::webhooks::delivery::job_payload;
-use crate::webhooks::{DELIVER_JOB, SendFailure, WebhookRepository, WebhookSender};
 use crate::webhooks::{
-    Breaker, Delivery, PING_EVENT, WebhookEndpoint, validate_event_types,
-    validate_url, webhook_body,
+    Breaker, Delivery, PING_EVENT, WebhookEndpoint, validate_event_types, validate_url, webhook_body,
 };
+use crate::webhooks::{DELIVER_JOB, SendFailure, WebhookRepository, WebhookSender};
 use crate::workspaces::WorkspaceAccess;
 use crate::workspaces::WorkspaceRepository;
 use crate::{Actor, DomainResult, Principal};

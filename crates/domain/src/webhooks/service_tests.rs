@@ -4,11 +4,11 @@ use mockall::predicate::eq;
 use uuid::Uuid;
 
 use super::*;
-use crate::jobs::*;
-use crate::webhooks::*;
 use crate::jobs::MockJobSignal;
+use crate::jobs::*;
 use crate::testkit::{self, block_on, membership, now, user_actor};
 use crate::webhooks::OutboxEvent;
+use crate::webhooks::*;
 use crate::webhooks::{MockWebhookRepository, MockWebhookSender, WebhookResponse};
 use crate::workspaces::MockWorkspaceRepository;
 use crate::{Role, UserId};
