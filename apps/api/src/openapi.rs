@@ -64,7 +64,7 @@ use crate::routes;
         routes::audit::verify,
         routes::audit::activity,
         routes::audit::events,
-        routes::audit::export,
+        routes::audit::export::export,
         routes::audit::document_history,
         routes::webhooks::create,
         routes::webhooks::list,

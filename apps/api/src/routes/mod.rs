@@ -42,7 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{ws}/audit/verify", web::get().to(audit::verify))
             .route("/{ws}/activity", web::get().to(audit::activity))
             .route("/{ws}/audit/events", web::get().to(audit::events))
-            .route("/{ws}/audit/export", web::get().to(audit::export))
+            .route("/{ws}/audit/export", web::get().to(audit::export::export))
             .route("/{ws}/documents/{id}/history", web::get().to(audit::document_history))
             .route("/{ws}/search", web::get().to(search::search))
             .route("/{ws}/documents/{id}/thumbnail", web::get().to(processing::thumbnail))

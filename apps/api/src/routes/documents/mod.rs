@@ -3,8 +3,8 @@
 use actix_web::http::header::{self};
 use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
-use cabinet_domain::documents::{Document, DocumentVersion};
 use cabinet_domain::documents::DocumentChanges;
+use cabinet_domain::documents::{Document, DocumentVersion};
 use cabinet_domain::{DocumentId, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
