@@ -6,7 +6,6 @@ use cabinet_bootstrap::App;
 use cabinet_domain::audit::{AuditEvent, ChainBreak, ChainReport, EventQuery};
 use cabinet_domain::{DocumentId, DomainError, WorkspaceId};
 use chrono::{DateTime, Utc};
-use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
