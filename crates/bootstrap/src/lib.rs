@@ -7,12 +7,11 @@
 pub mod schedule;
 mod settings;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtKey, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
+use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
 use cabinet_cache::{LocalJobSignal, MemoryCache, RedisCache, RedisJobSignal};
 use cabinet_db::{Database, DatabaseOptions};
 use cabinet_domain::audit::AuditService;
@@ -35,16 +34,20 @@ use cabinet_domain::system::SecretGenerator;
 use cabinet_domain::webhooks::{WebhookService, WebhookSettings};
 use cabinet_domain::workspaces::WorkspaceService;
 pub use cabinet_extract::run_child as run_extract_child;
-use cabinet_extract::{Limits, SandboxAnalyzer, SandboxOptions, find_pdf_renderer};
-use cabinet_storage::{ObjectBlobStore, S3Options};
 use cabinet_webhooks::{GuardOptions, HttpWebhookSender};
 pub use schedule::ScheduledTask;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 pub use settings::{
     AuthConfig, CacheSettings, DatabaseBackend, DatabaseSettings, ExtractSettings, HttpSettings, JwtKeyConfig,
     LogSettings, LoginThrottleConfig, S3Settings, ScheduleSettings, Settings, SharingSettings, StorageBackend,
     StorageSettings, TrashSettings, WebhookConfig, WorkerSettings,
 };
+
+mod adapters;
+mod keys;
+
+use adapters::{analyzer, blob_store};
+use keys::signing_keys;
 
 /// Everything the apps need, built once at start-up.
 #[derive(Clone)]
@@ -313,168 +316,4 @@ pub fn search_sql(
     filters.validate()?;
     let postgres = matches!(settings.database_backend(), DatabaseBackend::Postgres(_));
     cabinet_db::search_statement_json(postgres, workspace, &query, filters, page)
-}
-
-/// The content analyzer: `<program> extract` children confined as configured.
-fn analyzer(settings: &ExtractSettings) -> anyhow::Result<SandboxAnalyzer> {
-    let program = if settings.program.trim().is_empty() {
-        std::env::current_exe().context("finding the running executable for `extract`")?
-    } else {
-        settings.program.clone().into()
-    };
-    let pdf_renderer = find_pdf_renderer(&settings.pdf_renderer);
-    if settings.enabled {
-        match &pdf_renderer {
-            Some(path) => tracing::info!(renderer = %path.display(), "PDF thumbnails on"),
-            None => tracing::info!("PDF thumbnails off: pdftoppm (poppler-utils) not found or turned off"),
-        }
-    }
-    Ok(SandboxAnalyzer::new(SandboxOptions {
-        program,
-        limits: Limits {
-            max_input_bytes: settings.max_input_bytes,
-            max_text_bytes: settings.max_text_bytes,
-            max_pixels: settings.max_pixels,
-            max_archive_entries: settings.max_archive_entries,
-            max_expanded_bytes: settings.max_expanded_bytes,
-            thumbnail_px: settings.thumbnail_px.clamp(16, 2048),
-        },
-        timeout: Duration::from_secs(settings.timeout_secs.max(1)),
-        memory_bytes: settings.memory_mb.max(64) * 1024 * 1024,
-        pdf_renderer,
-    }))
-}
-
-/// The configured blob store.
-fn blob_store(settings: &Settings) -> anyhow::Result<ObjectBlobStore> {
-    let storage = &settings.storage;
-    Ok(match storage.backend {
-        StorageBackend::Local => {
-            let root = storage.path.clone().unwrap_or_else(|| settings.data_dir.join("blobs"));
-            ObjectBlobStore::local(&root)?
-        }
-        StorageBackend::Memory => ObjectBlobStore::memory(),
-        StorageBackend::S3 => {
-            let s3 = storage.s3.as_ref().context("storage.backend is s3 but [storage.s3] is missing")?;
-            ObjectBlobStore::s3(&S3Options {
-                endpoint: s3.endpoint.clone(),
-                bucket: s3.bucket.clone(),
-                region: s3.region.clone(),
-                access_key_id: s3.access_key_id.clone(),
-                secret_access_key: s3.secret_access_key.expose_secret().to_owned(),
-                path_style: s3.path_style,
-                allow_http: s3.allow_http,
-            })?
-        }
-    })
-}
-
-/// The configured signing keys, or one generated once and kept in the data
-/// folder so that restarts do not sign everyone out.
-/// The configured signing keys or, without any, one generated key that
-/// every process of the instance shares: kept in the data folder on SQLite
-/// (whose processes share that folder), and in the database on PostgreSQL,
-/// where replicas share nothing else; one key per replica would make each
-/// refuse the others' tokens.
-async fn signing_keys(settings: &Settings, database: &Database) -> anyhow::Result<Vec<JwtKey>> {
-    if !settings.auth.jwt_keys.is_empty() {
-        return Ok(settings
-            .auth
-            .jwt_keys
-            .iter()
-            .map(|k| JwtKey { id: k.id.clone(), secret: k.secret.clone() })
-            .collect());
-    }
-    match settings.database_backend() {
-        DatabaseBackend::Sqlite(_) => {
-            let path = settings.data_dir.join("jwt-signing.key");
-            let secret = load_or_create_secret(&path)?;
-            Ok(vec![JwtKey { id: "local".into(), secret }])
-        }
-        DatabaseBackend::Postgres(_) => {
-            let secret = database
-                .shared_secret("jwt-signing-key", &RandomSecrets.generate(""))
-                .await
-                .context("agreeing on a token signing key through the database (run `cabinet migrate` first)")?;
-            tracing::warn!(
-                "no auth.jwt_keys configured: signing tokens with a key generated and kept in the database; \
-                 configure CABINET__AUTH__JWT_KEYS__0__ID and __SECRET to rotate keys"
-            );
-            Ok(vec![JwtKey { id: "shared".into(), secret: SecretString::from(secret) }])
-        }
-    }
-}
-
-fn read_secret(path: &Path) -> anyhow::Result<SecretString> {
-    let existing = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let existing = existing.trim().to_owned();
-    anyhow::ensure!(existing.len() >= 32, "{} holds a key shorter than 32 bytes", path.display());
-    Ok(SecretString::from(existing))
-}
-
-/// Reads the key, or creates it. Processes starting together on a fresh
-/// data folder (a worker and an API, say) must all end up with the same
-/// key: it is written whole to a private file of its own, then linked into
-/// place, which fails for all but the first; the others read the winner's.
-fn load_or_create_secret(path: &Path) -> anyhow::Result<SecretString> {
-    if path.exists() {
-        return read_secret(path);
-    }
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let secret = RandomSecrets.generate("");
-    let staged = dir.join(format!(".jwt-signing.key.{}", uuid::Uuid::new_v4().simple()));
-    write_private(&staged, &secret).with_context(|| format!("writing {}", staged.display()))?;
-    let linked = std::fs::hard_link(&staged, path);
-    let _ = std::fs::remove_file(&staged);
-    match linked {
-        Ok(()) => Ok(SecretString::from(secret)),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_secret(path),
-        Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
-    }
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    std::fs::write(path, contents)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_generated_signing_key_is_kept_across_restarts() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("keys").join("jwt-signing.key");
-        let first = load_or_create_secret(&path).expect("created");
-        let second = load_or_create_secret(&path).expect("read back");
-        assert_eq!(first.expose_secret(), second.expose_secret());
-        assert!(first.expose_secret().len() >= 32);
-    }
-
-    #[test]
-    fn processes_starting_together_agree_on_one_key() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("jwt-signing.key");
-        let racers: Vec<_> = (0..8)
-            .map(|_| {
-                let path = path.clone();
-                std::thread::spawn(move || load_or_create_secret(&path).expect("a key").expose_secret().to_owned())
-            })
-            .collect();
-        let keys: std::collections::BTreeSet<_> = racers.into_iter().map(|r| r.join().expect("thread")).collect();
-        assert_eq!(keys.len(), 1, "one key for all");
-        let leftovers = std::fs::read_dir(dir.path()).expect("dir").count();
-        assert_eq!(leftovers, 1, "no staged copies remain");
-    }
 }
