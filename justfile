@@ -104,6 +104,7 @@ lint:
     cargo clippy --workspace --all-targets --locked -- -D warnings
     cargo clippy -p cabinet-domain --all-targets --all-features --locked -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc -p cabinet-domain --no-deps --locked
+    python3 .ci/file-sizes.py
 
 # Format the code.
 fmt:

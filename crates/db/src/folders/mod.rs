@@ -8,10 +8,9 @@ use cabinet_domain::folders::{
 };
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::IntoCondition,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -22,50 +21,10 @@ use crate::entities::{documents, folders};
 use crate::error::{DbResultExt, db_err, db_err_unique};
 use crate::workspaces::lock_workspace;
 
-/// Which folders below a folder a subtree walk follows.
-#[derive(Debug, Clone, Copy)]
-enum Which {
-    /// Those not in the trash.
-    Live,
-    /// Those that went to the trash at this instant (together).
-    TrashedAt(DateTime<Utc>),
-    /// All of them: below a trashed folder, everything is in the trash.
-    All,
-}
+mod listing;
+mod tree;
 
-/// A trashed folder of the workspace with everything below it, documents included.
-async fn trashed_subtree_of<C: ConnectionTrait>(
-    conn: &C,
-    workspace: WorkspaceId,
-    id: FolderId,
-) -> DomainResult<Option<Subtree>> {
-    let trashed = folders::Entity::find_by_id(id.as_uuid())
-        .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
-        .filter(folders::Column::TrashedAt.is_not_null())
-        .one(conn)
-        .await
-        .or_domain()?;
-    if trashed.is_none() {
-        return Ok(None);
-    }
-    let mut folder_ids = subtree(conn, id.as_uuid(), Which::All).await?;
-    let mut document_ids: Vec<Uuid> = documents::Entity::find()
-        .select_only()
-        .column(documents::Column::Id)
-        .filter(documents::Column::FolderId.is_in(folder_ids.clone()))
-        .into_tuple()
-        .all(conn)
-        .await
-        .or_domain()?;
-    // A stable order, so two reads of the same subtree compare equal.
-    folder_ids[1..].sort_unstable();
-    document_ids.sort_unstable();
-    Ok(Some(Subtree {
-        root: id,
-        folders: folder_ids.into_iter().map(FolderId::from_uuid).collect(),
-        documents: document_ids.into_iter().map(DocumentId::from_uuid).collect(),
-    }))
-}
+use tree::{Which, subtree, trashed_subtree_of};
 
 /// Folders in the SQL database.
 #[derive(Debug, Clone)]
@@ -421,130 +380,6 @@ impl FolderRepository for SqlFolderRepository {
         after: Option<ChildCursor>,
         limit: u32,
     ) -> DomainResult<Children> {
-        let limit = limit as usize;
-        let (folder_after, document_after) = match after {
-            None => (None, None),
-            Some(ChildCursor::Folder { key, id }) => (Some((key, id)), None),
-            Some(ChildCursor::Document { key, id }) => (None, Some((key, id))),
-        };
-        let mut folders = Vec::new();
-        // A document cursor means the subfolders were all listed already.
-        if document_after.is_none() {
-            let query = folders::Entity::find()
-                .filter(folders::Column::WorkspaceId.eq(workspace.as_uuid()))
-                .filter(folders::Column::ParentId.eq(parent.as_uuid()))
-                .filter(folders::Column::TrashedAt.is_null());
-            let (name, updated) = (folders::Column::NameKey, folders::Column::UpdatedAt);
-            folders =
-                keyset(&self.db, query, (name, updated, folders::Column::Id), order, folder_after, limit + 1).await?;
-            if folders.len() > limit {
-                folders.truncate(limit);
-                let next = folders
-                    .last()
-                    .map(|f| ChildCursor::Folder { key: sort_key(order, &f.name_key, f.updated_at), id: f.id });
-                return Ok(Children { folders: convert_all(folders, convert::folder)?, documents: Vec::new(), next });
-            }
-        }
-        let room = limit - folders.len();
-        let query = documents::Entity::find()
-            .filter(documents::Column::WorkspaceId.eq(workspace.as_uuid()))
-            .filter(documents::Column::FolderId.eq(parent.as_uuid()))
-            .filter(documents::Column::TrashedAt.is_null());
-        let (name, updated) = (documents::Column::NameKey, documents::Column::UpdatedAt);
-        let mut docs =
-            keyset(&self.db, query, (name, updated, documents::Column::Id), order, document_after, room + 1).await?;
-        let next = if docs.len() > room {
-            docs.truncate(room);
-            match docs.last() {
-                Some(d) => Some(ChildCursor::Document { key: sort_key(order, &d.name_key, d.updated_at), id: d.id }),
-                // The page filled up with folders exactly; documents start the next one.
-                None => folders
-                    .last()
-                    .map(|f| ChildCursor::Folder { key: sort_key(order, &f.name_key, f.updated_at), id: f.id }),
-            }
-        } else {
-            None
-        };
-        Ok(Children {
-            folders: convert_all(folders, convert::folder)?,
-            documents: convert_all(docs, convert::document)?,
-            next,
-        })
+        listing::children(&self.db, workspace, parent, order, after, limit).await
     }
-}
-
-/// A folder and the folders below it, level by level: the live ones
-/// (`stamp` = `None`) or those trashed at `stamp`.
-async fn subtree<C: ConnectionTrait>(conn: &C, root: Uuid, which: Which) -> DomainResult<Vec<Uuid>> {
-    let mut all = vec![root];
-    let mut frontier = vec![root];
-    while !frontier.is_empty() {
-        let trashed = match which {
-            Which::Live => folders::Column::TrashedAt.is_null().into_condition(),
-            Which::TrashedAt(at) => folders::Column::TrashedAt.eq(at).into_condition(),
-            Which::All => Condition::all(),
-        };
-        let children: Vec<Uuid> = folders::Entity::find()
-            .select_only()
-            .column(folders::Column::Id)
-            .filter(folders::Column::ParentId.is_in(frontier))
-            .filter(trashed)
-            .into_tuple()
-            .all(conn)
-            .await
-            .or_domain()?;
-        all.extend(&children);
-        frontier = children;
-    }
-    Ok(all)
-}
-
-fn convert_all<M, T>(rows: Vec<M>, f: fn(M) -> DomainResult<T>) -> DomainResult<Vec<T>> {
-    rows.into_iter().map(f).collect()
-}
-
-fn sort_key(order: ChildOrder, name_key: &str, updated_at: DateTime<Utc>) -> String {
-    match order {
-        ChildOrder::NameAsc | ChildOrder::NameDesc => name_key.to_owned(),
-        ChildOrder::UpdatedAsc | ChildOrder::UpdatedDesc => updated_at.to_rfc3339(),
-    }
-}
-
-/// One keyset page of `query` ordered by name or update time, then id,
-/// strictly after `after` (a sort key and id).
-async fn keyset<E>(
-    db: &DatabaseConnection,
-    query: sea_orm::Select<E>,
-    (name, updated, id): (E::Column, E::Column, E::Column),
-    order: ChildOrder,
-    after: Option<(String, Uuid)>,
-    limit: usize,
-) -> DomainResult<Vec<E::Model>>
-where
-    E: EntityTrait,
-{
-    let (column, direction) = match order {
-        ChildOrder::NameAsc => (name, Order::Asc),
-        ChildOrder::NameDesc => (name, Order::Desc),
-        ChildOrder::UpdatedAsc => (updated, Order::Asc),
-        ChildOrder::UpdatedDesc => (updated, Order::Desc),
-    };
-    let mut query = query.order_by(column, direction.clone()).order_by(id, direction.clone()).limit(limit as u64);
-    if let Some((key, after_id)) = after {
-        let key: sea_orm::Value = match order {
-            ChildOrder::NameAsc | ChildOrder::NameDesc => key.into(),
-            ChildOrder::UpdatedAsc | ChildOrder::UpdatedDesc => DateTime::parse_from_rfc3339(&key)
-                .map_err(|_| DomainError::invalid("cursor", "the cursor is not valid"))?
-                .with_timezone(&Utc)
-                .into(),
-        };
-        let (beyond_key, beyond_id) = match direction {
-            Order::Desc => (Expr::col(column).lt(key.clone()), Expr::col(id).lt(after_id)),
-            _ => (Expr::col(column).gt(key.clone()), Expr::col(id).gt(after_id)),
-        };
-        query = query.filter(
-            Condition::any().add(beyond_key).add(Condition::all().add(Expr::col(column).eq(key)).add(beyond_id)),
-        );
-    }
-    query.all(db).await.or_domain()
 }
