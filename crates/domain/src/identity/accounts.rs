@@ -1,15 +1,10 @@
 //! Accounts: registration, the instance administrator, password change and
 //! the caller's own account.
 
-use std::sync::Arc;
-
 use crate::audit::{EventPayload, RevocationReason};
 use crate::error::{DomainError, Entity};
 use crate::identity::settings::signed_in;
-use crate::identity::{
-    AuthPorts, AuthSettings, DisplayName, Email, Password, PasswordCheck, PasswordHasher, RateLimiter,
-    SessionRepository, User, UserRepository,
-};
+use crate::identity::{AuthPorts, AuthSettings, DisplayName, Email, Password, PasswordCheck, User};
 use crate::ids::{SessionId, UserId};
 use crate::system::Runtime;
 use crate::{Actor, DomainResult, Principal};
@@ -39,10 +34,7 @@ impl Registration {
 /// The account use cases.
 pub struct AccountService {
     rt: Runtime,
-    users: Arc<dyn UserRepository>,
-    sessions: Arc<dyn SessionRepository>,
-    hasher: Arc<dyn PasswordHasher>,
-    limiter: Arc<dyn RateLimiter>,
+    ports: AuthPorts,
     settings: AuthSettings,
 }
 
@@ -56,14 +48,7 @@ impl AccountService {
     /// The account use cases over `ports`.
     #[must_use]
     pub fn new(rt: Runtime, ports: &AuthPorts, settings: AuthSettings) -> Self {
-        Self {
-            rt,
-            users: ports.users.clone(),
-            sessions: ports.sessions.clone(),
-            hasher: ports.hasher.clone(),
-            limiter: ports.limiter.clone(),
-            settings,
-        }
+        Self { rt, ports: ports.clone(), settings }
     }
 
     /// Registers a user. The first user of the instance becomes its
@@ -74,13 +59,13 @@ impl AccountService {
     /// `RegistrationClosed`; `Invalid` fields; `Conflict(EmailTaken)`.
     pub async fn register(&self, actor: &Actor, input: Registration) -> DomainResult<User> {
         let (email, display_name, password) = input.parse()?;
-        let first = self.users.count().await? == 0;
+        let first = self.ports.users.count().await? == 0;
         if !first && !self.settings.allow_registration {
             return Err(DomainError::RegistrationClosed);
         }
         if let Some(ip) = actor.origin.ip {
             let throttle = &self.settings.throttle;
-            let counter = self.limiter.hit(&format!("register:ip:{ip}"), throttle.register_window).await?;
+            let counter = self.ports.limiter.hit(&format!("register:ip:{ip}"), throttle.register_window).await?;
             if counter.count > throttle.register_attempts {
                 return Err(DomainError::RateLimited { retry_after: counter.resets_in });
             }
@@ -113,7 +98,7 @@ impl AccountService {
             id: UserId::from_uuid(self.rt.ids.new_id()),
             email,
             display_name,
-            password_hash: self.hasher.hash(password).await?,
+            password_hash: self.ports.hasher.hash(password).await?,
             instance_admin,
             disabled_at: None,
             created_at: now,
@@ -128,7 +113,7 @@ impl AccountService {
                 instance_admin,
             },
         );
-        self.users.create(&user, &[event]).await?;
+        self.ports.users.create(&user, &[event]).await?;
         Ok(user)
     }
 
@@ -140,14 +125,14 @@ impl AccountService {
     /// when it breaks the policy.
     pub async fn change_password(&self, actor: &Actor, current: String, new: String) -> DomainResult<()> {
         let (user_id, session_id) = signed_in(actor)?;
-        let user = self.users.get(user_id).await?.ok_or(DomainError::NotFound(Entity::User))?;
+        let user = self.ports.users.get(user_id).await?.ok_or(DomainError::NotFound(Entity::User))?;
         let new = Password::new_checked("new_password", new)?;
         let current = Password::presented("current_password", current)?;
-        if self.hasher.verify(&current, &user.password_hash).await? == PasswordCheck::Mismatch {
+        if self.ports.hasher.verify(&current, &user.password_hash).await? == PasswordCheck::Mismatch {
             return Err(DomainError::invalid("current_password", "is not your current password"));
         }
-        let hash = self.hasher.hash(&new).await?;
-        let active = self.sessions.list_active(user_id, self.rt.clock.now()).await?;
+        let hash = self.ports.hasher.hash(&new).await?;
+        let active = self.ports.sessions.list_active(user_id, self.rt.clock.now()).await?;
         let revoked: Vec<SessionId> = active.iter().map(|s| s.id).filter(|id| *id != session_id).collect();
         let mut events =
             vec![self.rt.event(actor, EventPayload::PasswordChanged { user_id, revoked_sessions: revoked.clone() })];
@@ -157,7 +142,7 @@ impl AccountService {
                 EventPayload::SessionRevoked { user_id, session_id: id, reason: RevocationReason::PasswordChanged },
             )
         }));
-        self.users.set_password(user_id, &hash, Some(session_id), self.rt.clock.now(), &events).await?;
+        self.ports.users.set_password(user_id, &hash, Some(session_id), self.rt.clock.now(), &events).await?;
         Ok(())
     }
 
@@ -167,7 +152,7 @@ impl AccountService {
     /// `Forbidden` unless the actor is a signed-in user.
     pub async fn me(&self, actor: &Actor) -> DomainResult<User> {
         let (user_id, _) = signed_in(actor)?;
-        self.users.get(user_id).await?.ok_or(DomainError::NotFound(Entity::User))
+        self.ports.users.get(user_id).await?.ok_or(DomainError::NotFound(Entity::User))
     }
 }
 

@@ -1,28 +1,17 @@
 //! Request authentication: a bearer access token or API key becomes the
 //! [`Actor`] every use case is asked by.
 
-use std::sync::Arc;
-
 use chrono::TimeDelta;
 
 use crate::error::{AuthFailure, DomainError};
-use crate::identity::{
-    API_KEY_PREFIX, AccessTokenCodec, ApiKeyRepository, AuthPorts, RevocationList, SessionRepository, UserRepository,
-};
-use crate::system::{Runtime, SecretGenerator};
-use crate::workspaces::WorkspaceRepository;
+use crate::identity::{API_KEY_PREFIX, AuthPorts};
+use crate::system::Runtime;
 use crate::{Actor, DomainResult, Principal};
 
 /// Authenticates requests.
 pub struct AuthenticationService {
     rt: Runtime,
-    users: Arc<dyn UserRepository>,
-    sessions: Arc<dyn SessionRepository>,
-    api_keys: Arc<dyn ApiKeyRepository>,
-    workspaces: Arc<dyn WorkspaceRepository>,
-    tokens: Arc<dyn AccessTokenCodec>,
-    secrets: Arc<dyn SecretGenerator>,
-    revocations: Arc<dyn RevocationList>,
+    ports: AuthPorts,
 }
 
 impl std::fmt::Debug for AuthenticationService {
@@ -35,16 +24,7 @@ impl AuthenticationService {
     /// Request authentication over `ports`.
     #[must_use]
     pub fn new(rt: Runtime, ports: &AuthPorts) -> Self {
-        Self {
-            rt,
-            users: ports.users.clone(),
-            sessions: ports.sessions.clone(),
-            api_keys: ports.api_keys.clone(),
-            workspaces: ports.workspaces.clone(),
-            tokens: ports.tokens.clone(),
-            secrets: ports.secrets.clone(),
-            revocations: ports.revocations.clone(),
-        }
+        Self { rt, ports: ports.clone() }
     }
 
     /// Turns a bearer credential (an access token or an API key) into an actor.
@@ -66,16 +46,16 @@ impl AuthenticationService {
             return self.authenticate_api_key(bearer, origin).await;
         }
         let invalid = || DomainError::Unauthenticated(AuthFailure::InvalidToken);
-        let claims = self.tokens.verify(bearer)?;
-        if self.revocations.is_revoked(&format!("jti:{}", claims.token_id)).await.unwrap_or(false) {
+        let claims = self.ports.tokens.verify(bearer)?;
+        if self.ports.revocations.is_revoked(&format!("jti:{}", claims.token_id)).await.unwrap_or(false) {
             return Err(invalid());
         }
         let now = self.rt.clock.now();
-        match self.sessions.get(claims.session_id).await? {
+        match self.ports.sessions.get(claims.session_id).await? {
             Some(session) if session.user_id == claims.user_id && session.is_active(now) => {}
             _ => return Err(invalid()),
         }
-        let user = match self.users.get(claims.user_id).await? {
+        let user = match self.ports.users.get(claims.user_id).await? {
             Some(user) if user.is_active() => user,
             _ => return Err(invalid()),
         };
@@ -97,14 +77,14 @@ impl AuthenticationService {
             return Err(invalid());
         }
         let now = self.rt.clock.now();
-        let key = match self.api_keys.find_by_hash(&self.secrets.hash(secret)).await? {
+        let key = match self.ports.api_keys.find_by_hash(&self.ports.secrets.hash(secret)).await? {
             Some(key) if key.is_active(now) => key,
             _ => return Err(invalid()),
         };
         // A key acts for its creator and can never do more than they can now:
         // a creator who left, was disabled or was demoted takes the key down too.
-        let creator_active = self.users.get(key.created_by).await?.is_some_and(|u| u.is_active());
-        let creator_role = match self.workspaces.membership(key.workspace_id, key.created_by).await? {
+        let creator_active = self.ports.users.get(key.created_by).await?.is_some_and(|u| u.is_active());
+        let creator_role = match self.ports.workspaces.membership(key.workspace_id, key.created_by).await? {
             Some(membership) if creator_active => membership.role,
             _ => return Err(invalid()),
         };
@@ -112,7 +92,7 @@ impl AuthenticationService {
         // Recording every use would turn each read into a write; a minute's
         // precision is enough to tell live keys from dead ones.
         if key.last_used_at.is_none_or(|at| now - at > TimeDelta::minutes(1)) {
-            self.api_keys.touch(key.id, now).await?;
+            self.ports.api_keys.touch(key.id, now).await?;
         }
         Ok(Actor { principal: Principal::ApiKey { key_id: key.id, workspace_id: key.workspace_id, role }, origin })
     }

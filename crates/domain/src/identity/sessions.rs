@@ -1,7 +1,6 @@
 //! Sessions: sign-in with throttling, refresh-token rotation with reuse
 //! detection, sign-out, and the caller's list of sessions.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -10,12 +9,11 @@ use crate::audit::{EventPayload, RevocationReason};
 use crate::error::{AuthFailure, DomainError, Entity};
 use crate::identity::settings::{delta, signed_in, user_actor};
 use crate::identity::{
-    AccessClaims, AccessTokenCodec, AuthPorts, AuthSettings, DeviceClaims, Email, Password, PasswordCheck,
-    PasswordHasher, REFRESH_TOKEN_PREFIX, RateLimiter, RefreshToken, RevocationList, Session, SessionRepository,
-    UserRepository,
+    AccessClaims, AuthPorts, AuthSettings, DeviceClaims, Email, Password, PasswordCheck, REFRESH_TOKEN_PREFIX,
+    RefreshToken, Session,
 };
 use crate::ids::{SessionId, UserId};
-use crate::system::{Runtime, SecretGenerator};
+use crate::system::Runtime;
 use crate::{Actor, DomainResult, Principal};
 
 /// A sign-in request.
@@ -66,13 +64,7 @@ pub struct SessionView {
 /// The session use cases.
 pub struct SessionService {
     rt: Runtime,
-    users: Arc<dyn UserRepository>,
-    sessions: Arc<dyn SessionRepository>,
-    hasher: Arc<dyn PasswordHasher>,
-    tokens: Arc<dyn AccessTokenCodec>,
-    secrets: Arc<dyn SecretGenerator>,
-    limiter: Arc<dyn RateLimiter>,
-    revocations: Arc<dyn RevocationList>,
+    ports: AuthPorts,
     settings: AuthSettings,
 }
 
@@ -86,17 +78,7 @@ impl SessionService {
     /// The session use cases over `ports`.
     #[must_use]
     pub fn new(rt: Runtime, ports: &AuthPorts, settings: AuthSettings) -> Self {
-        Self {
-            rt,
-            users: ports.users.clone(),
-            sessions: ports.sessions.clone(),
-            hasher: ports.hasher.clone(),
-            tokens: ports.tokens.clone(),
-            secrets: ports.secrets.clone(),
-            limiter: ports.limiter.clone(),
-            revocations: ports.revocations.clone(),
-            settings,
-        }
+        Self { rt, ports: ports.clone(), settings }
     }
 
     /// Signs in with email and password and starts a session.
@@ -112,7 +94,7 @@ impl SessionService {
     pub async fn login(&self, actor: &Actor, input: Credentials) -> DomainResult<TokenPair> {
         let throttle = &self.settings.throttle;
         if let Some(ip) = actor.origin.ip {
-            let counter = self.limiter.hit(&format!("login:ip:{ip}"), throttle.ip_window).await?;
+            let counter = self.ports.limiter.hit(&format!("login:ip:{ip}"), throttle.ip_window).await?;
             if counter.count > throttle.ip_attempts {
                 return Err(DomainError::RateLimited { retry_after: counter.resets_in });
             }
@@ -120,14 +102,14 @@ impl SessionService {
         let invalid = || DomainError::Unauthenticated(AuthFailure::InvalidCredentials);
         let password = Password::presented("password", input.password).map_err(|_| invalid())?;
         let Ok(email) = Email::parse(&input.email) else {
-            self.hasher.verify_dummy(&password).await?;
+            self.ports.hasher.verify_dummy(&password).await?;
             return Err(invalid());
         };
-        let user = self.users.find_by_email(&email).await?;
+        let user = self.ports.users.find_by_email(&email).await?;
         let device = input
             .device_token
             .as_deref()
-            .and_then(|t| self.tokens.verify_device(t))
+            .and_then(|t| self.ports.tokens.verify_device(t))
             .filter(|d| user.as_ref().is_some_and(|u| u.id == d.user_id));
         let counters = match &device {
             Some(device) => vec![(format!("login:device:{}", device.device_id), throttle.device_failures)],
@@ -140,7 +122,7 @@ impl SessionService {
             }
         };
         for (key, limit) in &counters {
-            if let Some(counter) = self.limiter.peek(key).await?
+            if let Some(counter) = self.ports.limiter.peek(key).await?
                 && counter.count >= *limit
             {
                 return Err(DomainError::RateLimited { retry_after: counter.resets_in });
@@ -148,24 +130,24 @@ impl SessionService {
         }
         let failed = || async {
             for (key, _) in &counters {
-                self.limiter.hit(key, throttle.account_window).await?;
+                self.ports.limiter.hit(key, throttle.account_window).await?;
             }
             Err::<TokenPair, _>(invalid())
         };
         let Some(user) = user else {
-            self.hasher.verify_dummy(&password).await?;
+            self.ports.hasher.verify_dummy(&password).await?;
             return failed().await;
         };
-        let check = self.hasher.verify(&password, &user.password_hash).await?;
+        let check = self.ports.hasher.verify(&password, &user.password_hash).await?;
         if check == PasswordCheck::Mismatch || !user.is_active() {
             return failed().await;
         }
         for (key, _) in &counters {
-            self.limiter.reset(key).await?;
+            self.ports.limiter.reset(key).await?;
         }
         if check == PasswordCheck::MatchNeedsRehash {
-            let hash = self.hasher.hash(&password).await?;
-            self.users.set_password(user.id, &hash, None, self.rt.clock.now(), &[]).await?;
+            let hash = self.ports.hasher.hash(&password).await?;
+            self.ports.users.set_password(user.id, &hash, None, self.rt.clock.now(), &[]).await?;
         }
         let mut pair = self.start_session(actor, user.id).await?;
         let now = self.rt.clock.now();
@@ -175,7 +157,7 @@ impl SessionService {
             issued_at: now,
             expires_at: now + delta(throttle.device_ttl),
         };
-        pair.device_token = Some(self.tokens.issue_device(&device)?);
+        pair.device_token = Some(self.ports.tokens.issue_device(&device)?);
         Ok(pair)
     }
 
@@ -197,7 +179,7 @@ impl SessionService {
             actor,
             EventPayload::SessionStarted { user_id, session_id: session.id },
         );
-        self.sessions.create(&session, &record, &[event]).await?;
+        self.ports.sessions.create(&session, &record, &[event]).await?;
         self.token_pair(user_id, session.id, refresh_token, now)
     }
 
@@ -207,9 +189,9 @@ impl SessionService {
         now: DateTime<Utc>,
         session_end: DateTime<Utc>,
     ) -> (String, RefreshToken) {
-        let token = self.secrets.generate(REFRESH_TOKEN_PREFIX);
+        let token = self.ports.secrets.generate(REFRESH_TOKEN_PREFIX);
         let record = RefreshToken {
-            hash: self.secrets.hash(&token),
+            hash: self.ports.secrets.hash(&token),
             session_id,
             created_at: now,
             expires_at: (now + delta(self.settings.refresh_idle_ttl)).min(session_end),
@@ -233,7 +215,7 @@ impl SessionService {
             expires_at: now + delta(self.settings.access_ttl),
         };
         Ok(TokenPair {
-            access_token: self.tokens.issue(&claims)?,
+            access_token: self.ports.tokens.issue(&claims)?,
             refresh_token,
             expires_in: self.settings.access_ttl.as_secs(),
             session_id,
@@ -252,8 +234,8 @@ impl SessionService {
         if !refresh_token.starts_with(REFRESH_TOKEN_PREFIX) || refresh_token.len() > 256 {
             return Err(invalid());
         }
-        let hash = self.secrets.hash(refresh_token);
-        let Some((token, session)) = self.sessions.find_refresh_token(&hash).await? else {
+        let hash = self.ports.secrets.hash(refresh_token);
+        let Some((token, session)) = self.ports.sessions.find_refresh_token(&hash).await? else {
             return Err(invalid());
         };
         if token.used_at.is_some() {
@@ -264,7 +246,7 @@ impl SessionService {
         if !session.is_active(now) || token.expires_at <= now {
             return Err(invalid());
         }
-        match self.users.get(session.user_id).await? {
+        match self.ports.users.get(session.user_id).await? {
             Some(user) if user.is_active() => {}
             _ => return Err(invalid()),
         }
@@ -274,7 +256,7 @@ impl SessionService {
             actor,
             EventPayload::SessionRefreshed { user_id: session.user_id, session_id: session.id },
         );
-        if !self.sessions.rotate_refresh_token(&hash, &record, &[event]).await? {
+        if !self.ports.sessions.rotate_refresh_token(&hash, &record, &[event]).await? {
             // Another request exchanged the same token first: a reuse.
             self.revoke_reused_family(actor, &session).await?;
             return Err(invalid());
@@ -302,7 +284,10 @@ impl SessionService {
         ];
         // Only the first detection revokes and records; later presentations of
         // the same stolen token find the family already revoked.
-        self.sessions.revoke(session.id, RevocationReason::RefreshTokenReused, self.rt.clock.now(), &events).await?;
+        self.ports
+            .sessions
+            .revoke(session.id, RevocationReason::RefreshTokenReused, self.rt.clock.now(), &events)
+            .await?;
         Ok(())
     }
 
@@ -323,7 +308,7 @@ impl SessionService {
         let remaining = (token_expires_at - now).to_std().unwrap_or(Duration::ZERO);
         // The ended session already refuses the token: a cache outage only
         // loses the shortcut.
-        let _ = self.revocations.revoke(&format!("jti:{token_id}"), remaining + Duration::from_secs(60)).await;
+        let _ = self.ports.revocations.revoke(&format!("jti:{token_id}"), remaining + Duration::from_secs(60)).await;
         Ok(())
     }
 
@@ -335,7 +320,7 @@ impl SessionService {
         reason: RevocationReason,
     ) -> DomainResult<bool> {
         let event = self.rt.event(actor, EventPayload::SessionRevoked { user_id, session_id, reason });
-        self.sessions.revoke(session_id, reason, self.rt.clock.now(), &[event]).await
+        self.ports.sessions.revoke(session_id, reason, self.rt.clock.now(), &[event]).await
     }
 
     /// The caller's active sessions, newest first.
@@ -344,7 +329,7 @@ impl SessionService {
     /// `Forbidden` unless the actor is a signed-in user.
     pub async fn list_sessions(&self, actor: &Actor) -> DomainResult<Vec<SessionView>> {
         let (user_id, current) = signed_in(actor)?;
-        let sessions = self.sessions.list_active(user_id, self.rt.clock.now()).await?;
+        let sessions = self.ports.sessions.list_active(user_id, self.rt.clock.now()).await?;
         Ok(sessions.into_iter().map(|session| SessionView { current: session.id == current, session }).collect())
     }
 
@@ -354,7 +339,7 @@ impl SessionService {
     /// `NotFound(Session)` when it is not the caller's or not active.
     pub async fn revoke_session(&self, actor: &Actor, session_id: SessionId) -> DomainResult<()> {
         let (user_id, _) = signed_in(actor)?;
-        match self.sessions.get(session_id).await? {
+        match self.ports.sessions.get(session_id).await? {
             Some(session) if session.user_id == user_id => {}
             _ => return Err(DomainError::NotFound(Entity::Session)),
         }
