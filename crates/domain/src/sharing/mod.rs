@@ -3,6 +3,7 @@
 
 mod model;
 mod ports;
+mod public;
 mod service;
 
 pub use model::{LinkGone, MAX_SHARE_DOWNLOADS, ShareLink};

@@ -5,9 +5,13 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
+use crate::actor::ActorKind;
+use crate::documents::{Download, RangeSpec, Sha256};
 use crate::documents::{MockBlobLedger, MockBlobStore, MockDocumentRepository};
+use crate::identity::PasswordCheck;
 use crate::identity::PasswordHash;
 use crate::identity::{Counter, MockPasswordHasher, MockRateLimiter};
+use crate::sharing::DownloadCharge;
 use crate::sharing::LinkGone;
 use crate::sharing::MockShareLinkRepository;
 use crate::system::MockSecretGenerator;
