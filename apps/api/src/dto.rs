@@ -13,7 +13,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::problem::ApiError;
-use crate::problem::ProblemCode;
 
 /// A role in a workspace.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -71,13 +70,8 @@ impl PageQuery {
         let after = match &self.cursor {
             None => None,
             Some(c) => {
-                let bytes = URL_SAFE_NO_PAD
-                    .decode(c)
-                    .map_err(|_| ApiError::new(ProblemCode::InvalidCursor, "the cursor is not valid"))?;
-                Some(
-                    Uuid::from_slice(&bytes)
-                        .map_err(|_| ApiError::new(ProblemCode::InvalidCursor, "the cursor is not valid"))?,
-                )
+                let bytes = URL_SAFE_NO_PAD.decode(c).map_err(|_| ApiError::invalid_cursor())?;
+                Some(Uuid::from_slice(&bytes).map_err(|_| ApiError::invalid_cursor())?)
             }
         };
         if let Some(limit) = self.limit
@@ -384,4 +378,12 @@ impl From<NewApiKey> for NewApiKeyDto {
     fn from(n: NewApiKey) -> Self {
         Self { key: n.key.into(), secret: n.secret }
     }
+}
+
+/// A cursor that is a position in its list (a number), or none for the first page.
+///
+/// # Errors
+/// [`ApiError::invalid_cursor`] for anything else.
+pub fn position_cursor<T: std::str::FromStr>(raw: Option<&str>) -> Result<Option<T>, ApiError> {
+    raw.map(|c| c.parse::<T>().map_err(|_| ApiError::invalid_cursor())).transpose()
 }

@@ -75,6 +75,12 @@ impl ApiError {
         Self(Box::new(Parts { code, detail: detail.into(), errors: Vec::new(), retry_after: None, cause: None }))
     }
 
+    /// 400 for a `cursor` that is not one the list handed out, whatever the list.
+    #[must_use]
+    pub fn invalid_cursor() -> Self {
+        Self::new(ProblemCode::InvalidCursor, "the cursor is not valid")
+    }
+
     /// Asks the client to retry after `seconds`.
     #[must_use]
     pub fn with_retry_after(mut self, seconds: u64) -> Self {

@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::Authenticated;
-use crate::problem::ProblemCode;
 use crate::problem::{ApiError, Problem};
 
 /// A search: words and filters.
@@ -114,12 +113,7 @@ pub async fn search(
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    let offset = match params.cursor.as_deref() {
-        None => 0,
-        Some(c) => {
-            c.parse::<u32>().map_err(|_| ApiError::new(ProblemCode::InvalidCursor, "the cursor is not valid"))?
-        }
-    };
+    let offset = crate::dto::position_cursor::<u32>(params.cursor.as_deref())?.unwrap_or(0);
     let page = SearchPage::new(offset, params.limit)?;
     let filters = SearchFilters {
         folder: params.folder.map(FolderId::from_uuid),

@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::Authenticated;
-use crate::problem::ProblemCode;
 use crate::problem::{ApiError, Problem};
 
 pub mod export;
@@ -102,8 +101,7 @@ pub struct AuditQuery {
 }
 
 fn cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
-    raw.map(|c| c.parse::<u64>().map_err(|_| ApiError::new(ProblemCode::InvalidCursor, "the cursor is not valid")))
-        .transpose()
+    crate::dto::position_cursor(raw)
 }
 
 fn event_query(q: &AuditQuery) -> Result<EventQuery, ApiError> {

@@ -17,7 +17,6 @@ use uuid::Uuid;
 
 use crate::extract::Authenticated;
 use crate::idempotency::idempotent;
-use crate::problem::ProblemCode;
 use crate::problem::{ApiError, Problem};
 
 /// `POST /workspaces/{ws}/folders`
@@ -176,7 +175,7 @@ fn encode_cursor(cursor: &ChildCursor) -> String {
 }
 
 fn decode_cursor(raw: &str) -> Result<ChildCursor, ApiError> {
-    let invalid = || ApiError::new(ProblemCode::InvalidCursor, "the cursor is not valid");
+    let invalid = ApiError::invalid_cursor;
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
     let wire: CursorWire = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     match wire.t {
