@@ -22,6 +22,7 @@ mod m20261126_000012_search;
 mod m20261203_000013_share_bytes;
 mod m20261203_000014_instance_secrets;
 mod m20261203_000015_job_crashes;
+mod m20261208_000016_upload_ids;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_share_bytes::Migration),
             Box::new(m20261203_000014_instance_secrets::Migration),
             Box::new(m20261203_000015_job_crashes::Migration),
+            Box::new(m20261208_000016_upload_ids::Migration),
         ]
     }
 }

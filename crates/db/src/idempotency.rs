@@ -5,19 +5,20 @@ use cabinet_domain::idempotency::{Claim, IdempotencyStore, StoredResponse};
 use cabinet_domain::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
+use crate::conn::Conn;
 use crate::entities::idempotency_keys;
 use crate::error::DbResultExt;
 
 /// Idempotency keys in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlIdempotencyStore {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlIdempotencyStore {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

@@ -12,20 +12,22 @@ use cabinet_domain::{DomainError, DomainResult, JobId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
-    ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait as _, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    Statement,
 };
 
+use crate::conn::Conn;
 use crate::entities::jobs;
 use crate::error::DbResultExt;
 
 /// Jobs in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlJobQueue {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlJobQueue {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

@@ -6,6 +6,7 @@
 //! its record, nor a record without its change.
 
 mod audit;
+mod conn;
 mod convert;
 mod documents;
 mod entities;
@@ -63,10 +64,24 @@ pub struct DatabaseOptions {
     pub statement_timeout: Option<Duration>,
 }
 
+/// How long a statement waits for an answer when no statement timeout is
+/// set (SQLite, or PostgreSQL with its timeout turned off).
+const UNTIMED_STATEMENT: Duration = Duration::from_secs(60);
+
+/// How long the client waits for any one statement's answer: the wait for
+/// a connection, the server's own statement timeout (which normally ends
+/// a slow statement first, with a clear error), and a second for the answer
+/// to travel. Past it the server is taken for gone: frozen or cut off.
+fn answer_deadline(options: &DatabaseOptions) -> Duration {
+    options.acquire_timeout + options.statement_timeout.unwrap_or(UNTIMED_STATEMENT) + Duration::from_secs(1)
+}
+
 /// A connection pool to Cabinet's database.
 #[derive(Debug, Clone)]
 pub struct Database {
     conn: DatabaseConnection,
+    /// The same pool, each statement bounded by [`answer_deadline`]: what the adapters use.
+    bounded: conn::Conn,
 }
 
 impl Database {
@@ -113,7 +128,8 @@ impl Database {
         let conn = sea_orm::Database::connect(opts)
             .await
             .map_err(|e| DomainError::Unavailable(format!("cannot connect to the database: {e}")))?;
-        Ok(Self { conn })
+        let bounded = conn::Conn::new(conn.clone(), answer_deadline(options));
+        Ok(Self { conn, bounded })
     }
 
     /// Applies every pending migration.
@@ -149,10 +165,10 @@ impl Database {
             .values_panic([name.into(), candidate.into(), chrono::Utc::now().into()])
             .on_conflict(OnConflict::column(name_col.clone()).do_nothing().to_owned())
             .to_owned();
-        self.conn.execute(&insert).await.map_err(error::db_err)?;
+        self.bounded.execute(&insert).await.map_err(error::db_err)?;
         let select = Query::select().column(value_col).from(table).and_where(Expr::col(name_col).eq(name)).to_owned();
         let row = self
-            .conn
+            .bounded
             .query_one(&select)
             .await
             .map_err(error::db_err)?
@@ -166,7 +182,7 @@ impl Database {
         self.conn.get_database_backend()
     }
 
-    /// The underlying connection, for adapters in this crate and for tests.
+    /// The underlying connection, without the adapters' deadline, for tests.
     #[must_use]
     pub fn connection(&self) -> &DatabaseConnection {
         &self.conn
@@ -175,91 +191,91 @@ impl Database {
     /// The user repository on this database.
     #[must_use]
     pub fn users(&self) -> SqlUserRepository {
-        SqlUserRepository::new(self.conn.clone())
+        SqlUserRepository::new(self.bounded.clone())
     }
 
     /// The session repository on this database.
     #[must_use]
     pub fn sessions(&self) -> SqlSessionRepository {
-        SqlSessionRepository::new(self.conn.clone())
+        SqlSessionRepository::new(self.bounded.clone())
     }
 
     /// The workspace repository on this database.
     #[must_use]
     pub fn workspaces(&self) -> SqlWorkspaceRepository {
-        SqlWorkspaceRepository::new(self.conn.clone())
+        SqlWorkspaceRepository::new(self.bounded.clone())
     }
 
     /// The document repository on this database.
     #[must_use]
     pub fn documents(&self) -> SqlDocumentRepository {
-        SqlDocumentRepository::new(self.conn.clone())
+        SqlDocumentRepository::new(self.bounded.clone())
     }
 
     /// The blob ledger on this database.
     #[must_use]
     pub fn blob_ledger(&self) -> SqlBlobLedger {
-        SqlBlobLedger::new(self.conn.clone())
+        SqlBlobLedger::new(self.bounded.clone())
     }
 
     /// The idempotency key store on this database.
     #[must_use]
     pub fn idempotency(&self) -> SqlIdempotencyStore {
-        SqlIdempotencyStore::new(self.conn.clone())
+        SqlIdempotencyStore::new(self.bounded.clone())
     }
 
     /// The folder repository on this database.
     #[must_use]
     pub fn folders(&self) -> SqlFolderRepository {
-        SqlFolderRepository::new(self.conn.clone())
+        SqlFolderRepository::new(self.bounded.clone())
     }
 
     /// The API key repository on this database.
     #[must_use]
     pub fn api_keys(&self) -> SqlApiKeyRepository {
-        SqlApiKeyRepository::new(self.conn.clone())
+        SqlApiKeyRepository::new(self.bounded.clone())
     }
 
     /// The audit trail.
     #[must_use]
     pub fn audit(&self) -> SqlAuditTrail {
-        SqlAuditTrail::new(self.conn.clone())
+        SqlAuditTrail::new(self.bounded.clone())
     }
 
     /// The read models projected from events.
     #[must_use]
     pub fn projections(&self) -> SqlProjections {
-        SqlProjections::new(self.conn.clone())
+        SqlProjections::new(self.bounded.clone())
     }
 
     /// The job queue.
     #[must_use]
     pub fn jobs(&self) -> SqlJobQueue {
-        SqlJobQueue::new(self.conn.clone())
+        SqlJobQueue::new(self.bounded.clone())
     }
 
     /// The share link repository.
     #[must_use]
     pub fn share_links(&self) -> SqlShareLinkRepository {
-        SqlShareLinkRepository::new(self.conn.clone())
+        SqlShareLinkRepository::new(self.bounded.clone())
     }
 
     /// Processed versions: extracted text and thumbnails.
     #[must_use]
     pub fn processing(&self) -> SqlProcessingRepository {
-        SqlProcessingRepository::new(self.conn.clone())
+        SqlProcessingRepository::new(self.bounded.clone())
     }
 
     /// The full-text index.
     #[must_use]
     pub fn search(&self) -> SqlSearchIndex {
-        SqlSearchIndex::new(self.conn.clone())
+        SqlSearchIndex::new(self.bounded.clone())
     }
 
     /// Webhook endpoints and deliveries.
     #[must_use]
     pub fn webhooks(&self) -> SqlWebhookRepository {
-        SqlWebhookRepository::new(self.conn.clone())
+        SqlWebhookRepository::new(self.bounded.clone())
     }
 
     /// Closes the pool.
@@ -275,6 +291,11 @@ impl HealthCheck for Database {
     }
 
     async fn check(&self) -> DomainResult<()> {
-        self.conn.ping().await.map_err(|e| DomainError::Unavailable(format!("database: {e}")))
+        // A frozen server would hold a readiness probe as long as it holds statements.
+        let deadline = self.bounded.deadline();
+        match tokio::time::timeout(deadline, self.conn.ping()).await {
+            Ok(answered) => answered.map_err(|e| DomainError::Unavailable(format!("database: {e}"))),
+            Err(_) => Err(DomainError::Unavailable(format!("database: no answer within {} ms", deadline.as_millis()))),
+        }
     }
 }

@@ -8,20 +8,21 @@ use cabinet_domain::processing::{TextStatus, VersionContent};
 use cabinet_domain::{DocumentId, DomainError, DomainResult, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait as _, DatabaseConnection, EntityTrait, QueryFilter, Set, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait as _, EntityTrait, QueryFilter, Set, Statement};
 
 use crate::audit::store::append;
+use crate::conn::Conn;
 use crate::entities::{document_versions, uploads, version_content};
 use crate::error::{DbResultExt, db_err};
 
 /// Processed versions in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlProcessingRepository {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlProcessingRepository {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

@@ -8,9 +8,10 @@ use cabinet_domain::system::TokenHash;
 use cabinet_domain::{DocumentId, DomainError, DomainResult, Entity, ShareLinkId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::audit::store::{in_transaction, update_one_with_events};
+use crate::conn::Conn;
 use crate::convert;
 use crate::entities::{documents, share_links};
 use crate::error::DbResultExt;
@@ -18,11 +19,11 @@ use crate::error::DbResultExt;
 /// Share links in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlShareLinkRepository {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlShareLinkRepository {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

@@ -9,12 +9,10 @@ use cabinet_domain::workspaces::{Member, Membership, Workspace, WorkspaceName, W
 use cabinet_domain::{ApiKeyId, Conflict, DomainError, DomainResult, Entity, Role, UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::audit::store::in_transaction;
+use crate::conn::Conn;
 use crate::convert;
 use crate::entities::{api_keys, folders, memberships, users, workspaces};
 use crate::error::{DbResultExt, db_err_unique};
@@ -22,11 +20,11 @@ use crate::error::{DbResultExt, db_err_unique};
 /// Workspaces in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlWorkspaceRepository {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlWorkspaceRepository {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

@@ -6,18 +6,21 @@
 //! a user names reaches a key, and no object is ever copied or renamed
 //! (which S3 would do by copying the whole object). The object appears only
 //! when its last byte arrived; an interrupted upload is aborted and leaves
-//! nothing. Which digest a key holds, and which content two uploads share,
+//! nothing. On S3 the multipart upload is created before the first byte and
+//! its id handed to the caller to record, so that the parts of an upload
+//! whose process died can be aborted by whoever finds the record. Which digest a key holds, and which content two uploads share,
 //! is recorded by the caller. Content stored before keys were recorded lives
 //! at `workspaces/{id}/blobs/{aa}/{digest}` and is read from there.
 
 mod detect;
+mod multipart;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use cabinet_domain::documents::{BlobContent, BlobKey, BlobStore, ByteStream, StoredBlob};
+use cabinet_domain::documents::{BlobContent, BlobKey, BlobStore, BlobWrite, ByteStream, StoredBlob};
 use cabinet_domain::documents::{ByteRange, Sha256};
 use cabinet_domain::health::HealthCheck;
 use cabinet_domain::{DomainError, DomainResult, Entity, WorkspaceId};
@@ -25,14 +28,16 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
+use object_store::multipart::MultipartStore;
 use object_store::path::Path;
 use object_store::{
-    BackoffConfig, ClientOptions, GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt as _,
-    RetryConfig, WriteMultipart,
+    BackoffConfig, ClientOptions, GetOptions, GetRange, GetResultPayload, MultipartUpload, ObjectStore,
+    ObjectStoreExt as _, RetryConfig, WriteMultipart,
 };
 use sha2::{Digest as _, Sha256 as Hasher};
 
 use crate::detect::{looks_like_text, out_of_space};
+use crate::multipart::OpenedUpload;
 
 /// Size of each multipart part; S3 needs at least 5 MiB for all but the last.
 const PART_SIZE: usize = 8 * 1024 * 1024;
@@ -73,6 +78,9 @@ pub struct S3Options {
 #[derive(Clone)]
 pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
+    /// The same store, where it keeps unfinished uploads apart (S3): writes
+    /// are opened through it, so that their ids can be recorded.
+    multipart: Option<Arc<dyn MultipartStore>>,
     kind: &'static str,
     /// The folder of a local store, where an interrupted upload leaves its
     /// staging files (`<key>#<n>`) beside the key.
@@ -102,7 +110,7 @@ impl ObjectBlobStore {
         std::fs::create_dir_all(root)
             .map_err(|e| DomainError::Internal(format!("creating {}: {e}", root.display())))?;
         let fs = LocalFileSystem::new_with_prefix(root).map_err(store_err)?;
-        Ok(Self { store: Arc::new(fs), kind: "local", local_root: Some(root.to_path_buf()) })
+        Ok(Self { store: Arc::new(fs), multipart: None, kind: "local", local_root: Some(root.to_path_buf()) })
     }
 
     /// An S3-compatible bucket.
@@ -133,14 +141,14 @@ impl ObjectBlobStore {
         if let Some(endpoint) = &options.endpoint {
             builder = builder.with_endpoint(endpoint);
         }
-        let s3 = builder.build().map_err(|e| DomainError::Internal(format!("S3 configuration: {e}")))?;
-        Ok(Self { store: Arc::new(s3), kind: "s3", local_root: None })
+        let s3 = Arc::new(builder.build().map_err(|e| DomainError::Internal(format!("S3 configuration: {e}")))?);
+        Ok(Self { store: s3.clone(), multipart: Some(s3), kind: "s3", local_root: None })
     }
 
     /// Memory, for tests.
     #[must_use]
     pub fn memory() -> Self {
-        Self { store: Arc::new(InMemory::new()), kind: "memory", local_root: None }
+        Self { store: Arc::new(InMemory::new()), multipart: None, kind: "memory", local_root: None }
     }
 
     /// The object's path, refusing keys outside the workspaces' folders.
@@ -231,10 +239,23 @@ impl BlobStore for ObjectBlobStore {
         BlobKey::new(format!("workspaces/{workspace}/objects/{}", uuid::Uuid::now_v7()))
     }
 
-    #[tracing::instrument(skip_all, fields(key = %key, store = self.kind))]
-    async fn write(&self, key: &BlobKey, body: ByteStream, max_bytes: u64) -> DomainResult<StoredBlob> {
+    async fn open(&self, key: BlobKey) -> DomainResult<BlobWrite> {
+        let path = Self::path(&key)?;
+        let upload_id = match &self.multipart {
+            Some(store) => Some(store.create_multipart(&path).await.map_err(store_err)?),
+            None => None,
+        };
+        Ok(BlobWrite { key, upload_id })
+    }
+
+    #[tracing::instrument(skip_all, fields(key = %write.key, store = self.kind))]
+    async fn write(&self, write: &BlobWrite, body: ByteStream, max_bytes: u64) -> DomainResult<StoredBlob> {
+        let key = &write.key;
         let path = Self::path(key)?;
-        let upload = self.store.put_multipart(&path).await.map_err(store_err)?;
+        let upload: Box<dyn MultipartUpload> = match (&self.multipart, &write.upload_id) {
+            (Some(store), Some(id)) => Box::new(OpenedUpload::new(store.clone(), path, id.clone())),
+            _ => self.store.put_multipart(&path).await.map_err(store_err)?,
+        };
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let streamed = match Self::stream_into(&mut writer, body, max_bytes).await {
             Ok(done) => done,
@@ -284,16 +305,34 @@ impl BlobStore for ObjectBlobStore {
         }
     }
 
-    async fn discard_upload(&self, key: &BlobKey) -> DomainResult<u64> {
+    async fn discard_upload(&self, write: &BlobWrite) -> DomainResult<u64> {
+        let key = &write.key;
         let path = Self::path(key)?;
         let mut removed = match self.store.head(&path).await {
+            // The object appears only when its upload completes: nothing else is left.
             Ok(_) => {
                 self.delete(key).await?;
-                1
+                return Ok(1);
             }
             Err(object_store::Error::NotFound { .. }) => 0,
             Err(other) => return Err(store_err(other)),
         };
+        if let (Some(store), Some(id)) = (&self.multipart, &write.upload_id) {
+            // Aborting frees the parts. S3 answers 404 for an upload it no
+            // longer has; some compatible servers (s3s) answer 403 instead,
+            // and the object's HEAD just succeeded with the same credentials.
+            match store.abort_multipart(&path, id).await {
+                Ok(()) => removed += 1,
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(refused @ object_store::Error::PermissionDenied { .. }) => tracing::warn!(
+                    upload_id = %id,
+                    error = %refused,
+                    "the store refused to abort an abandoned upload: it is gone, or the credentials may not \
+                     abort uploads (a bucket lifecycle rule then has to)"
+                ),
+                Err(other) => return Err(store_err(other)),
+            }
+        }
         if let Some(root) = &self.local_root {
             let file = root.join(path.as_ref());
             removed += tokio::task::spawn_blocking(move || remove_staging(&file))

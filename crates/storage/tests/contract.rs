@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use cabinet_domain::documents::ByteRange;
-use cabinet_domain::documents::{BlobKey, BlobStore, ByteStream, StoredBlob};
+use cabinet_domain::documents::{BlobKey, BlobStore, BlobWrite, ByteStream, StoredBlob};
 use cabinet_domain::{DomainError, DomainResult, Entity, WorkspaceId};
 use cabinet_storage::{ObjectBlobStore, S3Options};
 use futures::{StreamExt as _, TryStreamExt as _, stream};
@@ -39,9 +39,18 @@ async fn read_all(store: &dyn BlobStore, key: &BlobKey, range: Option<ByteRange>
         .expect("stream")
 }
 
+async fn opened(store: &dyn BlobStore, key: &BlobKey) -> BlobWrite {
+    store.open(key.clone()).await.expect("opened")
+}
+
+/// Writes `chunks` to `key`, opened first as every caller opens a write.
+async fn write_to(store: &dyn BlobStore, key: &BlobKey, chunks: Vec<Vec<u8>>, max: u64) -> DomainResult<StoredBlob> {
+    store.write(&opened(store, key).await, body(chunks), max).await
+}
+
 /// Writes `chunks` to a fresh key of `ws`.
 async fn put(store: &dyn BlobStore, ws: WorkspaceId, chunks: Vec<Vec<u8>>, max: u64) -> DomainResult<StoredBlob> {
-    store.write(&store.allocate(ws), body(chunks), max).await
+    write_to(store, &store.allocate(ws), chunks, max).await
 }
 
 async fn content_round_trips_with_its_digest(store: &dyn BlobStore) {
@@ -49,7 +58,7 @@ async fn content_round_trips_with_its_digest(store: &dyn BlobStore) {
     let data = pattern(300_000, 1);
     let chunks = data.chunks(65_536).map(<[u8]>::to_vec).collect();
     let key = store.allocate(ws);
-    let stored = store.write(&key, body(chunks), 10_000_000).await.expect("write");
+    let stored = write_to(store, &key, chunks, 10_000_000).await.expect("write");
     assert_eq!(stored.key, key);
     assert_eq!(stored.sha256.as_str(), digest(&data));
     assert_eq!(stored.size, data.len() as u64);
@@ -90,8 +99,8 @@ async fn keys_are_fresh_and_name_nothing_a_user_chose(store: &dyn BlobStore) {
     assert_ne!(first, second);
     assert!(first.as_str().starts_with(&format!("workspaces/{ws}/objects/")), "{first}");
     let data = b"the same bytes".to_vec();
-    let a = store.write(&first, body(vec![data.clone()]), 100).await.expect("write");
-    let b = store.write(&second, body(vec![data[..4].to_vec(), data[4..].to_vec()]), 100).await.expect("write");
+    let a = write_to(store, &first, vec![data.clone()], 100).await.expect("write");
+    let b = write_to(store, &second, vec![data[..4].to_vec(), data[4..].to_vec()], 100).await.expect("write");
     assert_eq!(a.sha256, b.sha256, "the digest does not depend on how the bytes arrived");
     let elsewhere = put(store, other, vec![data.clone()], 100).await.expect("write");
     store.delete(&first).await.expect("delete");
@@ -114,8 +123,7 @@ async fn ranges_return_exactly_their_bytes(store: &dyn BlobStore) {
 async fn oversized_uploads_fail_and_leave_nothing(store: &dyn BlobStore) {
     let data = pattern(5_000, 4);
     let key = store.allocate(workspace());
-    let err = store
-        .write(&key, body(vec![data[..3_000].to_vec(), data[3_000..].to_vec()]), 4_096)
+    let err = write_to(store, &key, vec![data[..3_000].to_vec(), data[3_000..].to_vec()], 4_096)
         .await
         .expect_err("too large");
     assert!(matches!(err, DomainError::TooLarge { limit: 4_096 }), "{err:?}");
@@ -129,7 +137,7 @@ async fn an_aborted_upload_leaves_nothing(store: &dyn BlobStore) {
         Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "client went away")),
     ])
     .boxed();
-    let err = store.write(&key, broken, 100_000_000).await.expect_err("aborted");
+    let err = store.write(&opened(store, &key).await, broken, 100_000_000).await.expect_err("aborted");
     assert!(matches!(err, DomainError::UploadAborted(_)), "{err:?}");
     assert_eq!(store.size(&key).await.expect("size"), None, "nothing of the bytes that did arrive");
 }
@@ -150,7 +158,9 @@ async fn missing_content_is_not_found_and_deletes_are_idempotent(store: &dyn Blo
 async fn only_keys_inside_a_workspace_are_accepted(store: &dyn BlobStore) {
     for forged in ["uploads/x", "workspaces/not-a-uuid/objects/1", "workspaces/../etc/passwd", "", "/abs"] {
         let key = BlobKey::new(forged);
-        assert!(store.write(&key, body(vec![b"x".to_vec()]), 10).await.is_err(), "{forged} written");
+        assert!(store.open(key.clone()).await.is_err(), "{forged} opened");
+        let write = BlobWrite::plain(key.clone());
+        assert!(store.write(&write, body(vec![b"x".to_vec()]), 10).await.is_err(), "{forged} written");
         assert!(store.get(&key, None).await.is_err(), "{forged} read");
         assert!(store.delete(&key).await.is_err(), "{forged} deleted");
     }
@@ -163,17 +173,17 @@ async fn content_stored_at_its_digest_before_keys_were_recorded_is_readable(stor
     let data = b"stored by an earlier version".to_vec();
     let sha = digest(&data);
     let legacy = BlobKey::new(format!("workspaces/{ws}/blobs/{}/{sha}", &sha[..2]));
-    store.write(&legacy, body(vec![data.clone()]), 100).await.expect("write");
+    write_to(store, &legacy, vec![data.clone()], 100).await.expect("write");
     assert_eq!(read_all(store, &legacy, None).await, data);
     store.delete(&legacy).await.expect("delete");
 }
 
-fn s3() -> ObjectBlobStore {
+fn s3_options() -> S3Options {
     // Two TLS crypto providers are linked in; rustls needs one chosen, as `main` does.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let endpoint = std::env::var("CABINET_TEST_S3_ENDPOINT")
         .expect("CABINET_TEST_S3_ENDPOINT names the S3 server for tests (the test command starts one)");
-    ObjectBlobStore::s3(&S3Options {
+    S3Options {
         endpoint: Some(endpoint),
         bucket: std::env::var("CABINET_TEST_S3_BUCKET").unwrap_or_else(|_| "cabinet-test".into()),
         region: "us-east-1".into(),
@@ -181,8 +191,70 @@ fn s3() -> ObjectBlobStore {
         secret_access_key: std::env::var("CABINET_TEST_S3_SECRET_KEY").unwrap_or_else(|_| "cabinet-secret".into()),
         path_style: true,
         allow_http: true,
-    })
-    .expect("s3 store")
+    }
+}
+
+fn s3() -> ObjectBlobStore {
+    ObjectBlobStore::s3(&s3_options()).expect("s3 store")
+}
+
+/// A plain S3 client on the same bucket, standing in for the process that
+/// died in the middle of an upload.
+fn raw_s3() -> object_store::aws::AmazonS3 {
+    let options = s3_options();
+    object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(options.endpoint.expect("endpoint"))
+        .with_bucket_name(options.bucket)
+        .with_region(options.region)
+        .with_access_key_id(options.access_key_id)
+        .with_secret_access_key(options.secret_access_key)
+        .with_virtual_hosted_style_request(false)
+        .with_allow_http(true)
+        .build()
+        .expect("S3 client")
+}
+
+/// S3 keeps the parts of a multipart upload that nobody completed or
+/// aborted, and bills them, for ever. A write is opened with its upload id
+/// (which the ledger records before the first byte); discarding the write
+/// of a process that died after sending parts aborts that upload, which
+/// frees its parts, and counts it.
+#[tokio::test]
+async fn discarding_a_crashed_s3_upload_aborts_its_multipart_upload() {
+    use object_store::multipart::MultipartStore as _;
+    let store = s3();
+    let key = store.allocate(workspace());
+    let write = opened(&store, &key).await;
+    let id = write.upload_id.clone().expect("S3 names the multipart upload it opened");
+    let path = object_store::path::Path::from(key.as_str());
+    let raw = raw_s3();
+    let part = object_store::PutPayload::from(pattern(5 * 1024 * 1024, 6));
+    raw.put_part(&path, &id, 0, part).await.expect("the crashed process sent a part");
+
+    assert_eq!(store.discard_upload(&write).await.expect("discarded"), 1, "the upload and its parts");
+    let late = raw.put_part(&path, &id, 1, object_store::PutPayload::from_static(b"late")).await;
+    // S3 answers 404 NoSuchUpload here, s3s 403: either way it takes no more parts.
+    assert!(late.is_err(), "the upload is gone: {late:?}");
+    assert_eq!(store.discard_upload(&write).await.expect("again"), 0, "nothing left, nothing counted");
+    assert_eq!(store.size(&key).await.expect("size"), None);
+
+    // A write that completed before the crash has no upload left: one object goes.
+    let finished = store.allocate(workspace());
+    let write = opened(&store, &finished).await;
+    store.write(&write, body(vec![b"abc".to_vec()]), 100).await.expect("written");
+    assert_eq!(store.discard_upload(&write).await.expect("discarded"), 1);
+    assert_eq!(store.size(&finished).await.expect("size"), None);
+}
+
+/// A store that keeps nothing apart opens a write without an upload id.
+#[tokio::test]
+async fn only_s3_names_an_upload_of_its_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let local = ObjectBlobStore::local(dir.path()).expect("local");
+    let memory = ObjectBlobStore::memory();
+    for store in [&local, &memory] {
+        assert_eq!(opened(store, &store.allocate(workspace())).await.upload_id, None);
+    }
 }
 
 macro_rules! contract {
@@ -253,13 +325,14 @@ async fn discarding_a_crashed_local_upload_removes_its_staging_files() {
     }
     let neighbour = format!("{}#notes", file.display());
     std::fs::write(&neighbour, "not staging").expect("neighbour");
-    assert_eq!(store.discard_upload(&key).await.expect("discarded"), 2);
+    let write = BlobWrite::plain(key);
+    assert_eq!(store.discard_upload(&write).await.expect("discarded"), 2);
     assert!(!std::path::Path::new(&format!("{}#1", file.display())).exists());
     assert!(std::path::Path::new(&neighbour).exists(), "only staging files of this key go");
-    assert_eq!(store.discard_upload(&key).await.expect("again"), 0, "nothing left, nothing counted");
+    assert_eq!(store.discard_upload(&write).await.expect("again"), 0, "nothing left, nothing counted");
 
     // An upload that finished before the crash is discarded as one object.
     let stored = put(&store, workspace(), vec![b"abc".to_vec()], 100).await.expect("stored");
-    assert_eq!(store.discard_upload(&stored.key).await.expect("discarded"), 1);
+    assert_eq!(store.discard_upload(&BlobWrite::plain(stored.key.clone())).await.expect("discarded"), 1);
     assert_eq!(store.size(&stored.key).await.expect("size"), None);
 }

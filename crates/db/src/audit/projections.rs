@@ -15,11 +15,10 @@ use cabinet_domain::audit::{Activity, UsageFigures};
 use cabinet_domain::processing::{PROCESS_RETRY, VersionRef};
 use cabinet_domain::{DocumentId, DomainError, DomainResult, WorkspaceId};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement};
 use uuid::Uuid;
 
+use crate::conn::Conn;
 use crate::entities::{
     activity_feed, events, projected_documents, projection_cursors, version_content, workspace_usage,
 };
@@ -28,12 +27,12 @@ use crate::error::{DbResultExt, db_err};
 /// The read models in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlProjections {
-    db: DatabaseConnection,
+    db: Conn,
     process_versions: bool,
 }
 
 impl SqlProjections {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db, process_versions: true }
     }
 

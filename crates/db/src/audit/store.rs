@@ -5,12 +5,10 @@ use cabinet_domain::audit::chain::{ACCOUNT_CHAIN, ChainedEvent, GENESIS, event_h
 use cabinet_domain::{DomainError, DomainResult};
 use chrono::SubsecRound as _;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter as _, Set,
-    UpdateMany,
-};
+use sea_orm::{ActiveValue::NotSet, ColumnTrait as _, ConnectionTrait, EntityTrait, QueryFilter as _, Set, UpdateMany};
 use uuid::Uuid;
 
+use crate::conn::Conn;
 use crate::entities::{audit_heads, events};
 use crate::error::db_err;
 
@@ -130,7 +128,7 @@ pub(crate) use in_transaction;
 /// `events` and commits; otherwise rolls back and stores nothing. The row
 /// condition makes the state transition (revoke once, use once) atomic.
 pub(crate) async fn update_one_with_events<E: EntityTrait>(
-    db: &DatabaseConnection,
+    db: &Conn,
     update: UpdateMany<E>,
     events: &[NewEvent],
 ) -> DomainResult<bool> {

@@ -7,8 +7,9 @@ use cabinet_domain::audit::{AuditEvent, ChainLink, EventQuery};
 use cabinet_domain::audit::{AuditTrail, EventStream};
 use cabinet_domain::{DomainError, DomainResult, WorkspaceId};
 use futures::StreamExt as _;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
+use crate::conn::Conn;
 use crate::entities::{audit_heads, events};
 use crate::error::DbResultExt;
 
@@ -18,11 +19,11 @@ const BATCH: u64 = 1000;
 /// The event store's chains in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlAuditTrail {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlAuditTrail {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }
@@ -110,7 +111,7 @@ fn select(query: &EventQuery) -> DomainResult<Select<events::Entity>> {
     })
 }
 
-async fn fetch(db: &DatabaseConnection, query: &EventQuery, limit: u64) -> DomainResult<Vec<AuditEvent>> {
+async fn fetch(db: &Conn, query: &EventQuery, limit: u64) -> DomainResult<Vec<AuditEvent>> {
     select(query)?.limit(limit).all(db).await.or_domain()?.into_iter().map(audit_event).collect()
 }
 

@@ -2,35 +2,37 @@
 //! which uploads are in flight.
 
 use async_trait::async_trait;
-use cabinet_domain::documents::{BlobKey, BlobLedger, Sha256, StoredBlob};
+use cabinet_domain::documents::{BlobKey, BlobLedger, BlobWrite, Sha256, StoredBlob};
 use cabinet_domain::{DomainError, DomainResult, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::{size, unreferenced};
+use crate::conn::Conn;
 use crate::entities::{blobs, uploads};
 use crate::error::{DbResultExt, db_err};
 
 /// The blob ledger in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlBlobLedger {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlBlobLedger {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }
 
 #[async_trait]
 impl BlobLedger for SqlBlobLedger {
-    async fn begin_upload(&self, workspace: WorkspaceId, key: &BlobKey, now: DateTime<Utc>) -> DomainResult<()> {
+    async fn begin_upload(&self, workspace: WorkspaceId, write: &BlobWrite, now: DateTime<Utc>) -> DomainResult<()> {
         let row = uploads::ActiveModel {
-            storage_key: Set(key.as_str().to_owned()),
+            storage_key: Set(write.key.as_str().to_owned()),
             workspace_id: Set(workspace.as_uuid()),
             started_at: Set(now),
+            store_upload_id: Set(write.upload_id.clone()),
         };
         uploads::Entity::insert(row).exec_without_returning(&self.db).await.or_domain()?;
         Ok(())
@@ -41,10 +43,11 @@ impl BlobLedger for SqlBlobLedger {
         Ok(())
     }
 
-    async fn abandoned_uploads(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<BlobKey>> {
-        let keys: Vec<String> = uploads::Entity::find()
+    async fn abandoned_uploads(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<BlobWrite>> {
+        let rows: Vec<(String, Option<String>)> = uploads::Entity::find()
             .select_only()
             .column(uploads::Column::StorageKey)
+            .column(uploads::Column::StoreUploadId)
             .filter(uploads::Column::StartedAt.lt(before))
             .order_by_asc(uploads::Column::StartedAt)
             .limit(u64::from(limit))
@@ -52,7 +55,7 @@ impl BlobLedger for SqlBlobLedger {
             .all(&self.db)
             .await
             .or_domain()?;
-        Ok(keys.into_iter().map(BlobKey::new).collect())
+        Ok(rows.into_iter().map(|(key, upload_id)| BlobWrite { key: BlobKey::new(key), upload_id }).collect())
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace), err(level = "debug"))]
@@ -166,6 +169,7 @@ impl BlobLedger for SqlBlobLedger {
             storage_key: Set(row.storage_key.clone()),
             workspace_id: Set(workspace.as_uuid()),
             started_at: Set(row.released_at.unwrap_or(before)),
+            store_upload_id: Set(None),
         };
         uploads::Entity::insert(upload)
             .on_conflict(OnConflict::column(uploads::Column::StorageKey).do_nothing().to_owned())

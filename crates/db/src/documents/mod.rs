@@ -10,11 +10,10 @@ use cabinet_domain::documents::{Document, DocumentVersion};
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::audit::store::{append, in_transaction, update_one_with_events};
+use crate::conn::Conn;
 use crate::convert;
 use crate::entities::{blobs, document_versions, documents, folders};
 use crate::error::{DbResultExt, db_err, db_err_unique};
@@ -27,11 +26,11 @@ pub(crate) use purge::delete_documents;
 /// Documents in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlDocumentRepository {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlDocumentRepository {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

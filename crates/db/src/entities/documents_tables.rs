@@ -80,6 +80,8 @@ pub mod uploads {
         pub storage_key: String,
         pub workspace_id: Uuid,
         pub started_at: DateTimeUtc,
+        /// The object store's id for the unfinished upload (S3 multipart).
+        pub store_upload_id: Option<String>,
     }
 
     no_relations!();

@@ -5,16 +5,17 @@ use cabinet_domain::folders::{ChildCursor, ChildOrder, Children};
 use cabinet_domain::{DomainError, DomainResult, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use crate::conn::Conn;
 use crate::convert;
 use crate::entities::{documents, folders};
 use crate::error::DbResultExt;
 
 /// A page of `parent`'s live children after `after`.
 pub(super) async fn children(
-    db: &DatabaseConnection,
+    db: &Conn,
     workspace: WorkspaceId,
     parent: FolderId,
     order: ChildOrder,
@@ -84,7 +85,7 @@ fn sort_key(order: ChildOrder, name_key: &str, updated_at: DateTime<Utc>) -> Str
 /// One keyset page of `query` ordered by name or update time, then id,
 /// strictly after `after` (a sort key and id).
 async fn keyset<E>(
-    db: &DatabaseConnection,
+    db: &Conn,
     query: sea_orm::Select<E>,
     (name, updated, id): (E::Column, E::Column, E::Column),
     order: ChildOrder,

@@ -9,9 +9,7 @@ use cabinet_domain::folders::{
 use cabinet_domain::{Conflict, DocumentId, DomainError, DomainResult, Entity, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::audit::store::{append, in_transaction};
@@ -24,16 +22,17 @@ use crate::workspaces::lock_workspace;
 mod listing;
 mod tree;
 
+use crate::conn::Conn;
 use tree::{Which, subtree, trashed_subtree_of};
 
 /// Folders in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlFolderRepository {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlFolderRepository {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

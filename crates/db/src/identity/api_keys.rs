@@ -9,9 +9,10 @@ use cabinet_domain::system::TokenHash;
 use cabinet_domain::{ApiKeyId, DomainError, DomainResult, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::audit::store::{in_transaction, update_one_with_events};
+use crate::conn::Conn;
 use crate::convert;
 use crate::entities::api_keys;
 use crate::error::DbResultExt;
@@ -19,11 +20,11 @@ use crate::error::DbResultExt;
 /// API keys in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlApiKeyRepository {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlApiKeyRepository {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

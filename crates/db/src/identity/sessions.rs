@@ -8,9 +8,10 @@ use cabinet_domain::system::TokenHash;
 use cabinet_domain::{DomainError, DomainResult, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::audit::store::{append, in_transaction, update_one_with_events};
+use crate::conn::Conn;
 use crate::convert;
 use crate::entities::{refresh_tokens, sessions};
 use crate::error::{DbResultExt, db_err};
@@ -18,11 +19,11 @@ use crate::error::{DbResultExt, db_err};
 /// Sessions in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlSessionRepository {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlSessionRepository {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

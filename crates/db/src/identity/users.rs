@@ -7,9 +7,10 @@ use cabinet_domain::identity::{Email, PasswordHash, User};
 use cabinet_domain::{Conflict, DomainError, DomainResult, Entity, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 
 use crate::audit::store::in_transaction;
+use crate::conn::Conn;
 use crate::convert;
 use crate::entities::{sessions, users};
 use crate::error::{DbResultExt, db_err_unique};
@@ -17,11 +18,11 @@ use crate::error::{DbResultExt, db_err_unique};
 /// Users in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlUserRepository {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlUserRepository {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

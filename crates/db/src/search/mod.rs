@@ -9,8 +9,9 @@ use cabinet_domain::search::SearchIndex;
 use cabinet_domain::search::{Match, SearchFilters, SearchHit, SearchPage, SearchQuery, snippet_parts};
 use cabinet_domain::{DocumentId, DomainError, DomainResult, FolderId, WorkspaceId};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 
+use crate::conn::Conn;
 use crate::error::DbResultExt;
 
 mod index;
@@ -58,11 +59,11 @@ impl Sql {
 /// The full-text index in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlSearchIndex {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlSearchIndex {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

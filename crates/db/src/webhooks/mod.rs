@@ -11,9 +11,7 @@ use cabinet_domain::webhooks::{Delivery, DeliveryStatus, OutboxEvent, WebhookEnd
 use cabinet_domain::{DeliveryId, DomainError, DomainResult, Entity, WebhookId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::audit::store::{append, in_transaction};
 use crate::entities::{audit_heads, events, webhook_deliveries, webhook_endpoints};
@@ -22,16 +20,17 @@ use crate::jobs::insert_job;
 
 mod rows;
 
+use crate::conn::Conn;
 use rows::{delivery, delivery_row, endpoint, failure_count};
 
 /// Webhooks in the SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlWebhookRepository {
-    db: DatabaseConnection,
+    db: Conn,
 }
 
 impl SqlWebhookRepository {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Conn) -> Self {
         Self { db }
     }
 }

@@ -8,7 +8,7 @@ use cabinet_db::Database;
 use cabinet_db::testing::{self, TestDatabase};
 use cabinet_domain::actor::{ActorKind, ActorRef};
 use cabinet_domain::audit::{AuditTrail as _, EventPayload, NewEvent, RevocationReason, verify_chain};
-use cabinet_domain::documents::{BlobKey, BlobLedger, DocumentRepository, StoredBlob};
+use cabinet_domain::documents::{BlobKey, BlobLedger, BlobWrite, DocumentRepository, StoredBlob};
 use cabinet_domain::documents::{Document, DocumentVersion, Sha256};
 use cabinet_domain::folders::FolderRepository;
 use cabinet_domain::folders::{ChildCursor, ChildOrder, Folder, ItemName};
@@ -604,7 +604,7 @@ fn doc_in(ws: &Workspace, folder: FolderId, name: &str) -> Document {
 async fn held(db: &Database, workspace: WorkspaceId, version: DocumentVersion) -> DocumentVersion {
     let ledger = db.blob_ledger();
     let key = BlobKey::new(format!("workspaces/{workspace}/objects/{}", uuid::Uuid::now_v7()));
-    ledger.begin_upload(workspace, &key, now()).await.expect("upload begun");
+    ledger.begin_upload(workspace, &BlobWrite::plain(key.clone()), now()).await.expect("upload begun");
     let blob = StoredBlob { key: key.clone(), sha256: version.sha256.clone(), size: version.size, sniffed_type: None };
     if ledger.reserve_blob(workspace, &blob, now()).await.expect("reserved") != key {
         ledger.end_upload(&key).await.expect("the copy is not kept");
@@ -922,9 +922,10 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
     let upload = |bytes: &'static [u8]| {
         let (store, ledger) = (store.clone(), db.blob_ledger());
         async move {
-            let key = store.allocate(ws.id);
-            ledger.begin_upload(ws.id, &key, now()).await.expect("upload begun");
-            let written = store.write(&key, body(bytes), 100).await.expect("written");
+            let write = store.open(store.allocate(ws.id)).await.expect("opened");
+            ledger.begin_upload(ws.id, &write, now()).await.expect("upload begun");
+            let written = store.write(&write, body(bytes), 100).await.expect("written");
+            let key = write.key;
             assert_eq!(ledger.reserve_blob(ws.id, &written, now()).await.expect("reserved"), key, "new content");
             written
         }
@@ -941,7 +942,7 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
         repo.purge(ws.id, doc.id, released_at, &[]).await.expect("purged");
     }
     // An upload of the same bytes reserves the content, which stays where it was.
-    let again = store.allocate(ws.id);
+    let again = store.open(store.allocate(ws.id)).await.expect("opened");
     ledger.begin_upload(ws.id, &again, now()).await.expect("upload begun");
     let copy = store.write(&again, body(b"uploaded again"), 100).await.expect("written");
     assert_eq!(ledger.reserve_blob(ws.id, &copy, now()).await.expect("reserved"), kept.key, "the held copy is kept");
@@ -949,8 +950,8 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
         ledger.abandoned_uploads(now() + TimeDelta::seconds(1), 10).await.expect("listed"),
         std::slice::from_ref(&again)
     );
-    store.delete(&again).await.expect("copy removed");
-    ledger.end_upload(&again).await.expect("forgotten");
+    store.delete(&again.key).await.expect("copy removed");
+    ledger.end_upload(&again.key).await.expect("forgotten");
 
     let cutoff = now() - TimeDelta::hours(1);
     let due = ledger.released_blobs(cutoff, 10).await.expect("released");
@@ -964,7 +965,7 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
     assert_eq!(ledger.blob_key(ws.id, &gone.sha256).await.expect("key"), None);
     assert_eq!(
         ledger.abandoned_uploads(cutoff, 10).await.expect("listed"),
-        std::slice::from_ref(&gone.key),
+        [BlobWrite::plain(gone.key.clone())],
         "until its object is gone, a retired key waits as an abandoned upload"
     );
     store.delete(&gone.key).await.expect("deleted");
@@ -985,7 +986,7 @@ async fn released_content_is_collected_after_its_grace_unless_reserved(db: &Data
     let digest = Sha256::parse(&format!("{:0>64}", "c3")).expect("digest");
     let original = ledger.blob_key(ws.id, &digest).await.expect("key").expect("held");
     let upload = store.allocate(ws.id);
-    ledger.begin_upload(ws.id, &upload, now()).await.expect("upload begun");
+    ledger.begin_upload(ws.id, &BlobWrite::plain(upload.clone()), now()).await.expect("upload begun");
     let copy = StoredBlob { key: upload, sha256: digest.clone(), size: 10, sniffed_type: None };
     assert_eq!(ledger.reserve_blob(ws.id, &copy, now()).await.expect("reserved"), original);
     assert_eq!(blob_released(db, digest.as_str()).await, Some(false));
@@ -1001,14 +1002,12 @@ async fn uploads_are_tracked_in_flight_until_their_content_is_reserved(db: &Data
         BlobKey::new(format!("workspaces/{}/objects/old", ws.id)),
         BlobKey::new(format!("workspaces/{}/objects/new", ws.id)),
     );
-    ledger.begin_upload(ws.id, &old, started).await.expect("begun");
-    ledger.begin_upload(ws.id, &fresh, now()).await.expect("begun");
+    // The store's id for the upload comes back with it: S3 needs it to abort the parts.
+    let stale = BlobWrite { key: old.clone(), upload_id: Some("multipart-7".into()) };
+    ledger.begin_upload(ws.id, &stale, started).await.expect("begun");
+    ledger.begin_upload(ws.id, &BlobWrite::plain(fresh.clone()), now()).await.expect("begun");
     let cutoff = now() - TimeDelta::hours(1);
-    assert_eq!(
-        ledger.abandoned_uploads(cutoff, 10).await.expect("listed"),
-        std::slice::from_ref(&old),
-        "only the stale one"
-    );
+    assert_eq!(ledger.abandoned_uploads(cutoff, 10).await.expect("listed"), [stale], "only the stale one");
 
     // The sweep removed the stale upload while its process was still about to reserve it.
     ledger.end_upload(&old).await.expect("forgotten");

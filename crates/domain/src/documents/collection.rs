@@ -50,12 +50,12 @@ impl DocumentService {
         }
         loop {
             let batch = self.ledger.abandoned_uploads(before, BATCH).await?;
-            for key in &batch {
+            for write in &batch {
                 // Only what was really there counts as collected.
-                if self.blobs.discard_upload(key).await? > 0 {
+                if self.blobs.discard_upload(write).await? > 0 {
                     collected.abandoned_uploads += 1;
                 }
-                self.ledger.end_upload(key).await?;
+                self.ledger.end_upload(&write.key).await?;
             }
             if batch.len() < BATCH as usize {
                 break;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::DomainResult;
-use crate::documents::{BlobKey, Sha256, StoredBlob};
+use crate::documents::{BlobKey, BlobWrite, Sha256, StoredBlob};
 use crate::ids::WorkspaceId;
 
 /// The record of stored content, beside the [`crate::documents::BlobStore`]
@@ -15,12 +15,13 @@ use crate::ids::WorkspaceId;
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait BlobLedger: Send + Sync {
-    /// Records that content is being written to `key`, so that an upload a
-    /// dead process abandoned can be found and removed.
+    /// Records that content is being written (its key, and the store's id
+    /// for the unfinished upload, if any), so that an upload a dead process
+    /// abandoned can be found and removed.
     ///
     /// # Errors
     /// Storage failures.
-    async fn begin_upload(&self, workspace: WorkspaceId, key: &BlobKey, now: DateTime<Utc>) -> DomainResult<()>;
+    async fn begin_upload(&self, workspace: WorkspaceId, write: &BlobWrite, now: DateTime<Utc>) -> DomainResult<()>;
 
     /// Forgets an upload in flight whose content was removed (or never written).
     ///
@@ -32,7 +33,7 @@ pub trait BlobLedger: Send + Sync {
     ///
     /// # Errors
     /// Storage failures.
-    async fn abandoned_uploads(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<BlobKey>>;
+    async fn abandoned_uploads(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<BlobWrite>>;
 
     /// Records that the upload written to `key` holds `sha256`, so that
     /// collection cannot delete that content while the upload is between

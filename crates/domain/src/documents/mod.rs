@@ -25,7 +25,7 @@ pub use model::{
 };
 pub use ports::DocumentRepository;
 pub use service::{DocumentChanges, DocumentService};
-pub use store::{BlobContent, BlobKey, BlobStore, ByteStream, StoredBlob};
+pub use store::{BlobContent, BlobKey, BlobStore, BlobWrite, ByteStream, StoredBlob};
 pub use upload::{OPAQUE_CONTENT_TYPE, Upload, UploadLimits};
 
 #[cfg(any(test, feature = "mocks"))]

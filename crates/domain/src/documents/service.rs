@@ -83,17 +83,22 @@ impl DocumentService {
     /// (identical files count once). Content refused there stays released
     /// and is collected after the grace period.
     async fn store(&self, workspace: WorkspaceId, body: ByteStream) -> DomainResult<StoredBlob> {
-        let key = self.blobs.allocate(workspace);
-        self.ledger.begin_upload(workspace, &key, self.rt.clock.now()).await?;
+        let write = self.blobs.open(self.blobs.allocate(workspace)).await?;
+        if let Err(err) = self.ledger.begin_upload(workspace, &write, self.rt.clock.now()).await {
+            // Unrecorded, nobody would ever find it: it goes now.
+            let _ = self.blobs.discard_upload(&write).await;
+            return Err(err);
+        }
+        let key = write.key.clone();
         let reserved = async {
-            let written = self.blobs.write(&key, body, self.limits.max_upload_bytes).await?;
+            let written = self.blobs.write(&write, body, self.limits.max_upload_bytes).await?;
             let kept = self.ledger.reserve_blob(workspace, &written, self.rt.clock.now()).await?;
             Ok::<_, DomainError>(StoredBlob { key: kept, ..written })
         }
         .await;
         if reserved.as_ref().map_or(true, |stored| stored.key != key) {
             // Best effort: what cannot be removed now is swept after the grace period.
-            if self.blobs.delete(&key).await.is_ok() {
+            if self.blobs.discard_upload(&write).await.is_ok() {
                 let _ = self.ledger.end_upload(&key).await;
             }
         }

@@ -26,6 +26,19 @@ fn key(ws: WorkspaceId) -> BlobKey {
     BlobKey::new(format!("workspaces/{ws}/objects/1"))
 }
 
+/// The id S3 would give the multipart upload of [`key`].
+const UPLOAD_ID: &str = "multipart-1";
+
+/// A write opened as S3 opens one: with an upload of its own.
+#[allow(clippy::unnecessary_wraps, reason = "the mock's return type")]
+fn opened(key: BlobKey) -> DomainResult<BlobWrite> {
+    Ok(BlobWrite { key, upload_id: Some(UPLOAD_ID.into()) })
+}
+
+fn is_opened(write: &BlobWrite, ws: WorkspaceId) -> bool {
+    write.key == key(ws) && write.upload_id.as_deref() == Some(UPLOAD_ID)
+}
+
 fn written(key: &BlobKey, sniffed: Option<&str>) -> StoredBlob {
     StoredBlob {
         key: key.clone(),
@@ -41,18 +54,19 @@ fn written(key: &BlobKey, sniffed: Option<&str>) -> StoredBlob {
 fn expect_stored(blobs: &mut MockBlobStore, ledger: &mut MockBlobLedger, sniffed: Option<&'static str>) {
     let mut order = mockall::Sequence::new();
     blobs.expect_allocate().times(1).in_sequence(&mut order).returning(key);
+    blobs.expect_open().times(1).in_sequence(&mut order).returning(opened);
     ledger
         .expect_begin_upload()
-        .withf(|ws, k, at| *k == key(*ws) && *at == now())
+        .withf(|ws, w, at| is_opened(w, *ws) && *at == now())
         .times(1)
         .in_sequence(&mut order)
         .returning(|_, _, _| Ok(()));
     blobs
         .expect_write()
-        .withf(|_, _, max| *max == 1024)
+        .withf(|w, _, max| w.upload_id.as_deref() == Some(UPLOAD_ID) && *max == 1024)
         .times(1)
         .in_sequence(&mut order)
-        .returning(move |k, _, _| Ok(written(k, sniffed)));
+        .returning(move |w, _, _| Ok(written(&w.key, sniffed)));
     ledger
         .expect_reserve_blob()
         .withf(|_, blob, at| blob.sha256.as_str() == DIGEST && blob.size == 3 && *at == now())
@@ -60,6 +74,7 @@ fn expect_stored(blobs: &mut MockBlobStore, ledger: &mut MockBlobLedger, sniffed
         .in_sequence(&mut order)
         .returning(|_, blob, _| Ok(blob.key.clone()));
     blobs.expect_delete().never();
+    blobs.expect_discard_upload().never();
     ledger.expect_end_upload().never();
 }
 
@@ -142,19 +157,20 @@ fn an_upload_streams_to_the_store_then_records_the_document_and_its_first_versio
 fn expect_deduplicated(blobs: &mut MockBlobStore, ledger: &mut MockBlobLedger) {
     let mut order = mockall::Sequence::new();
     blobs.expect_allocate().times(1).in_sequence(&mut order).returning(key);
+    blobs.expect_open().times(1).in_sequence(&mut order).returning(opened);
     ledger.expect_begin_upload().times(1).in_sequence(&mut order).returning(|_, _, _| Ok(()));
-    blobs.expect_write().times(1).in_sequence(&mut order).returning(|k, _, _| Ok(written(k, None)));
+    blobs.expect_write().times(1).in_sequence(&mut order).returning(|w, _, _| Ok(written(&w.key, None)));
     ledger
         .expect_reserve_blob()
         .times(1)
         .in_sequence(&mut order)
         .returning(|ws, _, _| Ok(BlobKey::new(format!("workspaces/{ws}/objects/older"))));
     blobs
-        .expect_delete()
-        .withf(|k| k.as_str().ends_with("/objects/1"))
+        .expect_discard_upload()
+        .withf(|w| w.key.as_str().ends_with("/objects/1"))
         .times(1)
         .in_sequence(&mut order)
-        .returning(|_| Ok(()));
+        .returning(|_| Ok(1));
     ledger
         .expect_end_upload()
         .withf(|k| k.as_str().ends_with("/objects/1"))
@@ -181,10 +197,11 @@ fn a_failed_write_is_removed_and_forgotten_and_records_nothing() {
     let mut docs = MockDocumentRepository::new();
     let mut ledger = MockBlobLedger::new();
     blobs.expect_allocate().returning(key);
+    blobs.expect_open().returning(opened);
     ledger.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
     blobs.expect_write().times(1).returning(|_, _, _| Err(DomainError::UploadAborted("connection reset".into())));
     ledger.expect_reserve_blob().never();
-    blobs.expect_delete().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
+    blobs.expect_discard_upload().withf(move |w| is_opened(w, ws)).times(1).returning(|_| Ok(1));
     ledger.expect_end_upload().withf(move |k| *k == key(ws)).times(1).returning(|_| Ok(()));
     docs.expect_create().never();
     let err = upload_as(ws, me, Role::Editor, docs, ledger, blobs, "a.txt");
@@ -198,12 +215,29 @@ fn an_upload_that_cannot_be_removed_stays_recorded_for_the_sweep() {
     let docs = MockDocumentRepository::new();
     let mut ledger = MockBlobLedger::new();
     blobs.expect_allocate().returning(key);
+    blobs.expect_open().returning(opened);
     ledger.expect_begin_upload().times(1).returning(|_, _, _| Ok(()));
     blobs.expect_write().times(1).returning(|_, _, _| Err(DomainError::TooLarge { limit: 1024 }));
-    blobs.expect_delete().times(1).returning(|_| Err(DomainError::Unavailable("store down".into())));
+    blobs.expect_discard_upload().times(1).returning(|_| Err(DomainError::Unavailable("store down".into())));
     ledger.expect_end_upload().never();
     let err = upload_as(ws, me, Role::Editor, docs, ledger, blobs, "a.txt");
     assert!(matches!(err, Err(DomainError::TooLarge { limit: 1024 })));
+}
+
+#[test]
+fn a_write_the_ledger_could_not_record_is_discarded_before_any_byte_is_sent() {
+    let (ws, me) = ids();
+    let mut blobs = MockBlobStore::new();
+    let mut docs = MockDocumentRepository::new();
+    let mut ledger = MockBlobLedger::new();
+    blobs.expect_allocate().returning(key);
+    blobs.expect_open().times(1).returning(opened);
+    ledger.expect_begin_upload().times(1).returning(|_, _, _| Err(DomainError::Unavailable("database down".into())));
+    blobs.expect_write().never();
+    blobs.expect_discard_upload().withf(move |w| is_opened(w, ws)).times(1).returning(|_| Ok(1));
+    docs.expect_create().never();
+    let err = upload_as(ws, me, Role::Editor, docs, ledger, blobs, "a.txt");
+    assert!(matches!(err, Err(DomainError::Unavailable(_))), "{err:?}");
 }
 
 #[test]
@@ -439,10 +473,12 @@ fn collection_counts_only_abandoned_uploads_that_left_something_behind() {
     let docs = MockDocumentRepository::new();
     let mut ledger = MockBlobLedger::new();
     ledger.expect_released_blobs().returning(|_, _| Ok(Vec::new()));
-    let batch = vec![left.clone(), clean.clone()];
+    let batch = vec![BlobWrite { key: left.clone(), upload_id: Some(UPLOAD_ID.into()) }, BlobWrite::plain(clean)];
     ledger.expect_abandoned_uploads().returning(move |_, _| Ok(batch.clone()));
-    let staged = left.clone();
-    blobs.expect_discard_upload().returning(move |k| Ok(if *k == staged { 3 } else { 0 }));
+    // The store is handed the upload's own id, which S3 needs to abort it.
+    blobs
+        .expect_discard_upload()
+        .returning(move |w| Ok(if w.key == left && w.upload_id.as_deref() == Some(UPLOAD_ID) { 3 } else { 0 }));
     ledger.expect_end_upload().times(2).returning(|_| Ok(()));
     let collected = block_on(
         service(ws, me, Role::Owner, docs, ledger, blobs)

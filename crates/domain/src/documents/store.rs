@@ -40,6 +40,27 @@ impl std::fmt::Display for BlobKey {
     }
 }
 
+/// A write to the store that has begun: where its content goes and, where
+/// the store keeps unfinished content of its own until the write completes
+/// or is aborted (an S3 multipart upload and its parts), that upload's id.
+/// The caller records it before the first byte, so that a write whose
+/// process died can still be aborted by whoever finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobWrite {
+    /// Where the content goes.
+    pub key: BlobKey,
+    /// The store's own id for the unfinished upload, if it keeps one.
+    pub upload_id: Option<String>,
+}
+
+impl BlobWrite {
+    /// A write to `key` for which the store keeps nothing of its own.
+    #[must_use]
+    pub fn plain(key: BlobKey) -> Self {
+        Self { key, upload_id: None }
+    }
+}
+
 /// What a completed write stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBlob {
@@ -79,7 +100,16 @@ pub trait BlobStore: Send + Sync {
     /// A fresh key in `workspace` for content about to be written.
     fn allocate(&self, workspace: WorkspaceId) -> BlobKey;
 
-    /// Streams `body` to `key` while computing its SHA-256, in constant
+    /// Begins a write to `key`. A store that keeps unfinished content apart
+    /// (S3's multipart uploads) starts that upload here and names it in the
+    /// result, so that it can be recorded before any byte is sent.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Internal` when the store fails, or when `key` is not
+    /// one this store hands out.
+    async fn open(&self, key: BlobKey) -> DomainResult<BlobWrite>;
+
+    /// Streams `body` to the opened write while computing its SHA-256, in constant
     /// memory. The object becomes visible only once the last byte arrived.
     ///
     /// # Errors
@@ -87,7 +117,7 @@ pub trait BlobStore: Send + Sync {
     /// [`crate::DomainError::UploadAborted`] when `body` yields an error.
     /// In both cases nothing remains stored. `Unavailable`/`Internal` when the
     /// store fails, or when `key` is not one this store hands out.
-    async fn write(&self, key: &BlobKey, body: ByteStream, max_bytes: u64) -> DomainResult<StoredBlob>;
+    async fn write(&self, write: &BlobWrite, body: ByteStream, max_bytes: u64) -> DomainResult<StoredBlob>;
 
     /// Streams a blob, or the bytes of `range` (which must lie within it).
     ///
@@ -108,11 +138,12 @@ pub trait BlobStore: Send + Sync {
     /// `Unavailable`/`Internal` when the store fails.
     async fn delete(&self, key: &BlobKey) -> DomainResult<()>;
 
-    /// Removes whatever an upload to `key` that never finished left behind
-    /// (the object if it got that far, and the store's partial pieces) and
-    /// returns how many things it removed: 0 when nothing was there.
+    /// Removes whatever a write that never finished left behind (the object
+    /// if it got that far, the store's unfinished upload with its parts,
+    /// partial files) and returns how many things it removed: 0 when
+    /// nothing was there.
     ///
     /// # Errors
     /// `Unavailable`/`Internal` when the store fails.
-    async fn discard_upload(&self, key: &BlobKey) -> DomainResult<u64>;
+    async fn discard_upload(&self, write: &BlobWrite) -> DomainResult<u64>;
 }

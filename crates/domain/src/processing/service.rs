@@ -177,13 +177,16 @@ impl ProcessingService {
 
         let thumbnail = match &analysis.thumbnail {
             Some(t) => {
-                let key = self.blobs.allocate(ws);
-                self.ledger.begin_upload(ws, &key, self.rt.clock.now()).await?;
+                let write = self.blobs.open(self.blobs.allocate(ws)).await?;
+                if let Err(err) = self.ledger.begin_upload(ws, &write, self.rt.clock.now()).await {
+                    let _ = self.blobs.discard_upload(&write).await;
+                    return Err(err);
+                }
                 let body: ByteStream = Box::pin(Once(Some(t.png.clone())));
-                match self.blobs.write(&key, body, MAX_THUMBNAIL_BYTES).await {
-                    Ok(_) => Some(key),
+                match self.blobs.write(&write, body, MAX_THUMBNAIL_BYTES).await {
+                    Ok(_) => Some(write.key),
                     Err(e) => {
-                        self.ledger.end_upload(&key).await?;
+                        self.ledger.end_upload(&write.key).await?;
                         return Err(e);
                     }
                 }

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::Role;
-use crate::documents::{BlobKey, MockBlobLedger, MockBlobStore, MockDocumentRepository, StoredBlob};
+use crate::documents::{BlobKey, BlobWrite, MockBlobLedger, MockBlobStore, MockDocumentRepository, StoredBlob};
 use crate::processing::{Analysis, TextStatus, Thumbnail};
 use crate::processing::{MockContentAnalyzer, MockProcessingRepository};
 use crate::testkit::{self, block_on, member_repo, now, user_actor};
@@ -87,17 +87,19 @@ fn with_thumbnail() -> Analysis {
 
 fn expect_thumbnail_written(m: &mut Mocks) {
     m.blobs.expect_allocate().times(1).returning(thumb_key);
-    m.ledger.expect_begin_upload().withf(|ws, k, _| *k == thumb_key(*ws)).times(1).returning(|_, _, _| Ok(()));
-    m.blobs.expect_write().withf(|k, _, max| k.as_str().ends_with("/thumb") && *max == MAX_THUMBNAIL_BYTES).returning(
-        |k, _, _| {
+    m.blobs.expect_open().times(1).returning(|k| Ok(BlobWrite::plain(k)));
+    m.ledger.expect_begin_upload().withf(|ws, w, _| w.key == thumb_key(*ws)).times(1).returning(|_, _, _| Ok(()));
+    m.blobs
+        .expect_write()
+        .withf(|w, _, max| w.key.as_str().ends_with("/thumb") && *max == MAX_THUMBNAIL_BYTES)
+        .returning(|w, _, _| {
             Ok(StoredBlob {
-                key: k.clone(),
+                key: w.key.clone(),
                 sha256: crate::documents::Sha256::parse(testkit::ABC_DIGEST).expect("digest"),
                 size: 4,
                 sniffed_type: Some("image/png".into()),
             })
-        },
-    );
+        });
 }
 
 #[test]
