@@ -74,13 +74,23 @@ impl PageQuery {
                 Some(Uuid::from_slice(&bytes).map_err(|_| ApiError::invalid_cursor())?)
             }
         };
-        if let Some(limit) = self.limit
-            && !(1..=cabinet_domain::page::MAX_PAGE_SIZE).contains(&limit)
-        {
-            let max = cabinet_domain::page::MAX_PAGE_SIZE;
-            return Err(DomainError::invalid("limit", format!("must be from 1 to {max}")).into());
-        }
-        Ok(PageRequest::new(self.limit, after))
+        Ok(PageRequest::new(Some(page_limit(self.limit)?), after))
+    }
+}
+
+/// The page size a list was asked for, or the default. Every list takes
+/// `limit` from 1 to [`MAX_PAGE_SIZE`](cabinet_domain::page::MAX_PAGE_SIZE),
+/// as its parameters document (`#[param(minimum = 1, maximum = 200)]`);
+/// other values are refused rather than quietly clamped.
+///
+/// # Errors
+/// 422 `validation_failed` outside that range.
+pub fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    use cabinet_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+    match limit {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(limit) if (1..=MAX_PAGE_SIZE).contains(&limit) => Ok(limit),
+        Some(_) => Err(DomainError::invalid("limit", format!("must be from 1 to {MAX_PAGE_SIZE}")).into()),
     }
 }
 

@@ -258,6 +258,7 @@ fn sample(name: &str) -> Option<&'static str> {
         "CABINET__HTTP__BODY_MIN_RATE" => "0",
         "CABINET__METRICS__TOKEN" => "sample-metrics-token",
         "CABINET__DATABASE__STATEMENT_TIMEOUT_SECS" => "3",
+        "CABINET__DATABASE__ACQUIRE_TIMEOUT" => "4",
         "CABINET__HTTP__IDEMPOTENCY_ABANDONED_SECS" => "90",
         "CABINET__AUTH__ALLOW_REGISTRATION" => "false",
         "CABINET__AUTH__ACCESS_TTL" => "300",

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::extract::{Authenticated, RequestOrigin};
 use crate::http::conditional::parse_if_none_match;
 use crate::http::files::{file_response, parse_range};
+use crate::http::json::Json;
 use crate::problem::{ApiError, Problem};
 
 /// The header a client sends a link's password in.
@@ -118,7 +119,7 @@ pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<CreateShareRequest>,
+    body: Json<CreateShareRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     let body = body.into_inner();
@@ -263,7 +264,7 @@ async fn share_download(
         ("X-Share-Password" = Option<String>, Header, description = "The link's password, if it has one"),
     ),
     responses(
-        (status = 200, description = "The content", content_type = "application/octet-stream"),
+        (status = 200, description = "The content, as the type it was stored with", content_type = "*/*"),
         (status = 206, description = "A range of it"),
         (status = 304, description = "Unchanged (If-None-Match)"),
         (status = 401, description = "Password required or wrong", body = Problem),
@@ -287,7 +288,7 @@ pub async fn download(
     params(("token" = String, Path, description = "The link's token")),
     request_body(content = SharePasswordForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "The content", content_type = "application/octet-stream"),
+        (status = 200, description = "The content, as the type it was stored with", content_type = "*/*"),
         (status = 401, description = "Password required or wrong", body = Problem),
         (status = 404, description = "No such link", body = Problem),
         (status = 410, description = "Revoked, expired or used up", body = Problem),

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::Authenticated;
+use crate::http::json::Json;
 use crate::problem::{ApiError, Problem};
 
 /// `POST /webhooks`.
@@ -151,7 +152,8 @@ pub struct DeliveryListDto {
 /// `?limit=` of the delivery log.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DeliveryQuery {
-    /// At most this many (1–200, default 50).
+    /// At most this many (1–200, default 50); other values are refused.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -169,7 +171,7 @@ pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
     path: web::Path<Uuid>,
-    body: web::Json<CreateWebhookRequest>,
+    body: Json<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = path.into_inner();
     let body = body.into_inner();
@@ -222,7 +224,7 @@ pub async fn update(
     app: web::Data<App>,
     caller: Authenticated,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<UpdateWebhookRequest>,
+    body: Json<UpdateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     let body = body.into_inner();
@@ -285,7 +287,7 @@ pub async fn deliveries(
     query: web::Query<DeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    let limit = query.limit.unwrap_or(50);
+    let limit = crate::dto::page_limit(query.limit)?;
     let items = app.webhooks.deliveries(&caller.0, WorkspaceId::from_uuid(ws), WebhookId::from_uuid(id), limit).await?;
     Ok(HttpResponse::Ok().json(DeliveryListDto { items: items.into_iter().map(delivery_dto).collect() }))
 }

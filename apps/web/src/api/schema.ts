@@ -3543,7 +3543,7 @@ export interface operations {
             query?: {
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string | null;
-                /** @description Page size, 1 to 200 (default 50). */
+                /** @description Page size, 1 to 200 (default 50); other values are refused. */
                 limit?: number | null;
             };
             header?: never;
@@ -3960,7 +3960,7 @@ export interface operations {
                 order?: string | null;
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string | null;
-                /** @description Page size, 1 to 200 (default 50). */
+                /** @description Page size, 1 to 200 (default 50); other values are refused. */
                 limit?: number | null;
                 /** @description Export format: `ndjson` (default) or `csv`. */
                 format?: string | null;
@@ -4076,7 +4076,7 @@ export interface operations {
                 order?: string | null;
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string | null;
-                /** @description Page size, 1 to 200 (default 50). */
+                /** @description Page size, 1 to 200 (default 50); other values are refused. */
                 limit?: number | null;
                 /** @description Export format: `ndjson` (default) or `csv`. */
                 format?: string | null;
@@ -4668,13 +4668,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The content */
+            /** @description The content, as the type it was stored with */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description A range of it */
@@ -4761,7 +4761,7 @@ export interface operations {
             query?: {
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string | null;
-                /** @description Page size, 1 to 200 (default 50). */
+                /** @description Page size, 1 to 200 (default 50); other values are refused. */
                 limit?: number | null;
             };
             header?: never;
@@ -5469,13 +5469,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The content */
+            /** @description The content, as the type it was stored with */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description A range of it */
@@ -6168,7 +6168,7 @@ export interface operations {
             query?: {
                 /** @description `name` (default), `-name`, `updated`, `-updated`. */
                 sort?: string | null;
-                /** @description Items per page: default 50, at most 200. */
+                /** @description Items per page: default 50, from 1 to 200; other values are refused. */
                 limit?: number | null;
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string | null;
@@ -7968,7 +7968,7 @@ export interface operations {
     webhooks_deliveries: {
         parameters: {
             query?: {
-                /** @description At most this many (1–200, default 50). */
+                /** @description At most this many (1–200, default 50); other values are refused. */
                 limit?: number | null;
             };
             header?: never;
@@ -8332,13 +8332,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The content */
+            /** @description The content, as the type it was stored with */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description A range of it */
@@ -8436,13 +8436,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The content */
+            /** @description The content, as the type it was stored with */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description A malformed path parameter, query string or body */

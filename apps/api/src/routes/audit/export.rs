@@ -89,6 +89,9 @@ pub async fn export(
         Some("csv") => true,
         Some(_) => return Err(DomainError::invalid("format", "must be ndjson or csv").into()),
     };
+    // The export is every matching event; `limit` pages the list beside it,
+    // and is held to the same range here so that one query string serves both.
+    crate::dto::page_limit(query.limit)?;
     let mut filters = event_query(&query)?;
     filters.oldest_first = query.order.as_deref() != Some("newest");
     let events = app.audit.export(&caller.0, ws, filters).await?;

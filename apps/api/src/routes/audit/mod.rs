@@ -94,7 +94,8 @@ pub struct AuditQuery {
     pub order: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size, 1 to 200 (default 50); other values are refused.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// Export format: `ndjson` (default) or `csv`.
     pub format: Option<String>,
@@ -213,7 +214,12 @@ pub async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let page = app
         .audit
-        .events(&caller.0, WorkspaceId::from_uuid(ws.into_inner()), event_query(&query)?, query.limit.unwrap_or(50))
+        .events(
+            &caller.0,
+            WorkspaceId::from_uuid(ws.into_inner()),
+            event_query(&query)?,
+            crate::dto::page_limit(query.limit)?,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(list_dto(page)))
 }
@@ -224,7 +230,8 @@ pub async fn events(
 pub struct HistoryQuery {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size, 1 to 200 (default 50); other values are refused.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -249,7 +256,7 @@ pub async fn document_history(
             WorkspaceId::from_uuid(ws),
             DocumentId::from_uuid(id),
             cursor(query.cursor.as_deref())?,
-            query.limit.unwrap_or(50),
+            crate::dto::page_limit(query.limit)?,
         )
         .await?;
     Ok(HttpResponse::Ok().json(list_dto(page)))
@@ -305,7 +312,7 @@ pub async fn activity(
             &caller.0,
             WorkspaceId::from_uuid(ws.into_inner()),
             cursor(query.cursor.as_deref())?,
-            query.limit.unwrap_or(50),
+            crate::dto::page_limit(query.limit)?,
         )
         .await?;
     let items = items

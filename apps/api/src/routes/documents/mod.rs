@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::extract::Authenticated;
 use crate::http::conditional::{parse_if_match, revision_etag, revision_matches};
+use crate::http::json::Json;
 use crate::problem::{ApiError, Problem};
 
 pub mod transfer;
@@ -57,6 +58,7 @@ impl From<DocumentVersion> for VersionDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentDto {
     /// Always `document`.
+    #[schema(pattern = "^document$")]
     pub kind: &'static str,
     /// Id.
     pub id: Uuid,
@@ -166,7 +168,7 @@ pub async fn update(
     caller: Authenticated,
     req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<UpdateDocumentRequest>,
+    body: Json<UpdateDocumentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     let (ws, id) = (WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id));

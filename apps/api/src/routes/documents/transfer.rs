@@ -114,7 +114,7 @@ pub async fn add_version(
 #[utoipa::path(get, path = "/api/v1/workspaces/{ws}/documents/{id}/content", tag = "documents", security(("bearer" = [])),
     params(("ws" = Uuid, Path, description = "Workspace id"), ("id" = Uuid, Path, description = "Document id")),
     responses(
-        (status = 200, description = "The content", content_type = "application/octet-stream"),
+        (status = 200, description = "The content, as the type it was stored with", content_type = "*/*"),
         (status = 206, description = "A range of it"),
         (status = 304, description = "Unchanged (If-None-Match)"),
         (status = 404, description = "No such workspace or document", body = Problem),
@@ -138,7 +138,7 @@ pub async fn content(
         ("n" = u32, Path, description = "Version number"),
     ),
     responses(
-        (status = 200, description = "The content", content_type = "application/octet-stream"),
+        (status = 200, description = "The content, as the type it was stored with", content_type = "*/*"),
         (status = 206, description = "A range of it"),
         (status = 304, description = "Unchanged (If-None-Match)"),
         (status = 404, description = "No such workspace, document or version", body = Problem),

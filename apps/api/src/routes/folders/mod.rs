@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::Authenticated;
+use crate::http::json::Json;
 use crate::idempotency::idempotent;
 use crate::problem::{ApiError, Problem};
 
@@ -43,6 +44,7 @@ pub struct UpdateFolderRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FolderDto {
     /// Always `folder`, to tell folders from documents in listings.
+    #[schema(pattern = "^folder$")]
     pub kind: &'static str,
     /// Id.
     pub id: Uuid,
@@ -95,6 +97,7 @@ pub struct FolderDetailDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentSummaryDto {
     /// Always `document`.
+    #[schema(pattern = "^document$")]
     pub kind: &'static str,
     /// Id.
     pub id: Uuid,
@@ -152,7 +155,8 @@ pub struct ChildrenDto {
 pub struct ChildrenQuery {
     /// `name` (default), `-name`, `updated`, `-updated`.
     pub sort: Option<String>,
-    /// Items per page: default 50, at most 200.
+    /// Items per page: default 50, from 1 to 200; other values are refused.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -201,7 +205,7 @@ pub async fn create(
     caller: Authenticated,
     req: HttpRequest,
     ws: web::Path<Uuid>,
-    body: web::Json<CreateFolderRequest>,
+    body: Json<CreateFolderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = WorkspaceId::from_uuid(ws.into_inner());
     let content = serde_json::to_vec(&*body).unwrap_or_default();
@@ -254,7 +258,7 @@ pub async fn update(
     app: web::Data<App>,
     caller: Authenticated,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<UpdateFolderRequest>,
+    body: Json<UpdateFolderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     let (ws, id) = (WorkspaceId::from_uuid(ws), FolderId::from_uuid(id));
@@ -288,7 +292,14 @@ pub async fn children(
     let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let page = app
         .folders
-        .children(&caller.0, WorkspaceId::from_uuid(ws), FolderId::from_uuid(id), order, after, query.limit)
+        .children(
+            &caller.0,
+            WorkspaceId::from_uuid(ws),
+            FolderId::from_uuid(id),
+            order,
+            after,
+            Some(crate::dto::page_limit(query.limit)?),
+        )
         .await?;
     Ok(HttpResponse::Ok().json(ChildrenDto {
         items: page

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::dto::{ApiKeyDto, CreateApiKeyRequest, ListDto, NewApiKeyDto, PageQuery};
 use crate::extract::Authenticated;
+use crate::http::json::Json;
 use crate::problem::{ApiError, Problem};
 
 /// Create a key (admins and owners). The secret is in this response only.
@@ -25,7 +26,7 @@ pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
     ws: web::Path<Uuid>,
-    body: web::Json<CreateApiKeyRequest>,
+    body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = WorkspaceId::from_uuid(ws.into_inner());
     let body = body.into_inner();

@@ -10,6 +10,7 @@ use cabinet_domain::{Actor, AuthFailure, DomainError};
 
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserDto};
 use crate::extract::{Authenticated, RequestOrigin};
+use crate::http::json::Json;
 use crate::problem::ProblemCode;
 use crate::problem::{ApiError, Problem};
 
@@ -87,7 +88,7 @@ fn cookie_request_allowed(req: &HttpRequest, app: &App) -> bool {
 pub async fn register(
     app: web::Data<App>,
     origin: RequestOrigin,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let user = app
@@ -113,7 +114,7 @@ pub async fn login(
     app: web::Data<App>,
     req: HttpRequest,
     origin: RequestOrigin,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let device_token = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned());
@@ -151,7 +152,7 @@ pub async fn refresh(
     app: web::Data<App>,
     req: HttpRequest,
     origin: RequestOrigin,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = match body.into_inner().refresh_token {
         Some(token) => token,

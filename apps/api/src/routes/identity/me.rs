@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::dto::{ChangePasswordRequest, ListDto, SessionDto, UserDto};
 use crate::extract::Authenticated;
+use crate::http::json::Json;
 use crate::problem::{ApiError, Problem};
 
 /// The signed-in user.
@@ -60,7 +61,7 @@ pub async fn revoke_session(
 pub async fn change_password(
     app: web::Data<App>,
     caller: Authenticated,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     app.accounts.change_password(&caller.0, body.current_password, body.new_password).await?;

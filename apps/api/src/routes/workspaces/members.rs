@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::dto::{AddMemberRequest, ChangeRoleRequest, ListDto, MemberDto, PageQuery, RoleDto};
 use crate::extract::Authenticated;
+use crate::http::json::Json;
 use crate::idempotency::idempotent;
 use crate::problem::{ApiError, Problem};
 
@@ -43,7 +44,7 @@ pub async fn add(
     caller: Authenticated,
     req: HttpRequest,
     ws: web::Path<Uuid>,
-    body: web::Json<AddMemberRequest>,
+    body: Json<AddMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = WorkspaceId::from_uuid(ws.into_inner());
     let content = serde_json::to_vec(&*body).unwrap_or_default();
@@ -69,7 +70,7 @@ pub async fn change_role(
     app: web::Data<App>,
     caller: Authenticated,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<ChangeRoleRequest>,
+    body: Json<ChangeRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, user) = path.into_inner();
     let m = app

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::dto::{ListDto, PageQuery, WorkspaceDto, WorkspaceRequest};
 use crate::extract::Authenticated;
+use crate::http::json::Json;
 use crate::idempotency::idempotent;
 use crate::problem::{ApiError, Problem};
 
@@ -26,7 +27,7 @@ pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    body: web::Json<WorkspaceRequest>,
+    body: Json<WorkspaceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let content = serde_json::to_vec(&*body).unwrap_or_default();
     idempotent(&app, &req, &caller.0, &content, || async {
@@ -81,7 +82,7 @@ pub async fn rename(
     app: web::Data<App>,
     caller: Authenticated,
     ws: web::Path<Uuid>,
-    body: web::Json<WorkspaceRequest>,
+    body: Json<WorkspaceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let renamed = app.workspaces.rename(&caller.0, WorkspaceId::from_uuid(ws.into_inner()), &body.name).await?;
     Ok(HttpResponse::Ok().json(WorkspaceDto::from(renamed)))
