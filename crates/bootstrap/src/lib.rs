@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
 use cabinet_cache::{LocalJobSignal, MemoryCache, RedisCache, RedisJobSignal};
 use cabinet_db::{Database, DatabaseOptions};
-use cabinet_domain::audit::AuditService;
+use cabinet_domain::audit::{AuditService, Projector};
 use cabinet_domain::documents::BlobStore;
 use cabinet_domain::documents::{DocumentService, UploadLimits};
 use cabinet_domain::folders::FolderService;
@@ -286,7 +286,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
         search: Arc::new(search),
         audit: Arc::new(AuditService::new(
             Arc::new(database.audit()),
-            Arc::new(database.projections().processing_versions(settings.extract.enabled)),
+            Projector::new(Arc::new(database.projections()), settings.extract.enabled),
             workspaces_repo.clone(),
         )),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],

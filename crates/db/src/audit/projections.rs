@@ -1,19 +1,14 @@
 //! Read models projected from the event store: each workspace's activity
-//! feed and usage figures, and the full-text index. Adding a version also
-//! enqueues the job that extracts its text and makes its thumbnail.
-//!
-//! Events are applied per chain in chain order, because a chain's positions
-//! are assigned under its head's lock and so commit in order: a cursor per
-//! chain never skips an event that committed late, as a cursor over the
-//! global sequence could. Each batch is applied in one transaction with a
-//! conditional move of its cursor, so two workers never apply it twice.
+//! feed and usage figures, and the full-text index, stored as the domain's
+//! projector decides (`cabinet_domain::audit::projector`). A batch's changes
+//! are stored in one transaction with a conditional move of its chain's
+//! cursor, so two workers never apply it twice.
 
 use async_trait::async_trait;
-use cabinet_domain::audit::Projections;
 use cabinet_domain::audit::chain::ACCOUNT_CHAIN;
-use cabinet_domain::audit::{Activity, UsageFigures};
+use cabinet_domain::audit::{Activity, ReadModelChange, ReadModels, RecordedEvent, UnappliedEvents, UsageFigures};
 use cabinet_domain::processing::{PROCESS_RETRY, VersionRef};
-use cabinet_domain::{DocumentId, DomainError, DomainResult, WorkspaceId};
+use cabinet_domain::{DomainError, DomainResult, WorkspaceId};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement};
 use uuid::Uuid;
@@ -28,63 +23,31 @@ use crate::error::{DbResultExt, db_err};
 #[derive(Debug, Clone)]
 pub struct SqlProjections {
     db: Conn,
-    process_versions: bool,
 }
 
 impl SqlProjections {
     pub(crate) fn new(db: Conn) -> Self {
-        Self { db, process_versions: true }
+        Self { db }
     }
+}
 
-    /// Whether adding a version enqueues its processing (text extraction
-    /// and thumbnail); on unless extraction is turned off.
-    #[must_use]
-    pub fn processing_versions(mut self, on: bool) -> Self {
-        self.process_versions = on;
-        self
-    }
+fn recorded(row: events::Model) -> DomainResult<RecordedEvent> {
+    Ok(RecordedEvent {
+        seq: u64::try_from(row.seq).map_err(DomainError::internal)?,
+        chain_seq: row.chain_seq.and_then(|s| u64::try_from(s).ok()).unwrap_or_default(),
+        workspace: row.workspace_id.map(WorkspaceId::from_uuid),
+        occurred_at: row.occurred_at,
+        actor_kind: row.actor_kind,
+        actor_id: row.actor_id,
+        event_type: row.event_type,
+        aggregate_type: row.aggregate_type,
+        aggregate_id: row.aggregate_id,
+        payload: row.payload,
+    })
+}
 
-    /// Applies up to `batch` events of one chain after its cursor; returns
-    /// how many (0 when another worker moved the cursor first).
-    async fn apply_chain(&self, chain: Uuid, batch: u32) -> DomainResult<u64> {
-        let cursor = projection_cursors::ActiveModel { chain_id: Set(chain), last_seq: Set(0) };
-        projection_cursors::Entity::insert(cursor)
-            .on_conflict(OnConflict::column(projection_cursors::Column::ChainId).do_nothing().to_owned())
-            .exec_without_returning(&self.db)
-            .await
-            .or_domain()?;
-        let txn = crate::error::begin_write(&self.db).await?;
-        let from = projection_cursors::Entity::find_by_id(chain).one(&txn).await.or_domain()?.map_or(0, |c| c.last_seq);
-        let rows = events::Entity::find()
-            .filter(events::Column::ChainId.eq(chain))
-            .filter(events::Column::ChainSeq.gt(from))
-            .order_by_asc(events::Column::ChainSeq)
-            .limit(u64::from(batch))
-            .all(&txn)
-            .await
-            .or_domain()?;
-        let Some(to) = rows.last().and_then(|r| r.chain_seq) else {
-            txn.rollback().await.map_err(db_err)?;
-            return Ok(0);
-        };
-        let moved = projection_cursors::Entity::update_many()
-            .col_expr(projection_cursors::Column::LastSeq, Expr::value(to))
-            .filter(projection_cursors::Column::ChainId.eq(chain))
-            .filter(projection_cursors::Column::LastSeq.eq(from))
-            .exec(&txn)
-            .await
-            .or_domain()?;
-        if moved.rows_affected != 1 {
-            txn.rollback().await.map_err(db_err)?;
-            return Ok(0);
-        }
-        let applied = rows.len() as u64;
-        for row in rows {
-            apply(&txn, row, self.process_versions).await?;
-        }
-        txn.commit().await.map_err(db_err)?;
-        Ok(applied)
-    }
+fn position(seq: u64) -> DomainResult<i64> {
+    i64::try_from(seq).map_err(DomainError::internal)
 }
 
 /// Adds to a workspace's figures.
@@ -126,110 +89,77 @@ async fn forget_document<C: ConnectionTrait>(conn: &C, workspace: Uuid, document
     Ok(())
 }
 
-fn uuid_field(payload: &serde_json::Value, field: &str) -> DomainResult<Uuid> {
-    payload[field]
-        .as_str()
-        .and_then(|s| Uuid::parse_str(s).ok())
-        .ok_or_else(|| DomainError::Internal(format!("event payload without {field}")))
-}
-
-/// Enqueues the processing of a version that has none recorded (a replay
+/// Queues the processing of a version that has none recorded (a replay
 /// after a rebuild finds most processed already; the job id is derived
 /// from the version, so a job still queued is not added twice).
-async fn enqueue_processing<C: ConnectionTrait>(
-    conn: &C,
-    workspace: Uuid,
-    payload: &serde_json::Value,
-    at: chrono::DateTime<chrono::Utc>,
-) -> DomainResult<()> {
-    let document = uuid_field(payload, "document_id")?;
-    let number = payload["number"].as_u64().and_then(|n| u32::try_from(n).ok());
-    let number = number.ok_or_else(|| DomainError::internal("a version without a number"))?;
+async fn enqueue_processing<C: ConnectionTrait>(conn: &C, version: &VersionRef, at: chrono::DateTime<chrono::Utc>) -> DomainResult<()> {
+    let number = i32::try_from(version.version).map_err(DomainError::internal)?;
     let processed =
-        version_content::Entity::find_by_id((document, i32::try_from(number).map_err(DomainError::internal)?))
-            .one(conn)
-            .await
-            .or_domain()?;
+        version_content::Entity::find_by_id((version.document_id.as_uuid(), number)).one(conn).await.or_domain()?;
     if processed.is_none() {
-        let target = VersionRef {
-            workspace_id: WorkspaceId::from_uuid(workspace),
-            document_id: DocumentId::from_uuid(document),
-            version: number,
-        };
-        crate::jobs::insert_job(conn, &target.process_job(PROCESS_RETRY, at).queued(at)).await?;
+        crate::jobs::insert_job(conn, &version.process_job(PROCESS_RETRY, at).queued(at)).await?;
     }
     Ok(())
 }
 
-/// Applies one event to every read model.
-async fn apply<C: ConnectionTrait>(conn: &C, row: events::Model, process_versions: bool) -> DomainResult<()> {
-    let Some(workspace) = row.workspace_id else {
-        return Ok(());
-    };
-    let feed = activity_feed::ActiveModel {
-        seq: Set(row.seq),
-        workspace_id: Set(workspace),
-        chain_seq: Set(row.chain_seq.unwrap_or_default()),
-        occurred_at: Set(row.occurred_at),
-        actor_kind: Set(row.actor_kind.clone()),
-        actor_id: Set(row.actor_id),
-        event_type: Set(row.event_type.clone()),
-        aggregate_type: Set(row.aggregate_type.clone()),
-        aggregate_id: Set(row.aggregate_id),
-    };
-    activity_feed::Entity::insert(feed).exec_without_returning(conn).await.or_domain()?;
-    let payload = &row.payload;
-    if row.aggregate_type == "document" {
-        crate::search::refresh(conn, row.aggregate_id).await?;
-    }
-    match row.event_type.as_str() {
-        "document.created.v1" => {
-            let document = projected_documents::ActiveModel {
-                document_id: Set(uuid_field(payload, "document_id")?),
-                workspace_id: Set(workspace),
+/// Stores one change.
+async fn store<C: ConnectionTrait>(conn: &C, change: &ReadModelChange) -> DomainResult<()> {
+    match change {
+        ReadModelChange::Activity { workspace, chain_seq, entry } => {
+            let feed = activity_feed::ActiveModel {
+                seq: Set(position(entry.seq)?),
+                workspace_id: Set(workspace.as_uuid()),
+                chain_seq: Set(position(*chain_seq)?),
+                occurred_at: Set(entry.occurred_at),
+                actor_kind: Set(entry.actor_kind.clone()),
+                actor_id: Set(entry.actor_id),
+                event_type: Set(entry.event_type.clone()),
+                aggregate_type: Set(entry.aggregate_type.clone()),
+                aggregate_id: Set(entry.aggregate_id),
+            };
+            activity_feed::Entity::insert(feed).exec_without_returning(conn).await.or_domain()?;
+        }
+        ReadModelChange::CountDocument { workspace, document } => {
+            let row = projected_documents::ActiveModel {
+                document_id: Set(document.as_uuid()),
+                workspace_id: Set(workspace.as_uuid()),
                 versions: Set(0),
                 bytes: Set(0),
             };
-            projected_documents::Entity::insert(document).exec_without_returning(conn).await.or_domain()?;
-            add_usage(conn, workspace, 1, 0, 0).await?;
+            projected_documents::Entity::insert(row).exec_without_returning(conn).await.or_domain()?;
+            add_usage(conn, workspace.as_uuid(), 1, 0, 0).await?;
         }
-        "document.version_added.v1" => {
-            let document = uuid_field(payload, "document_id")?;
-            let size = payload["size"].as_i64().ok_or_else(|| DomainError::internal("a version without a size"))?;
+        ReadModelChange::CountVersion { workspace, document, size } => {
+            let size = i64::try_from(*size).map_err(DomainError::internal)?;
             projected_documents::Entity::update_many()
                 .col_expr(
                     projected_documents::Column::Versions,
                     Expr::col(projected_documents::Column::Versions).add(1),
                 )
                 .col_expr(projected_documents::Column::Bytes, Expr::col(projected_documents::Column::Bytes).add(size))
-                .filter(projected_documents::Column::DocumentId.eq(document))
+                .filter(projected_documents::Column::DocumentId.eq(document.as_uuid()))
                 .exec(conn)
                 .await
                 .or_domain()?;
-            add_usage(conn, workspace, 0, 1, size).await?;
-            if process_versions {
-                enqueue_processing(conn, workspace, payload, row.occurred_at).await?;
-            }
+            add_usage(conn, workspace.as_uuid(), 0, 1, size).await?;
         }
-        "document.purged.v1" => forget_document(conn, workspace, uuid_field(payload, "document_id")?).await?,
-        "workspace.deleted.v1" => crate::search::forget_workspace(conn, workspace).await?,
-        "folder.purged.v1" => {
-            for id in payload["document_ids"].as_array().into_iter().flatten() {
-                let id = id.as_str().and_then(|s| Uuid::parse_str(s).ok());
-                let id = id.ok_or_else(|| DomainError::internal("a purge naming a malformed document"))?;
-                forget_document(conn, workspace, id).await?;
-                crate::search::forget(conn, id).await?;
-            }
+        ReadModelChange::UncountDocument { workspace, document } => {
+            forget_document(conn, workspace.as_uuid(), document.as_uuid()).await?;
         }
-        _ => {}
+        ReadModelChange::RefreshSearch(document) => crate::search::refresh(conn, document.as_uuid()).await?,
+        ReadModelChange::ForgetSearch(document) => crate::search::forget(conn, document.as_uuid()).await?,
+        ReadModelChange::ForgetWorkspaceSearch(workspace) => {
+            crate::search::forget_workspace(conn, workspace.as_uuid()).await?;
+        }
+        ReadModelChange::ProcessVersion { version, added_at } => enqueue_processing(conn, version, *added_at).await?,
+        other => return Err(DomainError::Internal(format!("a read model change this adapter does not know: {other:?}"))),
     }
     Ok(())
 }
 
 #[async_trait]
-impl Projections for SqlProjections {
-    #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn catch_up(&self, batch: u32) -> DomainResult<u64> {
+impl ReadModels for SqlProjections {
+    async fn lagging_chains(&self) -> DomainResult<Vec<Uuid>> {
         // Only chains whose head is past their cursor: the worker asks twice
         // a second, and most chains are idle.
         let backend = self.db.get_database_backend();
@@ -243,16 +173,55 @@ impl Projections for SqlProjections {
             .query_all_raw(Statement::from_sql_and_values(backend, lagging, [ACCOUNT_CHAIN.into()]))
             .await
             .or_domain()?;
-        let mut applied = 0;
-        for row in rows {
-            let chain: Uuid = row.try_get("", "chain_id").or_domain()?;
-            applied += self.apply_chain(chain, batch).await?;
-        }
-        Ok(applied)
+        rows.into_iter().map(|row| row.try_get("", "chain_id").or_domain()).collect()
     }
 
-    #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn rebuild(&self) -> DomainResult<u64> {
+    async fn unapplied(&self, chain: Uuid, limit: u32) -> DomainResult<UnappliedEvents> {
+        let cursor =
+            projection_cursors::Entity::find_by_id(chain).one(&self.db).await.or_domain()?.map_or(0, |c| c.last_seq);
+        let rows = events::Entity::find()
+            .filter(events::Column::ChainId.eq(chain))
+            .filter(events::Column::ChainSeq.gt(cursor))
+            .order_by_asc(events::Column::ChainSeq)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .or_domain()?;
+        Ok(UnappliedEvents {
+            cursor: u64::try_from(cursor).map_err(DomainError::internal)?,
+            events: rows.into_iter().map(recorded).collect::<DomainResult<_>>()?,
+        })
+    }
+
+    #[tracing::instrument(skip(self, changes), fields(changes = changes.len()), err(level = "debug"))]
+    async fn apply(&self, chain: Uuid, from: u64, to: u64, changes: &[ReadModelChange]) -> DomainResult<bool> {
+        let (from, to) = (position(from)?, position(to)?);
+        let cursor = projection_cursors::ActiveModel { chain_id: Set(chain), last_seq: Set(0) };
+        projection_cursors::Entity::insert(cursor)
+            .on_conflict(OnConflict::column(projection_cursors::Column::ChainId).do_nothing().to_owned())
+            .exec_without_returning(&self.db)
+            .await
+            .or_domain()?;
+        let txn = crate::error::begin_write(&self.db).await?;
+        let moved = projection_cursors::Entity::update_many()
+            .col_expr(projection_cursors::Column::LastSeq, Expr::value(to))
+            .filter(projection_cursors::Column::ChainId.eq(chain))
+            .filter(projection_cursors::Column::LastSeq.eq(from))
+            .exec(&txn)
+            .await
+            .or_domain()?;
+        if moved.rows_affected != 1 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        for change in changes {
+            store(&txn, change).await?;
+        }
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn clear(&self) -> DomainResult<()> {
         let txn = crate::error::begin_write(&self.db).await?;
         activity_feed::Entity::delete_many().exec(&txn).await.or_domain()?;
         workspace_usage::Entity::delete_many().exec(&txn).await.or_domain()?;
@@ -260,14 +229,7 @@ impl Projections for SqlProjections {
         projection_cursors::Entity::delete_many().exec(&txn).await.or_domain()?;
         crate::search::clear(&txn).await?;
         txn.commit().await.map_err(db_err)?;
-        let mut total = 0;
-        loop {
-            let applied = self.catch_up(1000).await?;
-            if applied == 0 {
-                return Ok(total);
-            }
-            total += applied;
-        }
+        Ok(())
     }
 
     async fn activity(&self, workspace: WorkspaceId, before: Option<u64>, limit: u32) -> DomainResult<Vec<Activity>> {

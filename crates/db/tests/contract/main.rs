@@ -1366,7 +1366,7 @@ async fn snapshot(
     db: &Database,
     workspaces: &[WorkspaceId],
 ) -> Vec<(cabinet_domain::audit::UsageFigures, Vec<cabinet_domain::audit::Activity>)> {
-    use cabinet_domain::audit::Projections as _;
+    use cabinet_domain::audit::ReadModels as _;
     let projections = db.projections();
     let mut out = Vec::new();
     for ws in workspaces {
@@ -1379,7 +1379,7 @@ async fn snapshot(
 }
 
 async fn rebuilt_projections_equal_the_live_ones_after_a_random_workload(db: &Database) {
-    use cabinet_domain::audit::Projections as _;
+    use cabinet_domain::audit::ReadModels as _;
     use cabinet_domain::audit::UsageFigures;
     let projections = db.projections();
     let alice = user_in(db, "alice@example.com").await;
@@ -1467,18 +1467,18 @@ async fn rebuilt_projections_equal_the_live_ones_after_a_random_workload(db: &Da
             }
             _ => {
                 // The worker catching up now and then, in small batches.
-                projections.catch_up(3).await.expect("caught up");
+                projector(db).catch_up(3).await.expect("caught up");
             }
         }
     }
-    while projections.catch_up(3).await.expect("caught up") > 0 {}
+    while projector(db).catch_up(3).await.expect("caught up") > 0 {}
     let ids = [workspaces[0].id, workspaces[1].id];
     let live = snapshot(db, &ids).await;
     assert_eq!(live[0].0, expected[0], "the live figures match what happened");
     assert_eq!(live[1].0, expected[1]);
     assert!(!live[0].1.is_empty() && !live[1].1.is_empty());
 
-    let replayed = projections.rebuild().await.expect("rebuilt");
+    let replayed = projector(db).rebuild().await.expect("rebuilt");
     assert!(replayed >= live.iter().map(|(_, feed)| feed.len() as u64).sum::<u64>());
     let rebuilt = snapshot(db, &ids).await;
     for (w, ((live_figures, live_feed), (rebuilt_figures, rebuilt_feed))) in live.iter().zip(&rebuilt).enumerate() {
@@ -1488,7 +1488,7 @@ async fn rebuilt_projections_equal_the_live_ones_after_a_random_workload(db: &Da
             assert_eq!(a, b, "workspace {w}: feed entry {}", a.seq);
         }
     }
-    assert_eq!(projections.catch_up(100).await.expect("nothing left"), 0);
+    assert_eq!(projector(db).catch_up(100).await.expect("nothing left"), 0);
 }
 
 // ------------------------------------------------------------- jobs
@@ -1673,3 +1673,8 @@ contract!(
 );
 
 mod search;
+
+/// The domain's projector over this database's read models, as the worker runs it.
+fn projector(db: &Database) -> cabinet_domain::audit::Projector {
+    cabinet_domain::audit::Projector::new(std::sync::Arc::new(db.projections()), true)
+}

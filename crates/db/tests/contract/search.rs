@@ -4,7 +4,6 @@
 //! worker does; then the index is asked.
 
 use cabinet_domain::DocumentId;
-use cabinet_domain::audit::Projections as _;
 use cabinet_domain::processing::TextStatus;
 use cabinet_domain::processing::{ProcessingRecord, ProcessingRepository as _};
 use cabinet_domain::search::SearchIndex as _;
@@ -66,7 +65,7 @@ async fn record_text(db: &Database, ws: WorkspaceId, doc: DocumentId, version: u
 }
 
 async fn caught_up(db: &Database) {
-    while db.projections().catch_up(500).await.expect("projected") > 0 {}
+    while super::projector(db).catch_up(500).await.expect("projected") > 0 {}
 }
 
 async fn find(db: &Database, ws: WorkspaceId, query: &str, filters: SearchFilters) -> Vec<String> {
@@ -251,7 +250,7 @@ async fn rebuilding_the_projections_rebuilds_the_index(db: &Database) {
         .await
         .expect("index emptied");
     assert!(words(db, ws.id, "narwhal").await.is_empty());
-    db.projections().rebuild().await.expect("rebuilt");
+    super::projector(db).rebuild().await.expect("rebuilt");
     assert_eq!(words(db, ws.id, "narwhal").await, ["notes"]);
     let jobs = count(db, "SELECT COUNT(*) FROM jobs WHERE kind = 'document.process'").await;
     assert_eq!(jobs, 1, "processed versions are not processed again");

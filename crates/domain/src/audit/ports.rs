@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::DomainResult;
-use crate::audit::{Activity, AuditEvent, ChainLink, EventQuery, UsageFigures};
+use crate::audit::{AuditEvent, ChainLink, EventQuery};
 use crate::ids::WorkspaceId;
 
 /// Events flowing out of the store in constant memory.
@@ -44,36 +44,4 @@ pub trait AuditTrail: Send + Sync {
     /// Every event matching `query`, read in batches as the stream is
     /// consumed, so any number of events is exported in constant memory.
     fn stream(&self, query: EventQuery) -> EventStream;
-}
-
-/// Read models built from the event store, each event applied exactly once
-/// in its chain's order; they can be dropped and rebuilt from the events.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait Projections: Send + Sync {
-    /// Applies events not applied yet, at most `batch` per chain per call;
-    /// returns how many were applied. Safe to run from several workers.
-    ///
-    /// # Errors
-    /// Storage failures (what was applied before stays applied).
-    async fn catch_up(&self, batch: u32) -> DomainResult<u64>;
-
-    /// Drops every read model and replays the whole event store; returns
-    /// how many events were applied.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn rebuild(&self) -> DomainResult<u64>;
-
-    /// A page of the workspace's activity, newest first, before `before`.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn activity(&self, workspace: WorkspaceId, before: Option<u64>, limit: u32) -> DomainResult<Vec<Activity>>;
-
-    /// The workspace's projected figures.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn figures(&self, workspace: WorkspaceId) -> DomainResult<UsageFigures>;
 }

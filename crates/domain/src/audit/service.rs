@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::audit::EventStream;
 use crate::audit::{Activity, AuditEvent, ChainReport, EventQuery, UsageFigures};
-use crate::audit::{AuditTrail, Projections};
+use crate::audit::{AuditTrail, Projector};
 use crate::error::DomainError;
 use crate::ids::DocumentId;
 use crate::ids::WorkspaceId;
@@ -26,7 +26,7 @@ fn page_of<T>(mut items: Vec<T>, limit: u32, seq: fn(&T) -> u64) -> (Vec<T>, Opt
 /// Verifying and reading the audit trail.
 pub struct AuditService {
     trail: Arc<dyn AuditTrail>,
-    projections: Arc<dyn Projections>,
+    projector: Projector,
     access: WorkspaceAccess,
 }
 
@@ -41,10 +41,10 @@ impl AuditService {
     #[must_use]
     pub fn new(
         trail: Arc<dyn AuditTrail>,
-        projections: Arc<dyn Projections>,
+        projector: Projector,
         workspaces: Arc<dyn WorkspaceRepository>,
     ) -> Self {
-        Self { trail, projections, access: WorkspaceAccess::new(workspaces) }
+        Self { trail, projector, access: WorkspaceAccess::new(workspaces) }
     }
 
     /// A page of the workspace's activity feed, newest first, and the cursor
@@ -62,7 +62,7 @@ impl AuditService {
     ) -> DomainResult<(Vec<Activity>, Option<u64>)> {
         self.access.authorize(actor, workspace, Action::ReadContent).await?;
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
-        let items = self.projections.activity(workspace, before, limit + 1).await?;
+        let items = self.projector.read_models().activity(workspace, before, limit + 1).await?;
         Ok(page_of(items, limit, |a| a.seq))
     }
 
@@ -72,7 +72,7 @@ impl AuditService {
     /// `NotFound`.
     pub async fn figures(&self, actor: &Actor, workspace: WorkspaceId) -> DomainResult<UsageFigures> {
         self.access.authorize(actor, workspace, Action::ViewWorkspace).await?;
-        self.projections.figures(workspace).await
+        self.projector.read_models().figures(workspace).await
     }
 
     /// Applies new events to the read models (the worker, continuously).
@@ -81,7 +81,7 @@ impl AuditService {
     /// `Forbidden` unless Cabinet itself asks; storage failures.
     pub async fn catch_up(&self, actor: &Actor) -> DomainResult<u64> {
         Self::system_only(actor)?;
-        self.projections.catch_up(500).await
+        self.projector.catch_up(500).await
     }
 
     /// Drops the read models and replays every event (`cabinet projections rebuild`).
@@ -90,7 +90,7 @@ impl AuditService {
     /// `Forbidden` unless Cabinet itself asks; storage failures.
     pub async fn rebuild_projections(&self, actor: &Actor) -> DomainResult<u64> {
         Self::system_only(actor)?;
-        self.projections.rebuild().await
+        self.projector.rebuild().await
     }
 
     fn system_only(actor: &Actor) -> DomainResult<()> {
@@ -198,9 +198,13 @@ mod tests {
     use super::*;
     use crate::Role;
     use crate::audit::ChainBreak;
-    use crate::audit::{MockAuditTrail, MockProjections};
+    use crate::audit::{MockAuditTrail, MockReadModels, Projector};
     use crate::testkit::{block_on, membership, user_actor};
     use crate::workspaces::MockWorkspaceRepository;
+
+    fn idle_projector() -> Projector {
+        Projector::new(Arc::new(MockReadModels::new()), true)
+    }
 
     /// A trail whose chains hold one event, stored with a hash that does not match it.
     fn altered_trail(chains: usize) -> MockAuditTrail {
@@ -239,7 +243,7 @@ mod tests {
             }
             let mut workspaces = MockWorkspaceRepository::new();
             workspaces.expect_membership().returning(move |w, u| Ok(Some(membership(w, u, role))));
-            let service = AuditService::new(Arc::new(trail), Arc::new(MockProjections::new()), Arc::new(workspaces));
+            let service = AuditService::new(Arc::new(trail), idle_projector(), Arc::new(workspaces));
             let result = block_on(service.verify(&user_actor(me), ws));
             if allowed {
                 let report = result.expect("report");
@@ -252,14 +256,15 @@ mod tests {
 
     #[test]
     fn only_cabinet_rebuilds_its_read_models() {
-        let mut projections = MockProjections::new();
-        projections.expect_rebuild().times(1).returning(|| Ok(42));
+        let mut models = MockReadModels::new();
+        models.expect_clear().times(1).returning(|| Ok(()));
+        models.expect_lagging_chains().times(1).returning(|| Ok(Vec::new()));
         let service = AuditService::new(
             Arc::new(MockAuditTrail::new()),
-            Arc::new(projections),
+            Projector::new(Arc::new(models), true),
             Arc::new(MockWorkspaceRepository::new()),
         );
-        assert_eq!(block_on(service.rebuild_projections(&Actor::system())).expect("rebuilt"), 42);
+        assert_eq!(block_on(service.rebuild_projections(&Actor::system())).expect("rebuilt"), 0);
         let someone = user_actor(crate::UserId::from_uuid(Uuid::new_v4()));
         assert!(matches!(block_on(service.rebuild_projections(&someone)), Err(DomainError::Forbidden(_))));
         assert!(matches!(block_on(service.catch_up(&someone)), Err(DomainError::Forbidden(_))));
@@ -273,7 +278,7 @@ mod tests {
         trail.expect_chains().times(1).returning(move || Ok(listed.clone()));
         let service = AuditService::new(
             Arc::new(trail),
-            Arc::new(MockProjections::new()),
+            idle_projector(),
             Arc::new(MockWorkspaceRepository::new()),
         );
         let reports = block_on(service.verify_chains(&Actor::system(), None)).expect("reports");
