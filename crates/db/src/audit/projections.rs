@@ -92,7 +92,11 @@ async fn forget_document<C: ConnectionTrait>(conn: &C, workspace: Uuid, document
 /// Queues the processing of a version that has none recorded (a replay
 /// after a rebuild finds most processed already; the job id is derived
 /// from the version, so a job still queued is not added twice).
-async fn enqueue_processing<C: ConnectionTrait>(conn: &C, version: &VersionRef, at: chrono::DateTime<chrono::Utc>) -> DomainResult<()> {
+async fn enqueue_processing<C: ConnectionTrait>(
+    conn: &C,
+    version: &VersionRef,
+    at: chrono::DateTime<chrono::Utc>,
+) -> DomainResult<()> {
     let number = i32::try_from(version.version).map_err(DomainError::internal)?;
     let processed =
         version_content::Entity::find_by_id((version.document_id.as_uuid(), number)).one(conn).await.or_domain()?;
@@ -152,7 +156,9 @@ async fn store<C: ConnectionTrait>(conn: &C, change: &ReadModelChange) -> Domain
             crate::search::forget_workspace(conn, workspace.as_uuid()).await?;
         }
         ReadModelChange::ProcessVersion { version, added_at } => enqueue_processing(conn, version, *added_at).await?,
-        other => return Err(DomainError::Internal(format!("a read model change this adapter does not know: {other:?}"))),
+        other => {
+            return Err(DomainError::Internal(format!("a read model change this adapter does not know: {other:?}")));
+        }
     }
     Ok(())
 }

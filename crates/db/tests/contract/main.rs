@@ -1379,9 +1379,7 @@ async fn snapshot(
 }
 
 async fn rebuilt_projections_equal_the_live_ones_after_a_random_workload(db: &Database) {
-    use cabinet_domain::audit::ReadModels as _;
     use cabinet_domain::audit::UsageFigures;
-    let projections = db.projections();
     let alice = user_in(db, "alice@example.com").await;
     let workspaces = [workspace_owned_by(db, alice.id).await, workspace_owned_by(db, alice.id).await];
     let mut expected = [UsageFigures::default(); 2];

@@ -39,11 +39,7 @@ impl std::fmt::Debug for AuditService {
 impl AuditService {
     /// The audit use cases over the given ports.
     #[must_use]
-    pub fn new(
-        trail: Arc<dyn AuditTrail>,
-        projector: Projector,
-        workspaces: Arc<dyn WorkspaceRepository>,
-    ) -> Self {
+    pub fn new(trail: Arc<dyn AuditTrail>, projector: Projector, workspaces: Arc<dyn WorkspaceRepository>) -> Self {
         Self { trail, projector, access: WorkspaceAccess::new(workspaces) }
     }
 
@@ -276,11 +272,7 @@ mod tests {
         let mut trail = altered_trail(2);
         let listed = chains.clone();
         trail.expect_chains().times(1).returning(move || Ok(listed.clone()));
-        let service = AuditService::new(
-            Arc::new(trail),
-            idle_projector(),
-            Arc::new(MockWorkspaceRepository::new()),
-        );
+        let service = AuditService::new(Arc::new(trail), idle_projector(), Arc::new(MockWorkspaceRepository::new()));
         let reports = block_on(service.verify_chains(&Actor::system(), None)).expect("reports");
         assert_eq!(reports.iter().map(|r| r.workspace).collect::<Vec<_>>(), chains);
         assert!(reports.iter().all(|r| r.broken_at == Some((1, ChainBreak::Altered))));
