@@ -188,6 +188,8 @@ impl Application {
                 .wrap(from_fn(request_id::middleware))
         })
         .shutdown_timeout(http.shutdown_timeout)
+        // The process's one shutdown signal stops the server through its handle.
+        .disable_signals()
         .listen(listener)?
         .run();
         Ok(Self { port, server })

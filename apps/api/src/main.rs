@@ -70,7 +70,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = cabinet_bootstrap::build(settings).await?;
             let started = std::time::Instant::now();
             let applied = app.audit.rebuild_projections(&Actor::system()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            app.database.close().await;
+            app.close().await;
             use std::io::Write as _;
             writeln!(std::io::stdout(), "replayed {applied} events in {:.1} s", started.elapsed().as_secs_f64())?;
             Ok(())
@@ -78,7 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Jobs { command } => {
             let app = cabinet_bootstrap::build(settings).await?;
             let done = jobs_command(&app, command).await;
-            app.database.close().await;
+            app.close().await;
             done
         }
         Command::Search { command: SearchCommand::Sql { workspace, q, content_type, limit } } => {
@@ -110,7 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let only = workspace.map(cabinet_domain::WorkspaceId::from_uuid);
             let reports = app.audit.verify_chains(&Actor::system(), only).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let broken = print_reports(&reports)?;
-            app.database.close().await;
+            app.close().await;
             if broken > 0 {
                 anyhow::bail!("{broken} of {} chains are broken", reports.len());
             }
@@ -143,8 +143,28 @@ fn probe_health(settings: &Settings, worker: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The process's one shutdown token: set by SIGINT or SIGTERM (or by the
+/// server stopping on its own), watched by the HTTP server and the worker
+/// alike, so that the server's drain and the worker's grace run together.
+fn shutdown_token() -> (tokio::sync::watch::Sender<bool>, tokio::sync::watch::Receiver<bool>) {
+    let (trigger, token) = tokio::sync::watch::channel(false);
+    let on_signal = trigger.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        on_signal.send_replace(true);
+    });
+    (trigger, token)
+}
+
+/// Resolves once shutdown has begun.
+async fn shutting_down(mut token: tokio::sync::watch::Receiver<bool>) {
+    // An error means every sender is gone, which only happens at exit.
+    let _ = token.wait_for(|stopping| *stopping).await;
+}
+
 async fn serve(settings: Settings, api: bool, worker: bool) -> anyhow::Result<()> {
     let app = cabinet_bootstrap::build(settings).await?;
+    let (trigger, token) = shutdown_token();
     if !api {
         let listen = app.settings.worker.metrics_listen.trim().to_owned();
         let metrics = if listen.is_empty() {
@@ -155,7 +175,7 @@ async fn serve(settings: Settings, api: bool, worker: bool) -> anyhow::Result<()
             let handle = server.handle();
             Some((tokio::spawn(server), handle))
         };
-        let done = cabinet_worker::run(app, shutdown_signal()).await;
+        let done = cabinet_worker::run(app, shutting_down(token)).await;
         if let Some((task, handle)) = metrics {
             handle.stop(true).await;
             let _ = task.await;
@@ -164,28 +184,20 @@ async fn serve(settings: Settings, api: bool, worker: bool) -> anyhow::Result<()
     }
     let server = Application::build(app.clone())?;
     tracing::info!(host = %app.settings.http.host, port = server.port(), "cabinet is listening");
-    let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker_task = worker.then(|| {
-        let app = app.clone();
-        tokio::spawn(async move {
-            // The worker's grace runs while the server drains its requests,
-            // not after: a signal stops both at once.
-            cabinet_worker::run(app, async {
-                tokio::select! {
-                    () = shutdown_signal() => {}
-                    _ = stopped => {}
-                }
-            })
-            .await
-        })
+    let worker_task = worker.then(|| tokio::spawn(cabinet_worker::run(app.clone(), shutting_down(token.clone()))));
+    let handle = server.handle();
+    tokio::spawn(async move {
+        shutting_down(token).await;
+        // Graceful: in-flight requests get `http.shutdown_timeout` to finish.
+        handle.stop(true).await;
     });
-    // actix stops the server on SIGINT/SIGTERM, draining in-flight requests.
-    server.run_until_stopped().await?;
-    let _ = stop_worker.send(());
+    let served = server.run_until_stopped().await;
+    trigger.send_replace(true);
     if let Some(task) = worker_task {
         task.await??;
     }
-    app.database.close().await;
+    served?;
+    app.close().await;
     Ok(())
 }
 

@@ -41,7 +41,7 @@ pub async fn run(app: App, shutdown: impl Future<Output = ()>) -> anyhow::Result
         poll: Duration::from_millis(settings.poll_ms.max(10)),
         grace: Duration::from_secs(settings.shutdown_grace_secs),
     };
-    tracing::info!(database = ?app.database.backend(), worker = %options.worker_id, "worker started");
+    tracing::info!(database = app.database_backend(), worker = %options.worker_id, "worker started");
     let jobs = Arc::new(app.jobs.as_ref().clone().with_handlers(handlers::all(&app)));
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {

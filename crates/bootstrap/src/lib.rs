@@ -86,10 +86,24 @@ pub struct App {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Dependencies probed by readiness checks.
     pub health: Vec<Arc<dyn HealthCheck>>,
-    /// The database pool (for administrative commands).
-    pub database: Database,
+    /// The pool, kept to be closed: the apps reach the database only
+    /// through the services' ports.
+    database: Database,
     /// The settings the app was built from.
     pub settings: Arc<Settings>,
+}
+
+impl App {
+    /// Closes the database pool once the apps are done with it.
+    pub async fn close(&self) {
+        self.database.clone().close().await;
+    }
+
+    /// Which database the app runs on, for the start-up log.
+    #[must_use]
+    pub fn database_backend(&self) -> &'static str {
+        self.database.backend_name()
+    }
 }
 
 impl std::fmt::Debug for App {

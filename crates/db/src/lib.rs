@@ -182,6 +182,16 @@ impl Database {
         self.conn.get_database_backend()
     }
 
+    /// `postgres` or `sqlite`.
+    #[must_use]
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend() {
+            DatabaseBackend::Postgres => "postgres",
+            DatabaseBackend::Sqlite => "sqlite",
+            _ => "other",
+        }
+    }
+
     /// The underlying connection, without the adapters' deadline, for tests.
     #[must_use]
     pub fn connection(&self) -> &DatabaseConnection {

@@ -194,7 +194,7 @@ impl TestApp {
     }
 
     /// A connection of its own to the app's database.
-    async fn database(&self) -> cabinet_db::Database {
+    pub async fn database(&self) -> cabinet_db::Database {
         let options = cabinet_db::DatabaseOptions {
             url: self.database_url.clone(),
             max_connections: 1,

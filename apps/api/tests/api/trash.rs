@@ -151,7 +151,7 @@ async fn key_of(app: &TestApp, token: &str, ws: &str, doc: &str) -> cabinet_doma
     let digest = cabinet_domain::documents::Sha256::parse(body["current_version"]["sha256"].as_str().expect("digest"))
         .expect("digest");
     let ws = cabinet_domain::WorkspaceId::from_uuid(ws.parse().expect("uuid"));
-    app.services.database.blob_ledger().blob_key(ws, &digest).await.expect("lookup").expect("recorded")
+    app.database().await.blob_ledger().blob_key(ws, &digest).await.expect("lookup").expect("recorded")
 }
 
 async fn stored(app: &TestApp, key: &cabinet_domain::documents::BlobKey) -> bool {
