@@ -34,6 +34,8 @@ pub mod processing;
 pub mod search;
 pub mod sharing;
 pub mod system;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod webhooks;
 pub mod workspaces;
 
