@@ -11,30 +11,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use cabinet_auth::{Argon2Hasher, HasherLimits, JwtCodec, JwtSettings, RandomSecrets, SystemClock, UuidV7Ids};
+use cabinet_auth::{Argon2Hasher, HasherLimits, RandomSecrets, SystemClock, UuidV7Ids};
 use cabinet_cache::{LocalJobSignal, MemoryCache, RedisCache, RedisJobSignal};
 use cabinet_db::{Database, DatabaseOptions};
 use cabinet_domain::audit::{AuditService, Projector};
 use cabinet_domain::documents::BlobStore;
-use cabinet_domain::documents::{DocumentService, UploadLimits};
+use cabinet_domain::documents::DocumentService;
 use cabinet_domain::folders::FolderService;
 use cabinet_domain::health::HealthCheck;
 use cabinet_domain::idempotency::IdempotencyStore;
-use cabinet_domain::identity::{
-    AccountService, ApiKeyService, AuthPorts, AuthSettings, AuthenticationService, SessionService, ThrottleSettings,
-};
-use cabinet_domain::identity::{PasswordHasher, RateLimiter, RevocationList};
+use cabinet_domain::identity::{AccountService, ApiKeyService, AuthenticationService, SessionService};
+use cabinet_domain::identity::{RateLimiter, RevocationList};
 use cabinet_domain::jobs::JobService;
 use cabinet_domain::jobs::JobSignal;
-use cabinet_domain::processing::{ProcessingPorts, ProcessingService};
+use cabinet_domain::processing::ProcessingService;
 use cabinet_domain::search::SearchService;
-use cabinet_domain::sharing::{SharePorts, ShareService, ShareSettings};
+use cabinet_domain::sharing::ShareService;
 use cabinet_domain::system::Runtime;
-use cabinet_domain::system::SecretGenerator;
-use cabinet_domain::webhooks::{WebhookService, WebhookSettings};
+use cabinet_domain::webhooks::WebhookService;
 use cabinet_domain::workspaces::WorkspaceService;
 pub use cabinet_extract::run_child as run_extract_child;
-use cabinet_webhooks::{GuardOptions, HttpWebhookSender};
 pub use schedule::ScheduledTask;
 use secrecy::ExposeSecret;
 pub use settings::{
@@ -45,9 +41,10 @@ pub use settings::{
 
 mod adapters;
 mod keys;
+mod wiring;
 
-use adapters::{analyzer, blob_store};
-use keys::signing_keys;
+use adapters::blob_store;
+use wiring::Shared;
 
 /// Everything the apps need, built once at start-up.
 #[derive(Clone)]
@@ -165,147 +162,52 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
             }
         };
 
-    let blob_store = Arc::new(blob_store(&settings)?);
-
-    let rt = Runtime { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7Ids) };
-    let secrets: Arc<dyn SecretGenerator> = Arc::new(RandomSecrets);
-    let users = Arc::new(database.users());
-    let workspaces_repo = Arc::new(database.workspaces());
-    let api_key_repo = Arc::new(database.api_keys());
-    let auth_cfg = &settings.auth;
-    let jwt = JwtCodec::new(JwtSettings {
-        issuer: auth_cfg.issuer.clone(),
-        audience: auth_cfg.audience.clone(),
-        keys: signing_keys(&settings, &database).await?,
-        leeway_secs: auth_cfg.clock_skew_secs,
-    })?;
-    let hasher: Arc<dyn PasswordHasher> = Arc::new(Argon2Hasher::new(HasherLimits {
-        concurrency: auth_cfg.hasher_concurrency,
-        queue_timeout: Duration::from_secs(5),
-    })?);
-
-    let auth_ports = AuthPorts {
-        users: users.clone(),
-        sessions: Arc::new(database.sessions()),
-        api_keys: api_key_repo.clone(),
-        workspaces: workspaces_repo.clone(),
-        hasher: hasher.clone(),
-        tokens: Arc::new(jwt),
-        secrets: secrets.clone(),
-        limiter: limiter.clone(),
-        revocations,
-    };
-    let auth_settings = AuthSettings {
-        allow_registration: auth_cfg.allow_registration,
-        access_ttl: Duration::from_secs(auth_cfg.access_ttl),
-        refresh_idle_ttl: Duration::from_secs(auth_cfg.refresh_idle_ttl),
-        session_ttl: Duration::from_secs(auth_cfg.session_ttl),
-        throttle: ThrottleSettings {
-            account_ip_failures: auth_cfg.login.account_ip_failures,
-            account_failures: auth_cfg.login.account_failures,
-            device_failures: auth_cfg.login.device_failures,
-            device_ttl: Duration::from_secs(auth_cfg.login.device_days.saturating_mul(24 * 3600)),
-            account_window: Duration::from_secs(auth_cfg.login.account_window),
-            ip_attempts: auth_cfg.login.ip_attempts,
-            ip_window: Duration::from_secs(auth_cfg.login.ip_window),
-            register_attempts: auth_cfg.login.register_attempts,
-            register_window: Duration::from_secs(auth_cfg.login.register_window),
-        },
-    };
-    let accounts = AccountService::new(rt.clone(), &auth_ports, auth_settings.clone());
-    let sessions = SessionService::new(rt.clone(), &auth_ports, auth_settings);
-    let authentication = AuthenticationService::new(rt.clone(), &auth_ports);
-    let workspaces = WorkspaceService::new(rt.clone(), workspaces_repo.clone(), users, api_key_repo.clone());
-    let folders = FolderService::new(rt.clone(), Arc::new(database.folders()), workspaces_repo.clone());
-    let documents_repo = Arc::new(database.documents());
-    let ledger = Arc::new(database.blob_ledger());
-    let documents = DocumentService::new(
-        rt.clone(),
-        documents_repo.clone(),
-        ledger.clone(),
-        blob_store.clone(),
-        workspaces_repo.clone(),
-        UploadLimits {
-            max_upload_bytes: settings.storage.max_upload_bytes,
-            workspace_quota_bytes: Some(settings.storage.workspace_quota_bytes).filter(|q| *q > 0),
-        },
-    );
-    let content = ProcessingService::new(ProcessingPorts {
-        rt: rt.clone(),
-        documents: documents_repo.clone(),
-        ledger: ledger.clone(),
-        content: Arc::new(database.processing()),
-        blobs: blob_store.clone(),
-        analyzer: Arc::new(analyzer(&settings.extract)?),
-        workspaces: workspaces_repo.clone(),
-    });
-    let search = SearchService::new(Arc::new(database.search()), workspaces_repo.clone());
-    let shares = ShareService::new(
-        SharePorts {
-            rt: rt.clone(),
-            links: Arc::new(database.share_links()),
-            documents: documents_repo,
-            ledger,
-            blobs: blob_store.clone(),
-            workspaces: workspaces_repo.clone(),
-            hasher: hasher.clone(),
-            secrets: secrets.clone(),
-            limiter: limiter.clone(),
-        },
-        ShareSettings {
-            misses_per_ip: settings.sharing.misses_per_ip,
-            password_failures: settings.sharing.password_failures,
-            window: Duration::from_secs(settings.sharing.window_secs),
-        },
-    );
     let signal: Arc<dyn JobSignal> = match &settings.cache.redis_url {
         Some(url) => Arc::new(RedisJobSignal::start(url.expose_secret(), &settings.cache.key_prefix)?),
         None => Arc::new(LocalJobSignal::new()),
     };
-    let jobs = JobService::new(rt.clone(), Arc::new(database.jobs()), signal.clone(), Vec::new());
-    let hooks = &settings.webhooks;
-    let sender = HttpWebhookSender::new(
-        GuardOptions { allow_loopback: hooks.allow_loopback },
-        Duration::from_secs(hooks.connect_timeout_secs),
-        Duration::from_secs(hooks.timeout_secs),
-    )
-    .context("building the webhook client")?;
-    let webhooks = WebhookService::new(
-        rt.clone(),
-        Arc::new(database.webhooks()),
-        Arc::new(sender),
+    let shared = Shared {
+        rt: Runtime { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7Ids) },
+        database: database.clone(),
+        workspaces: Arc::new(database.workspaces()),
+        blobs: Arc::new(blob_store(&settings)?),
+        limiter,
+        secrets: Arc::new(RandomSecrets),
+        hasher: Arc::new(Argon2Hasher::new(HasherLimits {
+            concurrency: settings.auth.hasher_concurrency,
+            queue_timeout: Duration::from_secs(5),
+        })?),
         signal,
-        workspaces_repo.clone(),
-        WebhookSettings {
-            max_attempts: hooks.max_attempts.max(1),
-            retry_base: Duration::from_secs(hooks.retry_base_secs),
-            retry_cap: Duration::from_secs(hooks.retry_cap_secs),
-            breaker_threshold: hooks.breaker_threshold.max(1),
-            breaker_open: Duration::from_secs(hooks.breaker_open_secs),
-            disable_after: Duration::from_secs(hooks.disable_after_secs),
-        },
-    );
-    let api_keys = ApiKeyService::new(rt, api_key_repo, secrets, workspaces_repo.clone());
+    };
+    let identity = wiring::identity::build(&shared, &settings, revocations).await?;
+    let documents = wiring::documents::build(&shared, &settings)?;
+    let rt = &shared.rt;
+    let (workspaces_repo, blob_store) = (shared.workspaces.clone(), shared.blobs.clone());
 
     Ok(App {
-        accounts: Arc::new(accounts),
-        sessions: Arc::new(sessions),
-        authentication: Arc::new(authentication),
-        workspaces: Arc::new(workspaces),
-        api_keys: Arc::new(api_keys),
-        folders: Arc::new(folders),
-        documents: Arc::new(documents),
-        shares: Arc::new(shares),
-        content: Arc::new(content),
-        search: Arc::new(search),
+        accounts: Arc::new(identity.accounts),
+        sessions: Arc::new(identity.sessions),
+        authentication: Arc::new(identity.authentication),
+        workspaces: Arc::new(WorkspaceService::new(
+            rt.clone(),
+            workspaces_repo.clone(),
+            Arc::new(database.users()),
+            Arc::new(database.api_keys()),
+        )),
+        api_keys: Arc::new(identity.api_keys),
+        folders: Arc::new(FolderService::new(rt.clone(), Arc::new(database.folders()), workspaces_repo.clone())),
+        documents: Arc::new(documents.documents),
+        shares: Arc::new(wiring::sharing::build(&shared, &settings)),
+        content: Arc::new(documents.processing),
+        search: Arc::new(SearchService::new(Arc::new(database.search()), workspaces_repo.clone())),
         audit: Arc::new(AuditService::new(
             Arc::new(database.audit()),
             Projector::new(Arc::new(database.projections()), settings.extract.enabled),
             workspaces_repo.clone(),
         )),
         health: vec![Arc::new(database.clone()), cache_health, blob_store.clone()],
-        jobs: Arc::new(jobs),
-        webhooks: Arc::new(webhooks),
+        jobs: Arc::new(JobService::new(rt.clone(), Arc::new(database.jobs()), shared.signal.clone(), Vec::new())),
+        webhooks: Arc::new(wiring::webhooks::build(&shared, &settings)?),
         schedule: Arc::new(schedule::tasks(&settings.schedule)?),
         blobs: blob_store,
         idempotency: Arc::new(database.idempotency()),
