@@ -102,9 +102,9 @@ pub async fn list(
 pub async fn retry(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<Uuid>,
+    path: web::Path<JobId>,
 ) -> Result<HttpResponse, ApiError> {
-    let job = app.jobs.retry_dead(&caller.0, JobId::from_uuid(path.into_inner())).await?;
+    let job = app.jobs.retry_dead(&caller.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(job_dto(job)))
 }
 

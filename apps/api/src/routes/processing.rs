@@ -8,7 +8,6 @@ use cabinet_domain::{DocumentId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::extract::Authenticated;
 use crate::problem::{ApiError, Problem};
@@ -68,10 +67,10 @@ fn processing_dto(version: u32, record: Option<VersionContent>) -> ProcessingDto
 pub async fn processing(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid, u32)>,
+    path: web::Path<(WorkspaceId, DocumentId, u32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id, n) = path.into_inner();
-    let record = app.content.status(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id), Some(n)).await?;
+    let record = app.content.status(&caller.0, ws, id, Some(n)).await?;
     Ok(HttpResponse::Ok().json(processing_dto(n, record)))
 }
 
@@ -88,7 +87,7 @@ pub async fn thumbnail(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     send_thumbnail(&app, &caller, &req, ws, id, None).await
@@ -111,7 +110,7 @@ pub async fn version_thumbnail(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    path: web::Path<(Uuid, Uuid, u32)>,
+    path: web::Path<(WorkspaceId, DocumentId, u32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id, n) = path.into_inner();
     send_thumbnail(&app, &caller, &req, ws, id, Some(n)).await
@@ -121,12 +120,12 @@ async fn send_thumbnail(
     app: &App,
     caller: &Authenticated,
     req: &HttpRequest,
-    ws: Uuid,
-    id: Uuid,
+    ws: WorkspaceId,
+    id: DocumentId,
     number: Option<u32>,
 ) -> Result<HttpResponse, ApiError> {
     let (record, content) =
-        app.content.thumbnail(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id), number).await?;
+        app.content.thumbnail(&caller.0, ws, id, number).await?;
     // A version's thumbnail never changes; the document's changes with its
     // current version, which the tag names.
     let etag = format!("\"thumb-v{}\"", record.version);

@@ -109,7 +109,7 @@ impl From<SearchHit> for SearchHitDto {
 pub async fn search(
     app: web::Data<App>,
     caller: Authenticated,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
@@ -124,7 +124,7 @@ pub async fn search(
         updated_to: params.updated_to,
     };
     let results =
-        app.search.search(&caller.0, WorkspaceId::from_uuid(ws.into_inner()), &params.q, &filters, page).await?;
+        app.search.search(&caller.0, ws.into_inner(), &params.q, &filters, page).await?;
     Ok(HttpResponse::Ok().json(SearchResultsDto {
         items: results.hits.into_iter().map(Into::into).collect(),
         next_cursor: results.next_offset.map(|o| o.to_string()),

@@ -118,7 +118,7 @@ pub struct ShareLinkListDto {
 pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
     body: Json<CreateShareRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
@@ -130,7 +130,7 @@ pub async fn create(
         max_downloads: body.max_downloads,
     };
     let (link, token) =
-        app.shares.create(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id), new).await?;
+        app.shares.create(&caller.0, ws, id, new).await?;
     let location = format!("/api/v1/workspaces/{ws}/shares/{}", link.id);
     Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(link_dto(link, None, Some(token))))
 }
@@ -145,10 +145,10 @@ pub async fn create(
 pub async fn list(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    let links = app.shares.list(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
+    let links = app.shares.list(&caller.0, ws, id).await?;
     let items = links.into_iter().map(|(link, gone)| link_dto(link, gone, None)).collect();
     Ok(HttpResponse::Ok().json(ShareLinkListDto { items, next_cursor: None }))
 }
@@ -164,10 +164,10 @@ pub async fn list(
 pub async fn revoke(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, ShareLinkId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    app.shares.revoke(&caller.0, WorkspaceId::from_uuid(ws), ShareLinkId::from_uuid(id)).await?;
+    app.shares.revoke(&caller.0, ws, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

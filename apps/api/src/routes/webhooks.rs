@@ -170,13 +170,13 @@ pub struct DeliveryQuery {
 pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<Uuid>,
+    path: web::Path<WorkspaceId>,
     body: Json<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = path.into_inner();
     let body = body.into_inner();
     let input = WebhookInput { url: body.url, description: body.description, event_types: body.event_types };
-    let endpoint = app.webhooks.create(&caller.0, WorkspaceId::from_uuid(ws), input).await?;
+    let endpoint = app.webhooks.create(&caller.0, ws, input).await?;
     let location = format!("/api/v1/workspaces/{ws}/webhooks/{}", endpoint.id);
     Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(webhook_dto(&app, endpoint, true)))
 }
@@ -188,8 +188,8 @@ pub async fn create(
         (status = 200, description = "The endpoints", body = WebhookListDto),
         (status = 403, description = "Role too low", body = Problem),
     ))]
-pub async fn list(app: web::Data<App>, caller: Authenticated, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let endpoints = app.webhooks.list(&caller.0, WorkspaceId::from_uuid(path.into_inner())).await?;
+pub async fn list(app: web::Data<App>, caller: Authenticated, path: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+    let endpoints = app.webhooks.list(&caller.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .json(WebhookListDto { items: endpoints.into_iter().map(|e| webhook_dto(&app, e, false)).collect() }))
 }
@@ -204,10 +204,10 @@ pub async fn list(app: web::Data<App>, caller: Authenticated, path: web::Path<Uu
 pub async fn get(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, WebhookId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    let endpoint = app.webhooks.get(&caller.0, WorkspaceId::from_uuid(ws), WebhookId::from_uuid(id)).await?;
+    let endpoint = app.webhooks.get(&caller.0, ws, id).await?;
     Ok(HttpResponse::Ok().json(webhook_dto(&app, endpoint, false)))
 }
 
@@ -223,7 +223,7 @@ pub async fn get(
 pub async fn update(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, WebhookId)>,
     body: Json<UpdateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
@@ -235,7 +235,7 @@ pub async fn update(
         active: body.active,
     };
     let endpoint =
-        app.webhooks.update(&caller.0, WorkspaceId::from_uuid(ws), WebhookId::from_uuid(id), changes).await?;
+        app.webhooks.update(&caller.0, ws, id, changes).await?;
     Ok(HttpResponse::Ok().json(webhook_dto(&app, endpoint, false)))
 }
 
@@ -249,10 +249,10 @@ pub async fn update(
 pub async fn delete(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, WebhookId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    app.webhooks.delete(&caller.0, WorkspaceId::from_uuid(ws), WebhookId::from_uuid(id)).await?;
+    app.webhooks.delete(&caller.0, ws, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -266,10 +266,10 @@ pub async fn delete(
 pub async fn ping(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, WebhookId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    let delivery = app.webhooks.ping(&caller.0, WorkspaceId::from_uuid(ws), WebhookId::from_uuid(id)).await?;
+    let delivery = app.webhooks.ping(&caller.0, ws, id).await?;
     Ok(HttpResponse::Accepted().json(delivery_dto(delivery)))
 }
 
@@ -283,12 +283,12 @@ pub async fn ping(
 pub async fn deliveries(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, WebhookId)>,
     query: web::Query<DeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     let limit = crate::dto::page_limit(query.limit)?;
-    let items = app.webhooks.deliveries(&caller.0, WorkspaceId::from_uuid(ws), WebhookId::from_uuid(id), limit).await?;
+    let items = app.webhooks.deliveries(&caller.0, ws, id, limit).await?;
     Ok(HttpResponse::Ok().json(DeliveryListDto { items: items.into_iter().map(delivery_dto).collect() }))
 }
 
@@ -302,9 +302,9 @@ pub async fn deliveries(
 pub async fn redeliver(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DeliveryId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    app.webhooks.redeliver(&caller.0, WorkspaceId::from_uuid(ws), DeliveryId::from_uuid(id)).await?;
+    app.webhooks.redeliver(&caller.0, ws, id).await?;
     Ok(HttpResponse::Accepted().finish())
 }

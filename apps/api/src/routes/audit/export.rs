@@ -8,7 +8,6 @@ use cabinet_bootstrap::App;
 use cabinet_domain::audit::AuditEvent;
 use cabinet_domain::{DomainError, WorkspaceId};
 use futures::StreamExt as _;
-use uuid::Uuid;
 
 use super::{AuditEventDto, AuditQuery, event_query};
 use crate::extract::Authenticated;
@@ -80,10 +79,10 @@ fn csv_record(e: AuditEvent) -> Vec<String> {
 pub async fn export(
     app: web::Data<App>,
     caller: Authenticated,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = WorkspaceId::from_uuid(ws.into_inner());
+    let ws = ws.into_inner();
     let csv = match query.format.as_deref() {
         None | Some("ndjson") => false,
         Some("csv") => true,

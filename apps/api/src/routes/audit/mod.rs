@@ -67,8 +67,8 @@ impl From<ChainReport> for ChainReportDto {
         (status = 403, description = "Role too low", body = Problem),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn verify(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let report = app.audit.verify(&caller.0, WorkspaceId::from_uuid(ws.into_inner())).await?;
+pub async fn verify(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+    let report = app.audit.verify(&caller.0, ws.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ChainReportDto::from(report)))
 }
 
@@ -209,14 +209,14 @@ fn list_dto((events, next): (Vec<AuditEvent>, Option<u64>)) -> AuditEventListDto
 pub async fn events(
     app: web::Data<App>,
     caller: Authenticated,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = app
         .audit
         .events(
             &caller.0,
-            WorkspaceId::from_uuid(ws.into_inner()),
+            ws.into_inner(),
             event_query(&query)?,
             crate::dto::page_limit(query.limit)?,
         )
@@ -245,7 +245,7 @@ pub struct HistoryQuery {
 pub async fn document_history(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
@@ -253,8 +253,8 @@ pub async fn document_history(
         .audit
         .document_history(
             &caller.0,
-            WorkspaceId::from_uuid(ws),
-            DocumentId::from_uuid(id),
+            ws,
+            id,
             cursor(query.cursor.as_deref())?,
             crate::dto::page_limit(query.limit)?,
         )
@@ -303,14 +303,14 @@ pub struct ActivityListDto {
 pub async fn activity(
     app: web::Data<App>,
     caller: Authenticated,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (items, next) = app
         .audit
         .activity(
             &caller.0,
-            WorkspaceId::from_uuid(ws.into_inner()),
+            ws.into_inner(),
             cursor(query.cursor.as_deref())?,
             crate::dto::page_limit(query.limit)?,
         )

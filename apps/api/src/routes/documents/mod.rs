@@ -122,11 +122,11 @@ pub async fn get(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     let (document, current) =
-        app.documents.get(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
+        app.documents.get(&caller.0, ws, id).await?;
     let etag = revision_etag(document.revision);
     if revision_matches(req.headers(), &etag) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
@@ -167,11 +167,11 @@ pub async fn update(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
     body: Json<UpdateDocumentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    let (ws, id) = (WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id));
+    let (ws, id) = (ws, id);
     let if_match = parse_if_match(req.headers())?;
     let body = body.into_inner();
     let changes = DocumentChanges {
@@ -198,10 +198,10 @@ pub async fn update(
 pub async fn versions(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    let versions = app.documents.versions(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
+    let versions = app.documents.versions(&caller.0, ws, id).await?;
     Ok(HttpResponse::Ok()
         .json(VersionListDto { items: versions.into_iter().map(Into::into).collect(), next_cursor: None }))
 }

@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
 use cabinet_domain::documents::Upload;
 use cabinet_domain::{DocumentId, DomainError, FolderId, WorkspaceId};
-use uuid::Uuid;
 
 use super::{DocumentDto, VersionDto, document_dto};
 use crate::extract::Authenticated;
@@ -38,13 +37,12 @@ pub async fn upload(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, FolderId)>,
     query: web::Query<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     check_declared_length(&req, &app)?;
     let (ws, folder) = path.into_inner();
-    let ws = WorkspaceId::from_uuid(ws);
     idempotent(&app, &req, &caller.0, declared_length(&req).as_bytes(), || async {
         let (fields, body) = upload_source(&req, payload, query.into_inner()).await?;
         let name = fields
@@ -58,7 +56,7 @@ pub async fn upload(
             body,
         };
         let (document, version) =
-            app.documents.upload(&caller.0, ws, FolderId::from_uuid(folder), &name, upload).await?;
+            app.documents.upload(&caller.0, ws, folder, &name, upload).await?;
         let location = format!("/api/v1/workspaces/{ws}/documents/{}", document.id);
         Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(document_dto(document, version)))
     })
@@ -82,13 +80,13 @@ pub async fn add_version(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
     query: web::Query<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     check_declared_length(&req, &app)?;
     let (ws, id) = path.into_inner();
-    let (ws, id) = (WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id));
+    let (ws, id) = (ws, id);
     idempotent(&app, &req, &caller.0, declared_length(&req).as_bytes(), || async {
         let (fields, body) = upload_source(&req, payload, query.into_inner()).await?;
         let filename = match fields.filename.or(fields.name) {
@@ -124,7 +122,7 @@ pub async fn content(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
     download(&app, &caller, &req, ws, id, None).await
@@ -148,7 +146,7 @@ pub async fn version_content(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    path: web::Path<(Uuid, Uuid, u32)>,
+    path: web::Path<(WorkspaceId, DocumentId, u32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id, n) = path.into_inner();
     download(&app, &caller, &req, ws, id, Some(n)).await
@@ -158,15 +156,15 @@ async fn download(
     app: &App,
     caller: &Authenticated,
     req: &HttpRequest,
-    ws: Uuid,
-    id: Uuid,
+    ws: WorkspaceId,
+    id: DocumentId,
     number: Option<u32>,
 ) -> Result<HttpResponse, ApiError> {
     let range = parse_range(req.headers());
     let tags = parse_if_none_match(req.headers());
     let result = app
         .documents
-        .download(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id), number, range, &tags)
+        .download(&caller.0, ws, id, number, range, &tags)
         .await;
     file_response(result)
 }

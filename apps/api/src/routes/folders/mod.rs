@@ -204,10 +204,10 @@ pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     body: Json<CreateFolderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = WorkspaceId::from_uuid(ws.into_inner());
+    let ws = ws.into_inner();
     let content = serde_json::to_vec(&*body).unwrap_or_default();
     idempotent(&app, &req, &caller.0, &content, || async {
         let folder = app.folders.create(&caller.0, ws, FolderId::from_uuid(body.parent_id), &body.name).await?;
@@ -227,10 +227,10 @@ pub async fn create(
 pub async fn get(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, FolderId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    let path = app.folders.get(&caller.0, WorkspaceId::from_uuid(ws), FolderId::from_uuid(id)).await?;
+    let path = app.folders.get(&caller.0, ws, id).await?;
     Ok(HttpResponse::Ok().json(detail(path)?))
 }
 
@@ -257,11 +257,11 @@ fn detail(path: Vec<Folder>) -> Result<FolderDetailDto, ApiError> {
 pub async fn update(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, FolderId)>,
     body: Json<UpdateFolderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    let (ws, id) = (WorkspaceId::from_uuid(ws), FolderId::from_uuid(id));
+    let (ws, id) = (ws, id);
     if let Some(name) = &body.name {
         app.folders.rename(&caller.0, ws, id, name).await?;
     }
@@ -284,7 +284,7 @@ pub async fn update(
 pub async fn children(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, FolderId)>,
     query: web::Query<ChildrenQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
@@ -294,8 +294,8 @@ pub async fn children(
         .folders
         .children(
             &caller.0,
-            WorkspaceId::from_uuid(ws),
-            FolderId::from_uuid(id),
+            ws,
+            id,
             order,
             after,
             Some(crate::dto::page_limit(query.limit)?),

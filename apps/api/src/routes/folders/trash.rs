@@ -42,8 +42,8 @@ pub struct TrashDto {
         (status = 200, description = "The trash", body = TrashDto),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn list(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let trash = app.folders.trash_items(&caller.0, WorkspaceId::from_uuid(ws.into_inner())).await?;
+pub async fn list(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+    let trash = app.folders.trash_items(&caller.0, ws.into_inner()).await?;
     let mut items: Vec<TrashItemDto> = trash
         .folders
         .into_iter()
@@ -77,10 +77,10 @@ pub async fn list(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid
 pub async fn trash_document(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    app.documents.trash(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
+    app.documents.trash(&caller.0, ws, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -96,10 +96,10 @@ pub async fn trash_document(
 pub async fn restore_document(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    app.documents.restore(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
+    app.documents.restore(&caller.0, ws, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -114,10 +114,10 @@ pub async fn restore_document(
 pub async fn trash_folder(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, FolderId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    app.folders.trash(&caller.0, WorkspaceId::from_uuid(ws), FolderId::from_uuid(id)).await?;
+    app.folders.trash(&caller.0, ws, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -133,10 +133,10 @@ pub async fn trash_folder(
 pub async fn restore_folder(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, FolderId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    app.folders.restore(&caller.0, WorkspaceId::from_uuid(ws), FolderId::from_uuid(id)).await?;
+    app.folders.restore(&caller.0, ws, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -152,10 +152,10 @@ pub async fn restore_folder(
 pub async fn purge_document(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, DocumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    app.documents.purge(&caller.0, WorkspaceId::from_uuid(ws), DocumentId::from_uuid(id)).await?;
+    app.documents.purge(&caller.0, ws, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -170,9 +170,9 @@ pub async fn purge_document(
 pub async fn purge_folder(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, FolderId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    app.folders.purge(&caller.0, WorkspaceId::from_uuid(ws), FolderId::from_uuid(id)).await?;
+    app.folders.purge(&caller.0, ws, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

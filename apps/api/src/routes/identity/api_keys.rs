@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, web};
 use cabinet_bootstrap::App;
 use cabinet_domain::identity::CreateApiKey;
 use cabinet_domain::{ApiKeyId, WorkspaceId};
-use uuid::Uuid;
 
 use crate::dto::{ApiKeyDto, CreateApiKeyRequest, ListDto, NewApiKeyDto, PageQuery};
 use crate::extract::Authenticated;
@@ -25,10 +24,10 @@ use crate::problem::{ApiError, Problem};
 pub async fn create(
     app: web::Data<App>,
     caller: Authenticated,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = WorkspaceId::from_uuid(ws.into_inner());
+    let ws = ws.into_inner();
     let body = body.into_inner();
     let created = app
         .api_keys
@@ -52,10 +51,10 @@ pub async fn create(
 pub async fn list(
     app: web::Data<App>,
     caller: Authenticated,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = app.api_keys.list(&caller.0, WorkspaceId::from_uuid(ws.into_inner()), query.to_request()?).await?;
+    let page = app.api_keys.list(&caller.0, ws.into_inner(), query.to_request()?).await?;
     Ok(HttpResponse::Ok().json(ListDto::from_page(page, ApiKeyDto::from)))
 }
 
@@ -70,9 +69,9 @@ pub async fn list(
 pub async fn revoke(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, ApiKeyId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, key) = path.into_inner();
-    app.api_keys.revoke(&caller.0, WorkspaceId::from_uuid(ws), ApiKeyId::from_uuid(key)).await?;
+    app.api_keys.revoke(&caller.0, ws, key).await?;
     Ok(HttpResponse::NoContent().finish())
 }

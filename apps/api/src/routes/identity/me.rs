@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use cabinet_bootstrap::App;
 use cabinet_domain::SessionId;
-use uuid::Uuid;
 
 use crate::dto::{ChangePasswordRequest, ListDto, SessionDto, UserDto};
 use crate::extract::Authenticated;
@@ -44,9 +43,9 @@ pub async fn sessions(app: web::Data<App>, caller: Authenticated) -> Result<Http
 pub async fn revoke_session(
     app: web::Data<App>,
     caller: Authenticated,
-    id: web::Path<Uuid>,
+    id: web::Path<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
-    app.sessions.revoke_session(&caller.0, SessionId::from_uuid(id.into_inner())).await?;
+    app.sessions.revoke_session(&caller.0, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -22,10 +22,10 @@ use crate::problem::{ApiError, Problem};
 pub async fn list(
     app: web::Data<App>,
     caller: Authenticated,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = app.workspaces.members(&caller.0, WorkspaceId::from_uuid(ws.into_inner()), query.to_request()?).await?;
+    let page = app.workspaces.members(&caller.0, ws.into_inner(), query.to_request()?).await?;
     Ok(HttpResponse::Ok().json(ListDto::from_page(page, MemberDto::from)))
 }
 
@@ -43,10 +43,10 @@ pub async fn add(
     app: web::Data<App>,
     caller: Authenticated,
     req: HttpRequest,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     body: Json<AddMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = WorkspaceId::from_uuid(ws.into_inner());
+    let ws = ws.into_inner();
     let content = serde_json::to_vec(&*body).unwrap_or_default();
     idempotent(&app, &req, &caller.0, &content, || async {
         let member = app.workspaces.add_member(&caller.0, ws, &body.email, body.role.into()).await?;
@@ -69,13 +69,13 @@ pub async fn add(
 pub async fn change_role(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, UserId)>,
     body: Json<ChangeRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, user) = path.into_inner();
     let m = app
         .workspaces
-        .change_role(&caller.0, WorkspaceId::from_uuid(ws), UserId::from_uuid(user), body.role.into())
+        .change_role(&caller.0, ws, user, body.role.into())
         .await?;
     Ok(HttpResponse::Ok().json(MemberRoleDto { user_id: m.user_id.as_uuid(), role: m.role.into() }))
 }
@@ -92,10 +92,10 @@ pub async fn change_role(
 pub async fn remove(
     app: web::Data<App>,
     caller: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(WorkspaceId, UserId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, user) = path.into_inner();
-    app.workspaces.remove_member(&caller.0, WorkspaceId::from_uuid(ws), UserId::from_uuid(user)).await?;
+    app.workspaces.remove_member(&caller.0, ws, user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -6,7 +6,6 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cabinet_bootstrap::App;
 use cabinet_domain::WorkspaceId;
-use uuid::Uuid;
 
 use crate::dto::{ListDto, PageQuery, WorkspaceDto, WorkspaceRequest};
 use crate::extract::Authenticated;
@@ -63,8 +62,8 @@ pub async fn list(
         (status = 401, description = "Not signed in", body = Problem),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn get(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let found = app.workspaces.get(&caller.0, WorkspaceId::from_uuid(ws.into_inner())).await?;
+pub async fn get(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+    let found = app.workspaces.get(&caller.0, ws.into_inner()).await?;
     Ok(HttpResponse::Ok().json(WorkspaceDto::from(found)))
 }
 
@@ -81,10 +80,10 @@ pub async fn get(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid>
 pub async fn rename(
     app: web::Data<App>,
     caller: Authenticated,
-    ws: web::Path<Uuid>,
+    ws: web::Path<WorkspaceId>,
     body: Json<WorkspaceRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let renamed = app.workspaces.rename(&caller.0, WorkspaceId::from_uuid(ws.into_inner()), &body.name).await?;
+    let renamed = app.workspaces.rename(&caller.0, ws.into_inner(), &body.name).await?;
     Ok(HttpResponse::Ok().json(WorkspaceDto::from(renamed)))
 }
 
@@ -96,8 +95,8 @@ pub async fn rename(
         (status = 403, description = "Not an owner", body = Problem),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn delete(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    app.workspaces.delete(&caller.0, WorkspaceId::from_uuid(ws.into_inner())).await?;
+pub async fn delete(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+    app.workspaces.delete(&caller.0, ws.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -123,8 +122,8 @@ pub struct UsageDto {
         (status = 200, description = "Usage", body = UsageDto),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn usage(app: web::Data<App>, caller: Authenticated, ws: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let ws = WorkspaceId::from_uuid(ws.into_inner());
+pub async fn usage(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+    let ws = ws.into_inner();
     let (bytes, quota_bytes) = app.documents.usage(&caller.0, ws).await?;
     let figures = app.audit.figures(&caller.0, ws).await?;
     Ok(HttpResponse::Ok().json(UsageDto {
