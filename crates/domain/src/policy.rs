@@ -47,7 +47,9 @@ impl std::fmt::Display for Role {
 }
 
 /// Everything that can be done inside a workspace, for the policy to judge.
+/// Grows with every capability; outside this crate, match with a wildcard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Action {
     /// See the workspace itself.
     ViewWorkspace,

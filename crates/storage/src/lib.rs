@@ -36,7 +36,9 @@ use object_store::{
 };
 use sha2::{Digest as _, Sha256 as Hasher};
 
-use crate::detect::{looks_like_text, out_of_space};
+use cabinet_domain::documents::looks_like_text;
+
+use crate::detect::out_of_space;
 use crate::multipart::OpenedUpload;
 
 /// Size of each multipart part; S3 needs at least 5 MiB for all but the last.

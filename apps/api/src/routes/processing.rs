@@ -124,8 +124,7 @@ async fn send_thumbnail(
     id: DocumentId,
     number: Option<u32>,
 ) -> Result<HttpResponse, ApiError> {
-    let (record, content) =
-        app.content.thumbnail(&caller.0, ws, id, number).await?;
+    let (record, content) = app.content.thumbnail(&caller.0, ws, id, number).await?;
     // A version's thumbnail never changes; the document's changes with its
     // current version, which the tag names.
     let etag = format!("\"thumb-v{}\"", record.version);

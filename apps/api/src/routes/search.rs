@@ -123,8 +123,7 @@ pub async fn search(
         updated_from: params.updated_from,
         updated_to: params.updated_to,
     };
-    let results =
-        app.search.search(&caller.0, ws.into_inner(), &params.q, &filters, page).await?;
+    let results = app.search.search(&caller.0, ws.into_inner(), &params.q, &filters, page).await?;
     Ok(HttpResponse::Ok().json(SearchResultsDto {
         items: results.hits.into_iter().map(Into::into).collect(),
         next_cursor: results.next_offset.map(|o| o.to_string()),

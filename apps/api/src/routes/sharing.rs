@@ -129,8 +129,7 @@ pub async fn create(
         password: body.password,
         max_downloads: body.max_downloads,
     };
-    let (link, token) =
-        app.shares.create(&caller.0, ws, id, new).await?;
+    let (link, token) = app.shares.create(&caller.0, ws, id, new).await?;
     let location = format!("/api/v1/workspaces/{ws}/shares/{}", link.id);
     Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(link_dto(link, None, Some(token))))
 }

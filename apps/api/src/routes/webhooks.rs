@@ -188,7 +188,11 @@ pub async fn create(
         (status = 200, description = "The endpoints", body = WebhookListDto),
         (status = 403, description = "Role too low", body = Problem),
     ))]
-pub async fn list(app: web::Data<App>, caller: Authenticated, path: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    app: web::Data<App>,
+    caller: Authenticated,
+    path: web::Path<WorkspaceId>,
+) -> Result<HttpResponse, ApiError> {
     let endpoints = app.webhooks.list(&caller.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .json(WebhookListDto { items: endpoints.into_iter().map(|e| webhook_dto(&app, e, false)).collect() }))
@@ -234,8 +238,7 @@ pub async fn update(
         event_types: body.event_types,
         active: body.active,
     };
-    let endpoint =
-        app.webhooks.update(&caller.0, ws, id, changes).await?;
+    let endpoint = app.webhooks.update(&caller.0, ws, id, changes).await?;
     Ok(HttpResponse::Ok().json(webhook_dto(&app, endpoint, false)))
 }
 

@@ -38,8 +38,11 @@ impl RevocationReason {
 }
 
 /// What happened. The variant decides the event type name and the aggregate.
+/// New capabilities add events, so code outside this crate that matches on
+/// a payload keeps an arm for the ones it does not know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum EventPayload {
     /// `user.registered.v1`
     UserRegistered {

@@ -82,9 +82,28 @@ pub fn decide_media_type(declared: Option<&str>, filename: &str, sniffed: Option
     }
 }
 
+/// What a store reports as sniffed for content with no signature:
+/// `text/plain` for a head of UTF-8 text (no NUL, no control characters
+/// besides whitespace; a character cut at the end of the head is fine),
+/// which has no signature for `infer` to find.
+#[must_use]
+pub fn looks_like_text(head: &[u8]) -> Option<String> {
+    if head.is_empty() {
+        return None;
+    }
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+        Err(_) => return None,
+    };
+    let clean = text.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
+    clean.then(|| "text/plain".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::decide_media_type as decide;
+    use super::looks_like_text;
 
     const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
@@ -118,5 +137,13 @@ mod tests {
         assert_eq!(decide(Some("image/svg+xml"), "x", TEXT), "text/plain");
         assert_eq!(decide(Some("image/png"), "evil.svg", TEXT), "image/svg+xml", "an SVG stays an SVG, sandboxed");
         assert_eq!(decide(Some("image/png"), "fake.png", None), "application/octet-stream", "no PNG signature");
+    }
+
+    #[test]
+    fn text_without_a_signature_is_told_from_binary() {
+        assert_eq!(looks_like_text(b"# Title\n\nSome words, caf\xc3\xa9.\n").as_deref(), Some("text/plain"));
+        assert_eq!(looks_like_text(b"cut in the middle \xc3").as_deref(), Some("text/plain"));
+        assert_eq!(looks_like_text(b"\x00\x01binary\xff").as_deref(), None);
+        assert_eq!(looks_like_text(b"").as_deref(), None);
     }
 }

@@ -18,7 +18,7 @@ pub use collection::Collected;
 pub use download::Download;
 pub(crate) use download::{Serving, content_key, serving};
 pub use ledger::BlobLedger;
-pub use media_type::decide_media_type;
+pub use media_type::{decide_media_type, looks_like_text};
 pub use model::{
     Document, DocumentVersion, MAX_METADATA, MAX_TAGS, RangeSpec, validate_description, validate_metadata,
     validate_tags,

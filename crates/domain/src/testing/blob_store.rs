@@ -9,13 +9,17 @@ use bytes::Bytes;
 use futures::StreamExt as _;
 use sha2::{Digest as _, Sha256 as Hasher};
 
+use crate::documents::looks_like_text;
 use crate::documents::{BlobContent, BlobKey, BlobStore, BlobWrite, ByteRange, ByteStream, Sha256, StoredBlob};
+
+/// How much of the start of the content is looked at to recognise text.
+const SNIFF_BYTES: usize = 8192;
 use crate::ids::WorkspaceId;
 use crate::{DomainError, DomainResult, Entity};
 
 /// A [`BlobStore`] in memory: content appears only once its last byte
-/// arrived, and only keys inside a workspace's folder are accepted, as in
-/// every adapter.
+/// arrived, only keys inside a workspace's folder are accepted, and text is
+/// reported as sniffed `text/plain`, as in every adapter.
 #[derive(Debug, Default)]
 pub struct MemoryBlobStore {
     objects: Mutex<HashMap<String, Bytes>>,
@@ -60,12 +64,15 @@ impl BlobStore for MemoryBlobStore {
             content.extend_from_slice(&chunk);
         }
         let size = content.len() as u64;
+        // Text is recognised as every store recognises it; binary formats are
+        // not (the real stores read their signatures with a crate of their own).
+        let sniffed_type = looks_like_text(&content[..content.len().min(SNIFF_BYTES)]);
         self.objects().insert(key, Bytes::from(content));
         Ok(StoredBlob {
             key: write.key.clone(),
             sha256: Sha256::parse(&hex::encode(hasher.finalize()))?,
             size,
-            sniffed_type: None,
+            sniffed_type,
         })
     }
 

@@ -67,7 +67,11 @@ impl From<ChainReport> for ChainReportDto {
         (status = 403, description = "Role too low", body = Problem),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn verify(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+pub async fn verify(
+    app: web::Data<App>,
+    caller: Authenticated,
+    ws: web::Path<WorkspaceId>,
+) -> Result<HttpResponse, ApiError> {
     let report = app.audit.verify(&caller.0, ws.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ChainReportDto::from(report)))
 }
@@ -214,12 +218,7 @@ pub async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let page = app
         .audit
-        .events(
-            &caller.0,
-            ws.into_inner(),
-            event_query(&query)?,
-            crate::dto::page_limit(query.limit)?,
-        )
+        .events(&caller.0, ws.into_inner(), event_query(&query)?, crate::dto::page_limit(query.limit)?)
         .await?;
     Ok(HttpResponse::Ok().json(list_dto(page)))
 }
@@ -251,13 +250,7 @@ pub async fn document_history(
     let (ws, id) = path.into_inner();
     let page = app
         .audit
-        .document_history(
-            &caller.0,
-            ws,
-            id,
-            cursor(query.cursor.as_deref())?,
-            crate::dto::page_limit(query.limit)?,
-        )
+        .document_history(&caller.0, ws, id, cursor(query.cursor.as_deref())?, crate::dto::page_limit(query.limit)?)
         .await?;
     Ok(HttpResponse::Ok().json(list_dto(page)))
 }
@@ -308,12 +301,7 @@ pub async fn activity(
 ) -> Result<HttpResponse, ApiError> {
     let (items, next) = app
         .audit
-        .activity(
-            &caller.0,
-            ws.into_inner(),
-            cursor(query.cursor.as_deref())?,
-            crate::dto::page_limit(query.limit)?,
-        )
+        .activity(&caller.0, ws.into_inner(), cursor(query.cursor.as_deref())?, crate::dto::page_limit(query.limit)?)
         .await?;
     let items = items
         .into_iter()

@@ -125,8 +125,7 @@ pub async fn get(
     path: web::Path<(WorkspaceId, DocumentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, id) = path.into_inner();
-    let (document, current) =
-        app.documents.get(&caller.0, ws, id).await?;
+    let (document, current) = app.documents.get(&caller.0, ws, id).await?;
     let etag = revision_etag(document.revision);
     if revision_matches(req.headers(), &etag) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());

@@ -55,8 +55,7 @@ pub async fn upload(
             note: fields.note,
             body,
         };
-        let (document, version) =
-            app.documents.upload(&caller.0, ws, folder, &name, upload).await?;
+        let (document, version) = app.documents.upload(&caller.0, ws, folder, &name, upload).await?;
         let location = format!("/api/v1/workspaces/{ws}/documents/{}", document.id);
         Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(document_dto(document, version)))
     })
@@ -162,9 +161,6 @@ async fn download(
 ) -> Result<HttpResponse, ApiError> {
     let range = parse_range(req.headers());
     let tags = parse_if_none_match(req.headers());
-    let result = app
-        .documents
-        .download(&caller.0, ws, id, number, range, &tags)
-        .await;
+    let result = app.documents.download(&caller.0, ws, id, number, range, &tags).await;
     file_response(result)
 }

@@ -290,17 +290,8 @@ pub async fn children(
     let (ws, id) = path.into_inner();
     let order = query.sort.as_deref().map(ChildOrder::parse).transpose()?.unwrap_or_default();
     let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    let page = app
-        .folders
-        .children(
-            &caller.0,
-            ws,
-            id,
-            order,
-            after,
-            Some(crate::dto::page_limit(query.limit)?),
-        )
-        .await?;
+    let page =
+        app.folders.children(&caller.0, ws, id, order, after, Some(crate::dto::page_limit(query.limit)?)).await?;
     Ok(HttpResponse::Ok().json(ChildrenDto {
         items: page
             .folders

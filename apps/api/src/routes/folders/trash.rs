@@ -42,7 +42,11 @@ pub struct TrashDto {
         (status = 200, description = "The trash", body = TrashDto),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn list(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    app: web::Data<App>,
+    caller: Authenticated,
+    ws: web::Path<WorkspaceId>,
+) -> Result<HttpResponse, ApiError> {
     let trash = app.folders.trash_items(&caller.0, ws.into_inner()).await?;
     let mut items: Vec<TrashItemDto> = trash
         .folders

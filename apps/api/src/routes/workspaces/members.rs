@@ -73,10 +73,7 @@ pub async fn change_role(
     body: Json<ChangeRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, user) = path.into_inner();
-    let m = app
-        .workspaces
-        .change_role(&caller.0, ws, user, body.role.into())
-        .await?;
+    let m = app.workspaces.change_role(&caller.0, ws, user, body.role.into()).await?;
     Ok(HttpResponse::Ok().json(MemberRoleDto { user_id: m.user_id.as_uuid(), role: m.role.into() }))
 }
 

@@ -62,7 +62,11 @@ pub async fn list(
         (status = 401, description = "Not signed in", body = Problem),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn get(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    app: web::Data<App>,
+    caller: Authenticated,
+    ws: web::Path<WorkspaceId>,
+) -> Result<HttpResponse, ApiError> {
     let found = app.workspaces.get(&caller.0, ws.into_inner()).await?;
     Ok(HttpResponse::Ok().json(WorkspaceDto::from(found)))
 }
@@ -95,7 +99,11 @@ pub async fn rename(
         (status = 403, description = "Not an owner", body = Problem),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn delete(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    app: web::Data<App>,
+    caller: Authenticated,
+    ws: web::Path<WorkspaceId>,
+) -> Result<HttpResponse, ApiError> {
     app.workspaces.delete(&caller.0, ws.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -122,7 +130,11 @@ pub struct UsageDto {
         (status = 200, description = "Usage", body = UsageDto),
         (status = 404, description = "No such workspace, or not a member", body = Problem),
     ))]
-pub async fn usage(app: web::Data<App>, caller: Authenticated, ws: web::Path<WorkspaceId>) -> Result<HttpResponse, ApiError> {
+pub async fn usage(
+    app: web::Data<App>,
+    caller: Authenticated,
+    ws: web::Path<WorkspaceId>,
+) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let (bytes, quota_bytes) = app.documents.usage(&caller.0, ws).await?;
     let figures = app.audit.figures(&caller.0, ws).await?;
