@@ -66,17 +66,7 @@ impl BlobStore for CountingStore {
 #[test]
 fn a_store_of_our_own_keeps_the_blob_store_contract() {
     let store = CountingStore::default();
-    block_on(async {
-        contract::content_round_trips_with_its_digest(&store).await;
-        contract::empty_content_is_content_too(&store).await;
-        contract::keys_are_fresh_and_name_nothing_a_user_chose(&store).await;
-        contract::ranges_return_exactly_their_bytes(&store).await;
-        contract::oversized_uploads_fail_and_leave_nothing(&store).await;
-        contract::an_aborted_upload_leaves_nothing(&store).await;
-        contract::missing_content_is_not_found_and_deletes_are_idempotent(&store).await;
-        contract::only_keys_inside_a_workspace_are_accepted(&store).await;
-        contract::discarding_a_finished_write_removes_its_object(&store).await;
-    });
+    block_on(contract::every_rule(&store));
     assert!(store.writes.load(Ordering::Relaxed) > 0);
 }
 

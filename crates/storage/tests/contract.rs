@@ -4,37 +4,13 @@
 //! `CABINET_TEST_S3_ENDPOINT`; without it the S3 variant fails loudly);
 //! then what only one kind of store does.
 
-use bytes::Bytes;
-use cabinet_domain::documents::{BlobKey, BlobStore, BlobWrite, ByteStream, StoredBlob};
-use cabinet_domain::{DomainError, DomainResult, WorkspaceId};
+use cabinet_domain::documents::{BlobStore, BlobWrite};
+use cabinet_domain::testing::contracts::blob_store::{body, opened, pattern, put};
+use cabinet_domain::{DomainError, WorkspaceId};
 use cabinet_storage::{ObjectBlobStore, S3Options};
-use futures::{StreamExt as _, stream};
 
 fn workspace() -> WorkspaceId {
     WorkspaceId::from_uuid(uuid::Uuid::now_v7())
-}
-
-fn body(chunks: Vec<Vec<u8>>) -> ByteStream {
-    stream::iter(chunks.into_iter().map(|c| Ok(Bytes::from(c)))).boxed()
-}
-
-/// Deterministic bytes that do not repeat within a part.
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| ((i * 31 + usize::from(seed) * 7) % 251) as u8).collect()
-}
-
-async fn opened(store: &dyn BlobStore, key: &BlobKey) -> BlobWrite {
-    store.open(key.clone()).await.expect("opened")
-}
-
-/// Writes `chunks` to `key`, opened first as every caller opens a write.
-async fn write_to(store: &dyn BlobStore, key: &BlobKey, chunks: Vec<Vec<u8>>, max: u64) -> DomainResult<StoredBlob> {
-    store.write(&opened(store, key).await, body(chunks), max).await
-}
-
-/// Writes `chunks` to a fresh key of `ws`.
-async fn put(store: &dyn BlobStore, ws: WorkspaceId, chunks: Vec<Vec<u8>>, max: u64) -> DomainResult<StoredBlob> {
-    write_to(store, &store.allocate(ws), chunks, max).await
 }
 
 fn s3_options() -> S3Options {

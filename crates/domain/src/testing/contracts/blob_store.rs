@@ -19,7 +19,9 @@ fn workspace() -> WorkspaceId {
     WorkspaceId::from_uuid(uuid::Uuid::from_u128(nanos | u128::from(n) | (0xcab << 100)))
 }
 
-fn body(chunks: Vec<Vec<u8>>) -> ByteStream {
+/// A body that yields `chunks` one by one.
+#[must_use]
+pub fn body(chunks: Vec<Vec<u8>>) -> ByteStream {
     stream::iter(chunks.into_iter().map(|c| Ok(Bytes::from(c)))).boxed()
 }
 
@@ -28,7 +30,8 @@ fn digest(bytes: &[u8]) -> String {
 }
 
 /// Deterministic bytes that do not repeat within a part.
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
+#[must_use]
+pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len).map(|i| u8::try_from((i * 31 + usize::from(seed) * 7) % 251).unwrap_or(0)).collect()
 }
 
@@ -44,17 +47,29 @@ async fn read_all(store: &dyn BlobStore, key: &BlobKey, range: Option<ByteRange>
         .expect("stream")
 }
 
-async fn opened(store: &dyn BlobStore, key: &BlobKey) -> BlobWrite {
+/// Opens a write to `key`, which must succeed.
+pub async fn opened(store: &dyn BlobStore, key: &BlobKey) -> BlobWrite {
     store.open(key.clone()).await.expect("opened")
 }
 
 /// Writes `chunks` to `key`, opened first as every caller opens a write.
-async fn write_to(store: &dyn BlobStore, key: &BlobKey, chunks: Vec<Vec<u8>>, max: u64) -> DomainResult<StoredBlob> {
+///
+/// # Errors
+/// What the store's `write` refuses.
+pub async fn write_to(
+    store: &dyn BlobStore,
+    key: &BlobKey,
+    chunks: Vec<Vec<u8>>,
+    max: u64,
+) -> DomainResult<StoredBlob> {
     store.write(&opened(store, key).await, body(chunks), max).await
 }
 
 /// Writes `chunks` to a fresh key of `ws`.
-async fn put(store: &dyn BlobStore, ws: WorkspaceId, chunks: Vec<Vec<u8>>, max: u64) -> DomainResult<StoredBlob> {
+///
+/// # Errors
+/// What the store's `write` refuses.
+pub async fn put(store: &dyn BlobStore, ws: WorkspaceId, chunks: Vec<Vec<u8>>, max: u64) -> DomainResult<StoredBlob> {
     write_to(store, &store.allocate(ws), chunks, max).await
 }
 
@@ -200,4 +215,19 @@ pub async fn discarding_a_finished_write_removes_its_object(store: &dyn BlobStor
     assert_eq!(store.discard_upload(&write).await.expect("discarded"), 1);
     assert_eq!(store.size(&key).await.expect("size"), None);
     assert_eq!(store.discard_upload(&write).await.expect("again"), 0, "nothing left, nothing counted");
+}
+
+/// Every rule above, in turn: what an adapter of its own runs first.
+pub async fn every_rule(store: &dyn BlobStore) {
+    content_round_trips_with_its_digest(store).await;
+    large_content_streams_whole(store).await;
+    empty_content_is_content_too(store).await;
+    keys_are_fresh_and_name_nothing_a_user_chose(store).await;
+    ranges_return_exactly_their_bytes(store).await;
+    oversized_uploads_fail_and_leave_nothing(store).await;
+    an_aborted_upload_leaves_nothing(store).await;
+    missing_content_is_not_found_and_deletes_are_idempotent(store).await;
+    only_keys_inside_a_workspace_are_accepted(store).await;
+    content_stored_at_its_digest_before_keys_were_recorded_is_readable(store).await;
+    discarding_a_finished_write_removes_its_object(store).await;
 }
