@@ -1,12 +1,14 @@
-//! One contract for every cache adapter: the in-process cache and Redis
-//! (`CABINET_TEST_REDIS_URL`, default the Redis on 127.0.0.1:6379), each run
-//! under a key prefix of its own.
+//! The domain's rate-limiter and revocation contracts
+//! (`cabinet_domain::testing::contracts::limits`) for every cache adapter:
+//! the in-process cache and Redis (`CABINET_TEST_REDIS_URL`, default the
+//! Redis on 127.0.0.1:6379), each run under a key prefix of its own.
 
 use std::time::Duration;
 
 use cabinet_cache::{MemoryCache, RedisCache};
 use cabinet_domain::health::HealthCheck;
 use cabinet_domain::identity::{RateLimiter, RevocationList};
+use cabinet_domain::testing::contracts::limits::{self, Waited};
 
 trait Cache: RateLimiter + RevocationList + HealthCheck {}
 impl<T: RateLimiter + RevocationList + HealthCheck> Cache for T {}
@@ -17,56 +19,33 @@ fn redis() -> RedisCache {
     RedisCache::new(&url, &prefix, Duration::from_secs(2), 16).expect("redis pool")
 }
 
+/// A real wait: these caches keep time with the system clock.
+fn sleep(by: Duration) -> Waited<'static> {
+    Box::pin(tokio::time::sleep(by))
+}
+
 async fn counters_count_within_a_window(cache: &dyn Cache) {
-    let window = Duration::from_secs(60);
-    assert_eq!(cache.peek("k").await.expect("peek"), None);
-    for expected in 1..=3 {
-        let counter = cache.hit("k", window).await.expect("hit");
-        assert_eq!(counter.count, expected);
-        assert!(counter.resets_in <= window && counter.resets_in > Duration::from_secs(50));
-    }
-    assert_eq!(cache.peek("k").await.expect("peek").map(|c| c.count), Some(3));
-    assert_eq!(cache.peek("other").await.expect("peek"), None, "keys are independent");
+    limits::counters_count_within_a_window(cache).await;
 }
 
 async fn a_running_window_is_not_extended_by_hits(cache: &dyn Cache) {
-    let first = cache.hit("w", Duration::from_millis(400)).await.expect("hit");
-    let second = cache.hit("w", Duration::from_secs(60)).await.expect("hit");
-    assert_eq!(second.count, 2);
-    assert!(second.resets_in <= first.resets_in, "the window keeps its original end");
+    limits::a_running_window_is_not_extended_by_hits(cache).await;
 }
 
 async fn counters_reset_when_the_window_ends(cache: &dyn Cache) {
-    cache.hit("short", Duration::from_millis(150)).await.expect("hit");
-    cache.hit("short", Duration::from_millis(150)).await.expect("hit");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(cache.peek("short").await.expect("peek"), None);
-    assert_eq!(cache.hit("short", Duration::from_secs(5)).await.expect("hit").count, 1);
+    limits::counters_reset_when_the_window_ends(cache, &sleep).await;
 }
 
 async fn reset_forgets_a_counter(cache: &dyn Cache) {
-    cache.hit("r", Duration::from_secs(60)).await.expect("hit");
-    cache.reset("r").await.expect("reset");
-    assert_eq!(cache.peek("r").await.expect("peek"), None);
-    cache.reset("never-set").await.expect("resetting a missing key is fine");
+    limits::reset_forgets_a_counter(cache).await;
 }
 
 async fn revocations_hold_until_their_ttl(cache: &dyn Cache) {
-    assert!(!cache.is_revoked("jti:a").await.expect("read"));
-    cache.revoke("jti:a", Duration::from_millis(200)).await.expect("revoke");
-    cache.revoke("jti:b", Duration::from_secs(60)).await.expect("revoke");
-    assert!(cache.is_revoked("jti:a").await.expect("read"));
-    tokio::time::sleep(Duration::from_millis(350)).await;
-    assert!(!cache.is_revoked("jti:a").await.expect("read"), "expired revocation is forgotten");
-    assert!(cache.is_revoked("jti:b").await.expect("read"));
+    limits::revocations_hold_until_their_ttl(cache, &sleep).await;
 }
 
 async fn concurrent_hits_are_all_counted(cache: &dyn Cache) {
-    let hits = (0..50).map(|_| cache.hit("c", Duration::from_secs(60)));
-    let counts: Vec<u64> = futures::future::join_all(hits).await.into_iter().map(|c| c.expect("hit").count).collect();
-    let mut sorted = counts.clone();
-    sorted.sort_unstable();
-    assert_eq!(sorted, (1..=50).collect::<Vec<_>>(), "every hit sees a distinct count");
+    limits::concurrent_hits_are_all_counted(cache).await;
 }
 
 async fn health_check_answers(cache: &dyn Cache) {

@@ -20,7 +20,9 @@
 
 pub mod blob_store;
 pub mod contracts;
+pub mod limits;
 pub mod system;
 
 pub use blob_store::MemoryBlobStore;
+pub use limits::MemoryLimits;
 pub use system::{CountingSecrets, FixedClock, SequentialIds};

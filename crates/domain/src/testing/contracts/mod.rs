@@ -4,3 +4,4 @@
 //! adapter's tests against the real thing.
 
 pub mod blob_store;
+pub mod limits;
