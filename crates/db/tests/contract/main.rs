@@ -1671,6 +1671,7 @@ contract!(
 );
 
 mod search;
+mod webhooks;
 
 /// The domain's projector over this database's read models, as the worker runs it.
 fn projector(db: &Database) -> cabinet_domain::audit::Projector {
