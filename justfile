@@ -24,7 +24,9 @@ test: services web chromium
     set -euo pipefail
     export CABINET_TEST_S3_ENDPOINT="http://127.0.0.1:{{s3_port}}"
     cargo test --workspace --locked
-    CABINET_TEST_BACKEND=postgres cargo test --locked -p cabinet-api --test api
+    # `--workspace` keeps the features the run above resolved (the domain's
+    # test kit among them), so nothing is compiled twice.
+    CABINET_TEST_BACKEND=postgres cargo test --workspace --locked --test api
     bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/cabinet"
     .ci/schemathesis.sh "$bin"
     # The web app's API types must be generated from the document the server serves.
