@@ -18,6 +18,7 @@ use cabinet_domain::page::PageRequest;
 use cabinet_domain::sharing::ShareLink;
 use cabinet_domain::sharing::{DownloadCharge, ShareLinkRepository};
 use cabinet_domain::system::TokenHash;
+use cabinet_domain::testing::contracts::job_queue;
 use cabinet_domain::workspaces::WorkspaceRepository;
 use cabinet_domain::workspaces::{Membership, Workspace, WorkspaceName};
 use cabinet_domain::{
@@ -1490,116 +1491,18 @@ async fn rebuilt_projections_equal_the_live_ones_after_a_random_workload(db: &Da
 }
 
 // ------------------------------------------------------------- jobs
-
-fn job_due(at: DateTime<Utc>, kind: &str) -> cabinet_domain::jobs::Job {
-    cabinet_domain::jobs::Job {
-        id: cabinet_domain::JobId::from_uuid(Uuid::now_v7()),
-        kind: kind.into(),
-        payload: r#"{"n":1}"#.into(),
-        run_at: at,
-        attempts: 0,
-        max_attempts: 5,
-        crashes: 0,
-        state: cabinet_domain::jobs::JobState::Queued,
-        lease_until: None,
-        last_error: None,
-        created_at: at,
-    }
-}
+// The domain's job queue contract (`cabinet_domain::testing::contracts::job_queue`).
 
 async fn jobs_are_claimed_under_a_lease_retried_and_buried(db: &Database) {
-    use cabinet_domain::jobs::JobQueue as _;
-    use cabinet_domain::jobs::JobState;
-    use std::time::Duration;
-    let queue = db.jobs();
-    let t0 = now();
-    let (a, b) = (job_due(t0 - TimeDelta::seconds(2), "a"), job_due(t0 - TimeDelta::seconds(1), "b"));
-    let later = job_due(t0 + TimeDelta::minutes(5), "later");
-    for job in [&a, &b, &later] {
-        assert!(queue.enqueue(job).await.expect("enqueued"));
-    }
-    assert!(!queue.enqueue(&a).await.expect("enqueued"), "a job with the same id is enqueued once");
-    let lease = Duration::from_secs(30);
-    let claimed = queue.claim("w1", t0, lease, 10).await.expect("claim");
-    assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [a.id, b.id], "due jobs, oldest first");
-    assert!(claimed.iter().all(|j| j.attempts == 1 && j.state == JobState::Running));
-    assert_eq!(claimed[0].lease_until, Some(t0 + TimeDelta::seconds(30)));
-    assert!(queue.claim("w2", t0, lease, 10).await.expect("claim").is_empty(), "held jobs are not claimed twice");
+    job_queue::jobs_are_claimed_under_a_lease_retried_and_buried(&db.jobs(), now()).await;
+}
 
-    assert!(!queue.complete(a.id, "w2", t0).await.expect("complete"), "only the holder completes");
-    assert!(queue.complete(a.id, "w1", t0).await.expect("complete"));
-    assert!(queue.fail(b.id, "w1", "receiver said 500", Some(t0 + TimeDelta::seconds(10)), t0).await.expect("fail"));
-    assert!(queue.claim("w1", t0, lease, 10).await.expect("claim").is_empty(), "not before its retry time");
-    let retried = queue.claim("w2", t0 + TimeDelta::seconds(11), lease, 10).await.expect("claim");
-    assert_eq!((retried.len(), retried[0].attempts), (1, 2));
-    assert_eq!(retried[0].last_error.as_deref(), Some("receiver said 500"));
-    assert!(queue.fail(b.id, "w2", "gave up", None, t0).await.expect("bury"));
-    let dead = queue.list(JobState::Dead, 10).await.expect("dead");
-    assert_eq!((dead.len(), dead[0].last_error.as_deref()), (1, Some("gave up")));
-    assert!(queue.retry_dead(b.id, t0).await.expect("retry"));
-    assert!(!queue.retry_dead(b.id, t0).await.expect("retry"), "only dead jobs");
-    assert_eq!(queue.list(JobState::Queued, 10).await.expect("queued").iter().filter(|j| j.id == b.id).count(), 1);
-    assert_eq!(queue.list(JobState::Done, 10).await.expect("done")[0].id, a.id);
-
-    // A worker that dies loses its jobs when the lease lapses.
-    let t1 = t0 + TimeDelta::minutes(6);
-    let short = Duration::from_secs(1);
-    let taken = queue.claim("doomed", t1, short, 10).await.expect("claim");
-    assert_eq!(taken.len(), 2, "b again and the later job");
-    assert!(queue.claim("w3", t1, short, 10).await.expect("claim").is_empty());
-    let rescued = queue.claim("w3", t1 + TimeDelta::seconds(2), short, 10).await.expect("claim");
-    assert_eq!(rescued.len(), 2);
-    let later_job = rescued.iter().find(|j| j.id == later.id).expect("the later job");
-    assert_eq!((later_job.attempts, later_job.crashes), (1, 1), "a dead worker's run is a crash, not an attempt");
-    assert!(!queue.complete(later.id, "doomed", t1).await.expect("complete"), "the dead worker's lease is gone");
-    let deferred = t1 + TimeDelta::minutes(1);
-    assert!(queue.release(later.id, "w3", deferred, t1).await.expect("release"));
-    let back = queue.get(later.id).await.expect("get").expect("kept");
-    assert_eq!((back.state, back.attempts), (JobState::Queued, 0), "a release is not an attempt");
-    assert_eq!(back.run_at, deferred);
-    assert!(
-        queue
-            .claim("w3", t1 + TimeDelta::seconds(30), short, 10)
-            .await
-            .expect("claim")
-            .iter()
-            .all(|j| j.id != later.id)
-    );
-
-    // Finished jobs are pruned after a while; nothing else is.
-    assert_eq!(queue.prune(t0 - TimeDelta::seconds(1)).await.expect("prune"), 0, "done too recently");
-    assert_eq!(queue.prune(t1 + TimeDelta::hours(1)).await.expect("prune"), 1, "only a, which is done");
-    assert_eq!(queue.get(a.id).await.expect("get"), None);
-    assert!(queue.get(later.id).await.expect("get").is_some());
+async fn a_renewed_lease_keeps_its_job(db: &Database) {
+    job_queue::a_renewed_lease_keeps_its_job(&db.jobs(), now()).await;
 }
 
 async fn concurrent_claimers_take_each_job_once(db: &Database) {
-    use cabinet_domain::jobs::JobQueue as _;
-    let queue = Arc::new(db.jobs());
-    let t0 = now();
-    for i in 0..200 {
-        queue.enqueue(&job_due(t0 - TimeDelta::milliseconds(i), "n")).await.expect("enqueued");
-    }
-    let workers = (0..4).map(|w| {
-        let queue = queue.clone();
-        tokio::spawn(async move {
-            let mut mine = Vec::new();
-            loop {
-                let batch =
-                    queue.claim(&format!("w{w}"), t0, std::time::Duration::from_secs(60), 7).await.expect("claim");
-                if batch.is_empty() {
-                    return mine;
-                }
-                mine.extend(batch.into_iter().map(|j| j.id));
-            }
-        })
-    });
-    let mut all = Vec::new();
-    for worker in futures::future::join_all(workers).await {
-        all.extend(worker.expect("worker"));
-    }
-    let distinct: std::collections::HashSet<_> = all.iter().collect();
-    assert_eq!((all.len(), distinct.len()), (200, 200), "every job claimed exactly once");
+    job_queue::concurrent_claimers_take_each_job_once(&db.jobs(), now()).await;
 }
 
 macro_rules! contract {
@@ -1667,6 +1570,7 @@ contract!(
     events_are_filtered_paged_and_streamed,
     rebuilt_projections_equal_the_live_ones_after_a_random_workload,
     jobs_are_claimed_under_a_lease_retried_and_buried,
+    a_renewed_lease_keeps_its_job,
     concurrent_claimers_take_each_job_once,
 );
 

@@ -20,9 +20,11 @@
 
 pub mod blob_store;
 pub mod contracts;
+pub mod jobs;
 pub mod limits;
 pub mod system;
 
 pub use blob_store::MemoryBlobStore;
+pub use jobs::MemoryJobQueue;
 pub use limits::MemoryLimits;
 pub use system::{CountingSecrets, FixedClock, SequentialIds};

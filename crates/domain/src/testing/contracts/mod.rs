@@ -4,4 +4,5 @@
 //! adapter's tests against the real thing.
 
 pub mod blob_store;
+pub mod job_queue;
 pub mod limits;
