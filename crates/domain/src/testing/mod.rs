@@ -20,11 +20,13 @@
 
 pub mod blob_store;
 pub mod contracts;
+pub mod idempotency;
 pub mod jobs;
 pub mod limits;
 pub mod system;
 
 pub use blob_store::MemoryBlobStore;
+pub use idempotency::MemoryIdempotency;
 pub use jobs::MemoryJobQueue;
 pub use limits::MemoryLimits;
 pub use system::{CountingSecrets, FixedClock, SequentialIds};

@@ -4,5 +4,6 @@
 //! adapter's tests against the real thing.
 
 pub mod blob_store;
+pub mod idempotency;
 pub mod job_queue;
 pub mod limits;
