@@ -90,19 +90,27 @@ impl DocumentService {
             return Err(err);
         }
         let key = write.key.clone();
-        let reserved = async {
-            let written = self.blobs.write(&write, body, self.limits.max_upload_bytes).await?;
-            let kept = self.ledger.reserve_blob(workspace, &written, self.rt.clock.now()).await?;
-            Ok::<_, DomainError>(StoredBlob { key: kept, ..written })
-        }
-        .await;
-        if reserved.as_ref().map_or(true, |stored| stored.key != key) {
-            // Best effort: what cannot be removed now is swept after the grace period.
-            if self.blobs.discard_upload(&write).await.is_ok() {
+        // Best effort below: what cannot be removed now is swept after the grace period.
+        let written = match self.blobs.write(&write, body, self.limits.max_upload_bytes).await {
+            Ok(written) => written,
+            Err(err) => {
+                // The store aborts a failed write itself; this removes what an
+                // abort that failed left behind (an S3 upload's parts).
+                if self.blobs.discard_upload(&write).await.is_ok() {
+                    let _ = self.ledger.end_upload(&key).await;
+                }
+                return Err(err);
+            }
+        };
+        let reserved = self.ledger.reserve_blob(workspace, &written, self.rt.clock.now()).await;
+        if reserved.as_ref().map_or(true, |kept| *kept != key) {
+            // A complete object, and nothing else: the workspace holds the
+            // same bytes already, or the reservation failed.
+            if self.blobs.delete(&key).await.is_ok() {
                 let _ = self.ledger.end_upload(&key).await;
             }
         }
-        reserved
+        Ok(StoredBlob { key: reserved?, ..written })
     }
 
     /// How many bytes the workspace holds, and its quota.

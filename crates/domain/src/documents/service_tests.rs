@@ -166,11 +166,11 @@ fn expect_deduplicated(blobs: &mut MockBlobStore, ledger: &mut MockBlobLedger) {
         .in_sequence(&mut order)
         .returning(|ws, _, _| Ok(BlobKey::new(format!("workspaces/{ws}/objects/older"))));
     blobs
-        .expect_discard_upload()
-        .withf(|w| w.key.as_str().ends_with("/objects/1"))
+        .expect_delete()
+        .withf(|k| k.as_str().ends_with("/objects/1"))
         .times(1)
         .in_sequence(&mut order)
-        .returning(|_| Ok(1));
+        .returning(|_| Ok(()));
     ledger
         .expect_end_upload()
         .withf(|k| k.as_str().ends_with("/objects/1"))
