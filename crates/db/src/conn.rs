@@ -40,6 +40,12 @@ impl Conn {
         Self { inner, deadline }
     }
 
+    /// The pool itself, without the deadline: for migrations (which may
+    /// take long) and for tests.
+    pub(crate) fn raw(&self) -> &DatabaseConnection {
+        &self.inner
+    }
+
     /// How long a statement may go unanswered.
     pub(crate) fn deadline(&self) -> Duration {
         self.deadline

@@ -79,8 +79,7 @@ fn answer_deadline(options: &DatabaseOptions) -> Duration {
 /// A connection pool to Cabinet's database.
 #[derive(Debug, Clone)]
 pub struct Database {
-    conn: DatabaseConnection,
-    /// The same pool, each statement bounded by [`answer_deadline`]: what the adapters use.
+    /// The pool, each statement bounded by [`answer_deadline`]: what the adapters use.
     bounded: conn::Conn,
 }
 
@@ -128,8 +127,7 @@ impl Database {
         let conn = sea_orm::Database::connect(opts)
             .await
             .map_err(|e| DomainError::Unavailable(format!("cannot connect to the database: {e}")))?;
-        let bounded = conn::Conn::new(conn.clone(), answer_deadline(options));
-        Ok(Self { conn, bounded })
+        Ok(Self { bounded: conn::Conn::new(conn, answer_deadline(options)) })
     }
 
     /// Applies every pending migration.
@@ -137,7 +135,9 @@ impl Database {
     /// # Errors
     /// `Internal` when a migration fails.
     pub async fn migrate(&self) -> DomainResult<()> {
-        Migrator::up(&self.conn, None).await.map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
+        Migrator::up(self.bounded.raw(), None)
+            .await
+            .map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
     }
 
     /// Applies the first `steps` migrations only (for migration tests).
@@ -145,7 +145,9 @@ impl Database {
     /// # Errors
     /// `Internal` when a migration fails.
     pub async fn migrate_steps(&self, steps: u32) -> DomainResult<()> {
-        Migrator::up(&self.conn, Some(steps)).await.map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
+        Migrator::up(self.bounded.raw(), Some(steps))
+            .await
+            .map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
     }
 
     /// The instance secret `name`: the stored one, or `candidate` if none
@@ -179,7 +181,7 @@ impl Database {
     /// Which database this is.
     #[must_use]
     pub fn backend(&self) -> DatabaseBackend {
-        self.conn.get_database_backend()
+        self.bounded.raw().get_database_backend()
     }
 
     /// `postgres` or `sqlite`.
@@ -195,7 +197,7 @@ impl Database {
     /// The underlying connection, without the adapters' deadline, for tests.
     #[must_use]
     pub fn connection(&self) -> &DatabaseConnection {
-        &self.conn
+        self.bounded.raw()
     }
 
     /// The user repository on this database.
@@ -290,7 +292,7 @@ impl Database {
 
     /// Closes the pool.
     pub async fn close(self) {
-        let _ = self.conn.close().await;
+        let _ = self.bounded.raw().clone().close().await;
     }
 }
 
@@ -303,7 +305,7 @@ impl HealthCheck for Database {
     async fn check(&self) -> DomainResult<()> {
         // A frozen server would hold a readiness probe as long as it holds statements.
         let deadline = self.bounded.deadline();
-        match tokio::time::timeout(deadline, self.conn.ping()).await {
+        match tokio::time::timeout(deadline, self.bounded.raw().ping()).await {
             Ok(answered) => answered.map_err(|e| DomainError::Unavailable(format!("database: {e}"))),
             Err(_) => Err(DomainError::Unavailable(format!("database: no answer within {} ms", deadline.as_millis()))),
         }

@@ -103,22 +103,18 @@ impl Pump {
     }
 }
 
-/// `url` with its `host:port` replaced by the proxy's.
+/// The server's `host:port` in `url`, and `url` sent to 127.0.0.1:`port`
+/// instead, in plain text so that the proxy sees which statement goes by.
 fn through(url: &str, port: u16) -> (String, String) {
     let (scheme, rest) = url.split_once("://").expect("a URL");
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (credentials, upstream) = match authority.rsplit_once('@') {
+    let (credentials, server) = match authority.rsplit_once('@') {
         Some((credentials, host)) => (format!("{credentials}@"), host.to_owned()),
         None => (String::new(), authority.to_owned()),
     };
-    let upstream = if upstream.contains(':') { upstream } else { format!("{upstream}:5432") };
-    // In plain text, so that the proxy sees which statement goes by.
+    let server = if server.contains(':') { server } else { format!("{server}:5432") };
     let separator = if path.contains('?') { '&' } else { '?' };
-    (format!("{scheme}://{credentials}127.0.0.1:{port}/{path}{separator}sslmode=disable"), upstream)
-}
-
-fn upstream_of(url: &str) -> String {
-    through(url, 0).1
+    (server, format!("{scheme}://{credentials}127.0.0.1:{port}/{path}{separator}sslmode=disable"))
 }
 
 async fn bounded<T>(what: &str, work: impl Future<Output = DomainResult<T>>) -> DomainResult<T> {
@@ -128,9 +124,9 @@ async fn bounded<T>(what: &str, work: impl Future<Output = DomainResult<T>>) -> 
 #[tokio::test]
 async fn requests_to_a_frozen_postgres_fail_as_unavailable_instead_of_hanging() {
     let (handle, direct) = TestDatabase::postgres(&testing::postgres_admin_url()).await.expect("postgres");
-    let proxy = FreezingProxy::start(upstream_of(&handle.url)).await;
+    let proxy = FreezingProxy::start(through(&handle.url, 0).0).await;
     let db = Database::connect(&DatabaseOptions {
-        url: through(&handle.url, proxy.port).0,
+        url: through(&handle.url, proxy.port).1,
         max_connections: 2,
         acquire_timeout: Duration::from_secs(1),
         statement_timeout: Some(Duration::from_secs(1)),

@@ -15,8 +15,8 @@ use crate::{DomainError, DomainResult, Entity};
 fn workspace() -> WorkspaceId {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let nanos = u128::from(std::process::id()) << 64;
-    WorkspaceId::from_uuid(uuid::Uuid::from_u128(nanos | u128::from(n) | (0xcab << 100)))
+    let process = u128::from(std::process::id()) << 64;
+    WorkspaceId::from_uuid(uuid::Uuid::from_u128(process | u128::from(n) | (0xcab << 100)))
 }
 
 /// A body that yields `chunks` one by one.
